@@ -109,7 +109,7 @@ start_postgres() {
   local dir port
   dir=$(abs_dir "$1")
   port=$2
-  [[ "$port" =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)) || die "bad PORT '$port'"
+  if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then die "bad PORT '$port'"; fi
   check_binaries
   # A unix socket path holds at most 107 bytes.
   local sock="$dir/sock"
