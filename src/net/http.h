@@ -1,0 +1,76 @@
+// Plain HTTP request/response values shared by the network layer and every module.
+// Deliberately free of Boost.Beast/Asio so that module translation units stay light.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sl::net {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
+
+struct HttpRequest {
+  std::string method;       // "GET", "POST", ...
+  std::string target;       // raw target, e.g. /api/v1/orgs?limit=10
+  std::string path;         // decoded path without query
+  std::string query;        // raw query string without '?'
+  Headers headers;
+  std::string body;
+  std::string remote_addr;  // peer IP
+  std::string request_id;   // X-Request-Id accepted or generated
+  std::vector<std::pair<std::string, std::string>> path_params;  // filled by the router
+
+  std::string_view header(std::string_view lower_name) const;
+  // Decoded query parameter, first occurrence.
+  std::optional<std::string> query_param(std::string_view name) const;
+  std::string_view path_param(std::string_view name) const;
+  // The value of a cookie, if present.
+  std::optional<std::string> cookie(std::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  Headers headers;  // extra headers (Set-Cookie, ETag, Location...)
+  std::string body;
+  // When set, sent instead of `body`: an immutable payload shared between responses
+  // (static files served from the in-memory cache). Middleware should not rely on `body`
+  // for such responses.
+  std::shared_ptr<const std::string> shared_body;
+
+  // The bytes to send (shared_body if set, else body).
+  std::string_view payload() const { return shared_body ? std::string_view(*shared_body) : std::string_view(body); }
+
+  void set_header(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
+  std::string_view header(std::string_view name) const;
+
+  static HttpResponse json(int status, std::string body);
+  static HttpResponse no_content();
+  // application/problem+json from an Error (status from the one mapping table).
+  static HttpResponse problem(const Error& e, std::string_view instance = {});
+  // problem+json for errors the HTTP layer raises itself (404 no route, 405, 431...).
+  static HttpResponse problem(int status, std::string_view slug, std::string_view detail,
+                              std::string_view instance = {});
+};
+
+int status_for(Code code);
+// The default slug of a code, e.g. kNotFound -> "not_found".
+std::string_view slug_for(Code code);
+// Short zh-CN title for a status, e.g. 404 -> "未找到".
+std::string_view problem_title(int status);
+// Reason phrase for the status line, e.g. 404 -> "Not Found".
+std::string_view reason_phrase(int status);
+
+// Percent-decodes `in`; with plus_as_space, '+' becomes ' ' (query strings). Invalid
+// escapes are kept verbatim.
+std::string percent_decode(std::string_view in, bool plus_as_space);
+// Case-insensitive ASCII comparison.
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace sl::net

@@ -1,0 +1,81 @@
+// Router: maps (method, path pattern) to a handler. Patterns use {name} segments,
+// e.g. /api/v1/orgs/{id}. The network layer asks `match` first, so it can decide where
+// the handler runs (inline on the network thread, or offloaded to the worker pool for
+// handlers that may block), then calls `handle`, which runs the middleware chain.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/http.h"
+
+namespace sl::net {
+
+using Handler = std::function<HttpResponse(HttpRequest&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;  // also the metrics label
+  Handler handler;
+  bool offload = true;  // may block (writes, password hashing): run on the worker pool
+};
+
+// Middleware wraps every route's handler: (request, route, next) -> response.
+using Middleware = std::function<HttpResponse(HttpRequest&, const Route&, const Handler& next)>;
+
+class Router {
+ public:
+  // Reads run inline unless told otherwise; writes are offloaded.
+  void get(std::string pattern, Handler h, bool offload = false);
+  void post(std::string pattern, Handler h) { add("POST", std::move(pattern), std::move(h), true); }
+  void put(std::string pattern, Handler h) { add("PUT", std::move(pattern), std::move(h), true); }
+  void patch(std::string pattern, Handler h) { add("PATCH", std::move(pattern), std::move(h), true); }
+  void del(std::string pattern, Handler h) { add("DELETE", std::move(pattern), std::move(h), true); }
+  void add(std::string method, std::string pattern, Handler h, bool offload);
+
+  // Middleware run outermost first.
+  void use(Middleware m) { middleware_.push_back(std::move(m)); }
+  // When set, every route is offloaded (e.g. PostgreSQL, where reads block on the network).
+  void set_offload_all(bool v) { offload_all_ = v; }
+
+  struct Match {
+    const Route* route = nullptr;  // null: no route for this path
+    bool method_not_allowed = false;
+    std::string allow;  // for 405
+    bool offload() const;
+    bool offload_all = false;
+  };
+  // Fills req.path_params on success.
+  Match match(HttpRequest& req) const;
+  // Runs middleware + handler of a matched route.
+  HttpResponse handle(const Match& m, HttpRequest& req) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+  Router();
+  ~Router();
+  Router(Router&&) noexcept;
+  Router& operator=(Router&&) noexcept;
+
+ private:
+  // A trie over path segments, built as routes are added; `match` walks it without
+  // allocating (except for the path parameters it returns). Literal children are tried
+  // before the {param} child, with backtracking.
+  struct Node;
+  struct Endpoint {
+    size_t route;                          // index into routes_
+    std::vector<std::string> param_names;  // in path order
+  };
+  void collect_allow(const Node& node, std::string& allow) const;
+  HttpResponse run_chain(size_t index, const Route& route, HttpRequest& req) const;
+
+  std::vector<Route> routes_;
+  std::vector<Endpoint> endpoints_;  // parallel to routes_
+  std::unique_ptr<Node> root_;
+  std::vector<Middleware> middleware_;
+  bool offload_all_ = false;
+};
+
+}  // namespace sl::net

@@ -1,0 +1,37 @@
+// HttpServer: Boost.Beast HTTP/1.1 with C++20 coroutines. One io_context per network
+// thread, each with its own SO_REUSEPORT acceptor; keep-alive; a bounded pipelining queue;
+// read and idle timeouts; header and body limits; graceful shutdown (stop accepting,
+// finish in-flight requests within the grace period). Requests under /api go to the Router;
+// others are served from the built web UI (StaticFiles). Beast/Asio stay inside server.cc.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "core/config.h"
+#include "net/metrics.h"
+#include "net/router.h"
+
+namespace sl::net {
+
+class StaticFiles;
+
+class HttpServer {
+ public:
+  HttpServer(const ServerConfig& cfg, Router& router, Metrics& metrics, StaticFiles* static_files);
+  ~HttpServer();
+  // Binds and listens; returns an error if the port cannot be bound.
+  Status start();
+  // The port actually bound (useful with port 0).
+  int port() const;
+  // Blocks until stop() is called (or SIGINT/SIGTERM when install_signal_handlers).
+  void run(bool install_signal_handlers);
+  // Stops accepting, lets in-flight requests finish (up to the grace period), returns.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sl::net
