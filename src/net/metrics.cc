@@ -34,7 +34,6 @@ void append_label_value(std::string& out, const std::string& v) {
 }
 
 void append_double(std::string& out, double v) {
-  char buf[64];
   if (std::isinf(v)) {
     out += v > 0 ? "+Inf" : "-Inf";
     return;
@@ -43,7 +42,8 @@ void append_double(std::string& out, double v) {
     out += "NaN";
     return;
   }
-  auto res = std::to_chars(buf, buf + sizeof(buf), v);  // shortest round-trip form
+  char buf[400];  // fixed notation of DBL_MAX needs 309 digits
+  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);  // shortest round-trip
   out.append(buf, res.ptr);
 }
 
