@@ -1,9 +1,10 @@
 // The one place where SQLite and PostgreSQL differ. See dialect.h.
 #include "storage/dialect.h"
 
-#include <cctype>
 #include <string>
 #include <string_view>
+
+#include "storage/postgres/sql_scan.h"
 
 namespace sl::storage {
 namespace {
@@ -19,25 +20,6 @@ constexpr Token kTokens[] = {
     {"{{BLOB}}", "BLOB", "BYTEA"},
     {"{{BIGINT}}", "INTEGER", "BIGINT"},
 };
-
-bool is_ident_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-
-// At sql[i] == '$': the length of a dollar-quote tag ("$$" or "$tag$"), or 0 if this `$`
-// does not open one (e.g. a positional parameter `$1`, or `$` inside an identifier).
-size_t dollar_tag_length(std::string_view sql, size_t i) {
-  if (i > 0 && is_ident_char(sql[i - 1])) return 0;  // e.g. an identifier like a$b
-  size_t j = i + 1;
-  if (j < sql.size() && std::isdigit(static_cast<unsigned char>(sql[j])) != 0) return 0;
-  while (j < sql.size() && sql[j] != '$') {
-    if (!is_ident_char(sql[j])) return 0;
-    ++j;
-  }
-  if (j >= sql.size()) return 0;
-  return j - i + 1;
-}
 
 }  // namespace
 
@@ -66,87 +48,17 @@ std::string to_postgres_placeholders(std::string_view sql) {
   std::string out;
   out.reserve(sql.size() + 16);
   int n = 0;
-  size_t i = 0;
-  const size_t len = sql.size();
-  while (i < len) {
-    const char c = sql[i];
-    if (c == '\'') {
-      // '...' with '' escapes; E'...' also allows backslash escapes.
-      const bool escape_string = i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') &&
-                                 (i < 2 || !is_ident_char(sql[i - 2]));
-      size_t j = i + 1;
-      while (j < len) {
-        if (escape_string && sql[j] == '\\' && j + 1 < len) {
-          j += 2;
-          continue;
-        }
-        if (sql[j] == '\'') {
-          if (j + 1 < len && sql[j + 1] == '\'') {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        ++j;
-      }
-      const size_t end = j < len ? j + 1 : len;
-      out.append(sql.substr(i, end - i));
-      i = end;
-    } else if (c == '"') {
-      // "..." identifiers with "" escapes.
-      size_t j = i + 1;
-      while (j < len) {
-        if (sql[j] == '"') {
-          if (j + 1 < len && sql[j + 1] == '"') {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        ++j;
-      }
-      const size_t end = j < len ? j + 1 : len;
-      out.append(sql.substr(i, end - i));
-      i = end;
-    } else if (c == '-' && i + 1 < len && sql[i + 1] == '-') {
-      const size_t nl = sql.find('\n', i);
-      const size_t end = nl == std::string_view::npos ? len : nl + 1;
-      out.append(sql.substr(i, end - i));
-      i = end;
-    } else if (c == '/' && i + 1 < len && sql[i + 1] == '*') {
-      // Block comments nest in PostgreSQL.
-      size_t j = i + 2;
-      int depth = 1;
-      while (j < len && depth > 0) {
-        if (sql[j] == '/' && j + 1 < len && sql[j + 1] == '*') {
-          ++depth;
-          j += 2;
-        } else if (sql[j] == '*' && j + 1 < len && sql[j + 1] == '/') {
-          --depth;
-          j += 2;
+  detail::scan_sql(
+      sql,
+      [&](size_t i) {
+        if (sql[i] == '?') {
+          out += '$';
+          out += std::to_string(++n);
         } else {
-          ++j;
+          out += sql[i];
         }
-      }
-      out.append(sql.substr(i, j - i));
-      i = j;
-    } else if (c == '$' && dollar_tag_length(sql, i) > 0) {
-      // $$ ... $$ or $tag$ ... $tag$ (function bodies, DO blocks).
-      const size_t tag_len = dollar_tag_length(sql, i);
-      const std::string_view tag = sql.substr(i, tag_len);
-      const size_t close = sql.find(tag, i + tag_len);
-      const size_t end = close == std::string_view::npos ? len : close + tag_len;
-      out.append(sql.substr(i, end - i));
-      i = end;
-    } else if (c == '?') {
-      out += '$';
-      out += std::to_string(++n);
-      ++i;
-    } else {
-      out += c;
-      ++i;
-    }
-  }
+      },
+      [&](size_t begin, size_t end) { out.append(sql.substr(begin, end - begin)); });
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/postgres/sql_scan.h"
+
 namespace sl::storage {
 namespace {
 
@@ -63,3 +65,21 @@ TEST(DialectTest, PlaceholdersKeepMultibyteText) {
 
 }  // namespace
 }  // namespace sl::storage
+
+namespace sl::storage::detail {
+namespace {
+
+TEST(SqlScanTest, StatementCount) {
+  EXPECT_EQ(sql_statement_count(""), 0);
+  EXPECT_EQ(sql_statement_count("  -- only a comment\n"), 0);
+  EXPECT_EQ(sql_statement_count("SELECT 1"), 1);
+  EXPECT_EQ(sql_statement_count("SELECT 1;"), 1);
+  EXPECT_EQ(sql_statement_count("SELECT 1;  -- done\n"), 1);
+  EXPECT_EQ(sql_statement_count("SELECT ';'; SELECT 2"), 2);
+  EXPECT_EQ(sql_statement_count("CREATE TABLE a (x INT);\nCREATE INDEX ON a (x);\n"), 2);
+  EXPECT_EQ(sql_statement_count("DO $$ BEGIN PERFORM 1; PERFORM 2; END $$;"), 1);
+  EXPECT_EQ(sql_statement_count("SELECT 1 /* ; */ ; /* c */"), 1);
+}
+
+}  // namespace
+}  // namespace sl::storage::detail

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "storage/dialect.h"
+#include "storage/postgres/sql_scan.h"
 
 namespace sl::storage {
 namespace {
@@ -295,6 +296,14 @@ class PgConn final : public Conn {
     if (!slot_.usable()) {
       slot_.broken = true;
       return Error::Unavailable(kUnavailableMessage);
+    }
+    if (params.empty() && detail::sql_statement_count(sql) > 1) {
+      // Several statements (a migration file): the simple protocol runs them all, inside the
+      // unit's transaction, and returns the last one's result.
+      PgResult r(PQexec(slot_.pg, std::string(sql).c_str()));
+      const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+      if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || st == PGRES_EMPTY_QUERY) return r;
+      return fail(r.get(), sql);
     }
     SL_ASSIGN(Bound b, bind(params));
     std::string key;
