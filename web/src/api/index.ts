@@ -1,0 +1,74 @@
+// Typed endpoints of the Shangliang API. Components import `api` from here.
+import { http, request, type Query } from './http'
+import type {
+  AddMemberInput,
+  ImportResult,
+  Me,
+  Membership,
+  Org,
+  OrgKind,
+  OrgLevel,
+  Page,
+  Role,
+  Sector,
+  SmsPurpose,
+} from './types'
+
+export * from './types'
+export { ApiError, isApiError, type Problem, type ProblemItem } from './http'
+
+type Id = number | string
+const enc = (id: Id) => encodeURIComponent(String(id))
+
+export const api = {
+  auth: {
+    login: (login: string, password: string) => http.post<{ person: Me }>('/auth/login', { login, password }),
+    logout: () => http.post<void>('/auth/logout'),
+    sendSmsCode: (mobile: string, purpose: SmsPurpose) =>
+      http.post<{ retry_after_seconds?: number }>('/auth/sms-codes', { mobile, purpose }),
+    register: (input: { mobile: string; code: string; password: string; display_name: string }) =>
+      http.post<{ person: Me }>('/auth/register', input),
+    resetPassword: (input: { mobile: string; code: string; new_password: string }) =>
+      http.post<void>('/auth/password-reset', input),
+  },
+  me: {
+    get: () => http.get<Me>('/me'),
+    update: (patch: { display_name?: string; locale?: string; elderly_mode?: boolean }) => http.patch<Me>('/me', patch),
+    changePassword: (old_password: string, new_password: string) =>
+      http.post<void>('/me/password', { old_password, new_password }),
+  },
+  orgs: {
+    list: (parentId: Id | 'root', cursor?: string | null, limit = 50) =>
+      http.get<Page<Org>>('/orgs', { parent_id: parentId, cursor, limit }),
+    get: (id: Id) => http.get<Org>(`/orgs/${enc(id)}`),
+    create: (input: { parent_id: Id | null; name: string; level: OrgLevel; kind: OrgKind }) =>
+      http.post<Org>('/orgs', input),
+    update: (id: Id, patch: { name?: string; level?: OrgLevel; kind?: OrgKind }) =>
+      http.patch<Org>(`/orgs/${enc(id)}`, patch),
+    remove: (id: Id) => http.del(`/orgs/${enc(id)}`),
+  },
+  sectors: {
+    list: (orgId: Id) => http.get<Page<Sector>>(`/orgs/${enc(orgId)}/sectors`, { limit: 200 }),
+    create: (orgId: Id, name: string) => http.post<Sector>(`/orgs/${enc(orgId)}/sectors`, { name }),
+    rename: (id: Id, name: string) => http.patch<Sector>(`/sectors/${enc(id)}`, { name }),
+    remove: (id: Id) => http.del(`/sectors/${enc(id)}`),
+  },
+  members: {
+    list: (
+      orgId: Id,
+      filter: { role?: Role | ''; sector_id?: Id | ''; q?: string; cursor?: string | null; limit?: number } = {},
+    ) => http.get<Page<Membership>>(`/orgs/${enc(orgId)}/members`, { limit: 20, ...filter } as Query),
+    add: (orgId: Id, input: AddMemberInput) => http.post<Membership>(`/orgs/${enc(orgId)}/members`, input),
+    update: (id: Id, patch: { role?: Role; sector_id?: Id | null }) =>
+      http.patch<Membership>(`/memberships/${enc(id)}`, patch),
+    remove: (id: Id) => http.del(`/memberships/${enc(id)}`),
+  },
+  roster: {
+    importCsv: (orgId: Id, csv: string) =>
+      request<ImportResult>('POST', `/orgs/${enc(orgId)}/roster/import`, {
+        body: csv,
+        contentType: 'text/csv; charset=utf-8',
+      }),
+    exportXlsx: (orgId: Id) => request<Blob>('GET', `/orgs/${enc(orgId)}/roster.xlsx`, { blob: true }),
+  },
+}

@@ -1,0 +1,101 @@
+// Shapes of the Shangliang REST API (v1) as the web UI uses them.
+
+export type Role = 'member' | 'staff' | 'leader' | 'responder' | 'admin'
+export const ROLES: Role[] = ['member', 'staff', 'leader', 'responder', 'admin']
+
+export type OrgLevel = 'national' | 'province' | 'city' | 'county' | 'township' | 'village'
+export const ORG_LEVELS: OrgLevel[] = ['national', 'province', 'city', 'county', 'township', 'village']
+
+export type OrgKind = 'cppcc' | 'congress' | 'council' | 'department' | 'other'
+export const ORG_KINDS: OrgKind[] = ['cppcc', 'congress', 'council', 'department', 'other']
+
+export interface Page<T> {
+  items: T[]
+  next_cursor: string | null
+}
+
+export interface OrgRef {
+  id: number | string
+  name: string
+  level?: OrgLevel | string
+  kind?: OrgKind | string
+}
+
+export interface SectorRef {
+  id: number | string
+  name: string
+}
+
+export interface MyMembership {
+  id: number | string
+  role: Role | string
+  role_label?: string
+  org: OrgRef
+  sector: SectorRef | null
+}
+
+export interface Me {
+  id: number | string
+  login: string | null
+  mobile: string | null
+  display_name: string
+  is_superadmin: boolean
+  is_public: boolean
+  locale: string | null
+  elderly_mode: boolean
+  memberships: MyMembership[]
+}
+
+export interface Org {
+  id: number | string
+  parent_id: number | string | null
+  name: string
+  level: OrgLevel | string
+  kind: OrgKind | string
+  member_label?: string
+  child_count: number
+  member_count: number
+  ancestors: OrgRef[]
+  version?: number | string
+}
+
+export interface Sector {
+  id: number | string
+  org_id: number | string
+  name: string
+  member_count: number
+}
+
+export interface PersonRef {
+  id: number | string
+  display_name: string
+  login: string | null
+  mobile: string | null
+}
+
+export interface Membership {
+  id: number | string
+  role: Role | string
+  role_label?: string
+  sector: SectorRef | null
+  person: PersonRef
+}
+
+export interface NewPerson {
+  display_name: string
+  login?: string
+  mobile?: string
+  password?: string
+}
+
+export type AddMemberInput = ({ person_id: number | string } | NewPerson) & {
+  role: Role
+  sector_id?: number | string | null
+}
+
+export interface ImportResult {
+  imported: number
+  created_people: number
+}
+
+export type SmsPurpose = 'register' | 'reset'

@@ -1,0 +1,96 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { useSessionStore } from '@/stores/session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** reachable without logging in */
+    public?: boolean
+    /** only for people who are logged out (login, register) */
+    guestOnly?: boolean
+    /** needs a staff/admin role somewhere, or superadmin */
+    admin?: boolean
+    /** i18n key of the page title */
+    title?: string
+    /** show the bottom tab bar */
+    tabbar?: boolean
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/LoginView.vue'),
+    meta: { public: true, guestOnly: true, title: 'auth.loginTitle' },
+  },
+  {
+    path: '/register',
+    name: 'register',
+    component: () => import('@/views/RegisterView.vue'),
+    meta: { public: true, guestOnly: true, title: 'auth.registerTitle' },
+  },
+  {
+    path: '/reset-password',
+    name: 'reset-password',
+    component: () => import('@/views/ResetPasswordView.vue'),
+    meta: { public: true, title: 'auth.resetTitle' },
+  },
+  { path: '/', name: 'home', component: () => import('@/views/HomeView.vue'), meta: { title: 'nav.home', tabbar: true } },
+  {
+    path: '/orgs',
+    name: 'orgs',
+    component: () => import('@/views/OrgsView.vue'),
+    meta: { title: 'orgs.title', tabbar: true },
+  },
+  {
+    path: '/orgs/:id',
+    name: 'org',
+    component: () => import('@/views/OrgsView.vue'),
+    meta: { title: 'orgs.title', tabbar: true },
+  },
+  {
+    path: '/profile',
+    name: 'profile',
+    component: () => import('@/views/ProfileView.vue'),
+    meta: { title: 'profile.title', tabbar: true },
+  },
+  {
+    path: '/admin',
+    name: 'admin',
+    component: () => import('@/views/AdminView.vue'),
+    meta: { admin: true, title: 'admin.title', tabbar: true },
+  },
+  {
+    path: '/admin/orgs/:id',
+    name: 'admin-org',
+    component: () => import('@/views/AdminView.vue'),
+    meta: { admin: true, title: 'admin.title', tabbar: true },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('@/views/NotFoundView.vue'),
+    meta: { public: true, title: 'errors.notFound' },
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes,
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+})
+
+router.beforeEach(async (to) => {
+  const session = useSessionStore()
+  try {
+    await session.ensureLoaded()
+  } catch {
+    /* server unreachable: public pages still work, others go to login */
+  }
+  if (!to.meta.public && !session.loggedIn) {
+    return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  }
+  if (to.meta.guestOnly && session.loggedIn) return { name: 'home' }
+  if (to.meta.admin && !session.canAdmin) return { name: 'home' }
+  return true
+})
