@@ -281,6 +281,14 @@ class PgConn final : public Conn {
     return count;
   }
 
+  // The whole script in one simple-protocol round trip, inside the unit's transaction: no
+  // splitting, so dollar-quoted bodies and semicolons in literals are safe.
+  Status exec_script(std::string_view sql) override {
+    if (detail::sql_statement_count(sql) == 0) return Ok();
+    SL_TRY(run_simple(sql));
+    return Ok();
+  }
+
   bool saw_retryable() const { return saw_retryable_; }
   const std::optional<Error>& last_error() const { return last_error_; }
 
@@ -292,19 +300,30 @@ class PgConn final : public Conn {
     return e;
   }
 
+  // Several statements without parameters: the simple protocol runs them all and returns
+  // the last one's result.
+  Result<PgResult> run_simple(std::string_view sql) {
+    if (!slot_.usable()) {
+      slot_.broken = true;
+      return Error::Unavailable(kUnavailableMessage);
+    }
+    PgResult r(PQexec(slot_.pg, std::string(sql).c_str()));
+    const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || st == PGRES_EMPTY_QUERY) return r;
+    if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+      slot_.broken = true;
+      last_error_ = Error::Internal("不支持 COPY 语句");
+      return *last_error_;
+    }
+    return fail(r.get(), sql);
+  }
+
   Result<PgResult> run(std::string_view sql, const Params& params) {
     if (!slot_.usable()) {
       slot_.broken = true;
       return Error::Unavailable(kUnavailableMessage);
     }
-    if (params.empty() && detail::sql_statement_count(sql) > 1) {
-      // Several statements (a migration file): the simple protocol runs them all, inside the
-      // unit's transaction, and returns the last one's result.
-      PgResult r(PQexec(slot_.pg, std::string(sql).c_str()));
-      const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-      if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || st == PGRES_EMPTY_QUERY) return r;
-      return fail(r.get(), sql);
-    }
+    if (params.empty() && detail::sql_statement_count(sql) > 1) return run_simple(sql);
     SL_ASSIGN(Bound b, bind(params));
     std::string key;
     key.reserve(b.signature.size() + 1 + sql.size());

@@ -7,7 +7,8 @@
 //   and then run with PQexecPrepared. `?` placeholders are rewritten to $n
 //   (storage/dialect.cc). Parameter types: int64 → int8, double → float8, Blob → bytea (sent
 //   in binary), string and NULL → left for the server to infer. So `?` may not be used as
-//   the jsonb `?` operator: call jsonb_exists() instead. Text holding several statements
+//   the jsonb `?` operator: call jsonb_exists() instead. An int64 does not convert to
+//   BOOLEAN: shared migrations keep flags in INTEGER columns. Text holding several statements
 //   and no parameters (a migration file) runs through the simple protocol instead.
 // - Result columns by type: int2/int4/int8/oid → int64, float4/float8/numeric → double,
 //   bytea → Blob, bool → int64 0/1, NULL → Null, anything else → its text form.
