@@ -27,7 +27,11 @@ class HttpServer {
   // Blocks until stop() is called (or SIGINT/SIGTERM when install_signal_handlers).
   void run(bool install_signal_handlers);
   // Stops accepting, lets in-flight requests finish (up to the grace period), returns.
+  // Safe to call from any thread (and from a signal handler installed by run), repeatedly.
   void stop();
+  // Turns the JSON access log (spdlog logger "access", one line per request) on or off;
+  // on by default. Safe to call at any time, e.g. server.set_access_log(cfg.log.access_log).
+  void set_access_log(bool on);
 
  private:
   struct Impl;
