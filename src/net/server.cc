@@ -336,8 +336,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     if (reading_ && now >= read_deadline_) {
-      if (!request_started_ && count_ > 0 && !lingering_) {
-        // Idle only because responses are still being computed: not the client's fault.
+      if (!request_started_ && !lingering_ && count_ > 1) {
+        // Idle only because earlier responses are still being computed (count_ includes
+        // the slot waiting for the next request): not the client's fault.
         read_deadline_ = now + std::chrono::milliseconds(cfg_.idle_timeout_ms);
         return;
       }
