@@ -15,8 +15,6 @@ import {
   Search,
   Switch,
   Tab,
-  Tabbar,
-  TabbarItem,
   Tabs,
   Tag,
   showToast,
@@ -34,7 +32,7 @@ import { useSessionStore } from './stores/session'
 const app = createApp(App)
 const pinia = createPinia()
 app.use(pinia).use(i18n).use(router)
-for (const c of [Button, Cell, CellGroup, Empty, Field, Form, Icon, Loading, NavBar, NoticeBar, Popup, Search, Switch, Tab, Tabbar, TabbarItem, Tabs, Tag]) {
+for (const c of [Button, Cell, CellGroup, Empty, Field, Form, Icon, Loading, NavBar, NoticeBar, Popup, Search, Switch, Tab, Tabs, Tag]) {
   app.use(c)
 }
 
