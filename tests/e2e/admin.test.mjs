@@ -2,7 +2,7 @@
 // roster CSV with a bad row (nothing imported), then a good one.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DESKTOP, apiGet, launchBrowser, login, newPage, shot, startServer } from './harness.mjs'
+import { DESKTOP, apiGet, centre, launchBrowser, login, newPage, shot, startServer } from './harness.mjs'
 
 describe('admin', () => {
   let server, browser
@@ -102,6 +102,7 @@ describe('admin', () => {
     assert.ok(lines.map((s) => s.trim()).includes('3'), `line 3 is reported (got ${lines.join(',')})`)
     assert.equal(await memberCount(page, orgId), 1, 'member count unchanged after a failed import')
     await page.getByTestId('admin-member-count').getByText('1', { exact: true }).waitFor()
+    await centre(page.getByTestId('import-error-table'))
     await shot(page, '15-admin-import-errors-phone')
 
     // the corrected roster goes in
@@ -118,6 +119,7 @@ describe('admin', () => {
     await page.getByTestId('import-success').waitFor()
     assert.equal(await memberCount(page, orgId), 3)
     await page.getByTestId('admin-member-count').getByText('3', { exact: true }).waitFor()
+    await centre(page.getByTestId('import-success'))
     await shot(page, '16-admin-import-ok-phone')
 
     // filters: by sector

@@ -177,11 +177,23 @@ export async function newPage(browser, baseUrl, { viewport = PHONE, locale = 'zh
   return page
 }
 
-/** Save a full-page screenshot as test-results/screenshots/<name>.png. */
-export async function shot(page, name) {
+/**
+ * Save what the screen shows as test-results/screenshots/<name>.png (the viewport,
+ * as a person sees it; fullPage would draw the fixed tab bar mid-page).
+ */
+export async function shot(page, name, { fullPage = false } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true })
-  await page.waitForTimeout(150) // let Vant's transitions finish
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
+  await page.waitForTimeout(200) // let Vant's transitions finish
+  // wait for passing toasts ("已保存") to go, so they don't hide the page
+  await page
+    .waitForFunction(() => ![...document.querySelectorAll('.van-toast')].some((e) => getComputedStyle(e).display !== 'none'), null, { timeout: 3000 })
+    .catch(() => {})
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage })
+}
+
+/** Scroll so that the element is in the middle of the screen (before a screenshot). */
+export async function centre(locator) {
+  await locator.evaluate((e) => e.scrollIntoView({ block: 'center' }))
 }
 
 /** Log in through the UI. */
