@@ -1,0 +1,68 @@
+// Application: builds every part from the Config and wires them by constructor —
+// storage, services, routes, middleware, HTTP server. No globals, no service locator.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/random.h"
+#include "modules/accounts/accounts.h"
+#include "modules/notifications/sms.h"
+#include "modules/orgs/orgs.h"
+#include "net/metrics.h"
+#include "net/router.h"
+#include "storage/database.h"
+
+namespace sl::net {
+class HttpServer;
+class StaticFiles;
+}  // namespace sl::net
+
+namespace sl::app {
+
+class Application {
+ public:
+  // Opens the database and builds the services (no network yet).
+  static Result<std::unique_ptr<Application>> create(const Config& cfg);
+  ~Application();
+
+  Status migrate();
+  // Listens, prints "listening on http://host:port", serves until SIGINT/SIGTERM, then shuts
+  // down gracefully and closes the database.
+  Status serve();
+
+  const Config& config() const { return cfg_; }
+  storage::Database& db() { return *db_; }
+  accounts::AccountsService& accounts() { return *accounts_; }
+  orgs::OrgsService& orgs() { return *orgs_; }
+  net::Router& router() { return router_; }
+
+ private:
+  explicit Application(const Config& cfg) : cfg_(cfg) {}
+  void register_routes();
+
+  Config cfg_;
+  SystemClock clock_;
+  SecureRandom random_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<notifications::SmsSender> sms_;
+  std::unique_ptr<accounts::AccountsService> accounts_;
+  std::unique_ptr<orgs::OrgsService> orgs_;
+  net::Router router_;
+  net::Metrics metrics_;
+  std::unique_ptr<net::StaticFiles> static_files_;
+};
+
+// Registers /healthz, /readyz, /metrics and /api/v1/openapi.json.
+void register_system_routes(net::Router& router, storage::Database& db, net::Metrics& metrics);
+// ETag/If-None-Match on GETs, Idempotency-Key on POSTs, same-origin check for cookie writes.
+void install_middleware(net::Router& router, storage::Database& db, const Clock& clock);
+// The OpenAPI document (docs/api/openapi.yaml converted to JSON at build time).
+const char* openapi_json();
+
+// Loads the demo data set if it is not there yet; returns a text listing the demo accounts.
+Result<std::string> seed_demo(Application& app);
+
+}  // namespace sl::app

@@ -1,0 +1,109 @@
+// shangliang: the server and its command-line tools.
+//   shangliang serve [--demo]          start the platform (migrates first)
+//   shangliang migrate                 apply pending database migrations
+//   shangliang routes                  print the route table (METHOD PATTERN)
+//   shangliang admin ...               administer organisations, people, roles, rosters
+// Every command takes --config FILE and --section.key=value overrides (after SHANGLIANG_*
+// environment variables, which come after the file).
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "app/admin_cli.h"
+#include "app/application.h"
+
+extern char** environ;
+
+namespace {
+
+int fail(const sl::Error& e) {
+  std::fprintf(stderr, "错误 (%s): %s\n", e.slug.c_str(), e.message.c_str());
+  if (!e.details_json.empty()) std::fprintf(stderr, "%s\n", e.details_json.c_str());
+  return e.code == sl::Code::kInvalidArgument || e.code == sl::Code::kUnprocessable ? 2 : 1;
+}
+
+void setup_logging(const sl::Config& cfg) {
+  auto logger = spdlog::stderr_logger_mt("shangliang");
+  logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(cfg.log.level));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Pull out --section.key=value overrides; the rest goes to CLI11.
+  std::vector<std::pair<std::string, std::string>> overrides;
+  std::vector<std::string> rest;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    auto eq = a.find('=');
+    if (i > 0 && a.rfind("--", 0) == 0 && eq != std::string::npos && a.find('.') < eq && a.substr(0, 9) != "--config=")
+      overrides.emplace_back(a.substr(2, eq - 2), a.substr(eq + 1));
+    else if (i > 0 && a.rfind("--data_dir=", 0) == 0)
+      overrides.emplace_back("data_dir", a.substr(11));
+    else rest.push_back(a);
+  }
+
+  CLI::App cli{"商量 Shangliang — 数字协商平台 / digital deliberation platform"};
+  cli.require_subcommand(1);
+  std::string config_file;
+  cli.add_option("--config", config_file, "TOML configuration file (see config/shangliang.example.toml)");
+  bool demo = false;
+  auto* serve = cli.add_subcommand("serve", "Start the platform");
+  serve->add_flag("--demo", demo, "Load the demo data set before serving and print the demo accounts");
+  auto* migrate = cli.add_subcommand("migrate", "Apply pending database migrations");
+  auto* routes = cli.add_subcommand("routes", "Print the HTTP route table");
+  auto* admin = cli.add_subcommand("admin", "Administer organisations, people, roles and rosters");
+  sl::app::AdminCli admin_cli;
+  admin_cli.attach(*admin);
+
+  std::vector<const char*> cargv;
+  for (auto& s : rest) cargv.push_back(s.c_str());
+  try {
+    cli.parse(static_cast<int>(cargv.size()), cargv.data());
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  sl::Config cfg;
+  if (!config_file.empty())
+    if (auto s = sl::load_config_file(cfg, config_file); !s.ok()) return fail(s.error());
+  if (auto s = sl::apply_environment(cfg, environ); !s.ok()) return fail(s.error());
+  for (auto& [k, v] : overrides)
+    if (auto s = sl::apply_setting(cfg, k, v); !s.ok()) return fail(s.error());
+  setup_logging(cfg);
+
+  auto app_r = sl::app::Application::create(cfg);
+  if (!app_r.ok()) return fail(app_r.error());
+  auto& app = **app_r;
+
+  if (*routes) {
+    for (const auto& r : app.router().routes()) std::printf("%s %s\n", r.method.c_str(), r.pattern.c_str());
+    return 0;
+  }
+  if (auto s = app.migrate(); !s.ok()) return fail(s.error());
+  if (*migrate) {
+    std::printf("数据库已是最新 (database is up to date)\n");
+    return 0;
+  }
+  if (*admin) {
+    auto s = admin_cli.run(app);
+    if (!s.ok()) return fail(s.error());
+    return 0;
+  }
+  if (*serve) {
+    if (demo) {
+      auto accounts = sl::app::seed_demo(app);
+      if (!accounts.ok()) return fail(accounts.error());
+      std::printf("%s", accounts->c_str());
+      std::fflush(stdout);
+    }
+    if (auto s = app.serve(); !s.ok()) return fail(s.error());
+    return 0;
+  }
+  return 0;
+}

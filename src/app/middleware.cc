@@ -1,0 +1,203 @@
+// Cross-cutting HTTP behaviour, applied to every route through the Router's middleware chain:
+//   1. same-origin check for browser writes (cookie sessions): a cross-site Origin is refused;
+//   2. Idempotency-Key on POST: a retry with the same key returns the first response;
+//   3. ETag / If-None-Match on successful GETs.
+// And the system routes: /healthz, /readyz, /metrics, /api/v1/openapi.json.
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/application.h"
+#include "core/encoding.h"
+#include "modules/accounts/accounts.h"
+#include "modules/common/route_util.h"
+#include "storage/migrations.h"
+
+namespace sl::app {
+
+using net::HttpRequest;
+using net::HttpResponse;
+using storage::Conn;
+
+namespace {
+
+uint64_t fnv1a(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string etag_of(std::string_view body) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(fnv1a(body)));
+  return buf;
+}
+
+bool etag_matches(std::string_view if_none_match, std::string_view etag) {
+  if (if_none_match == "*") return true;
+  // A list of (possibly weak) tags.
+  size_t pos = 0;
+  while (pos < if_none_match.size()) {
+    size_t comma = if_none_match.find(',', pos);
+    std::string_view tag = if_none_match.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+    if (tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+std::string host_of_origin(std::string_view origin) {
+  auto p = origin.find("://");
+  if (p == std::string_view::npos) return std::string(origin);
+  return std::string(origin.substr(p + 3));
+}
+
+bool is_safe(const std::string& m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
+
+// Stored responses keep only what a replay needs.
+std::string headers_to_json(const net::Headers& hs) {
+  boost::json::array a;
+  for (const auto& [k, v] : hs)
+    if (k == "Location" || k == "Content-Disposition") a.push_back(boost::json::array{boost::json::string(k), boost::json::string(v)});
+  return boost::json::serialize(a);
+}
+
+net::Headers headers_from_json(const std::string& s) {
+  net::Headers out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(s, ec);
+  if (ec || !v.is_array()) return out;
+  for (auto& e : v.as_array())
+    if (e.is_array() && e.as_array().size() == 2)
+      out.emplace_back(std::string(e.as_array()[0].as_string()), std::string(e.as_array()[1].as_string()));
+  return out;
+}
+
+}  // namespace
+
+void install_middleware(net::Router& router, storage::Database& db, const Clock& clock) {
+  // 1. Same-origin check for writes made with a session cookie (CSRF defence next to SameSite).
+  router.use([](HttpRequest& req, const net::Route&, const net::Handler& next) -> HttpResponse {
+    if (!is_safe(req.method) && req.cookie(accounts::kSessionCookie)) {
+      auto origin = req.header("origin");
+      if (!origin.empty() && origin != "null" && host_of_origin(origin) != req.header("host"))
+        return routes::problem(Error{Code::kForbidden, "cross_origin", "拒绝跨站请求", {}}, req);
+    }
+    return next(req);
+  });
+
+  // 2. Idempotency-Key: the first response to (caller, key) is stored in the same database as
+  // the data; a retry replays it. A key reused with a different request is refused.
+  router.use([&db, &clock](HttpRequest& req, const net::Route&, const net::Handler& next) -> HttpResponse {
+    auto key = req.header("idempotency-key");
+    if (req.method != "POST" || key.empty()) return next(req);
+    if (key.size() > 200) return routes::problem(Error::Invalid("invalid_idempotency_key", "Idempotency-Key 过长"), req);
+    auto token = accounts::AccountsService::token_of(req);
+    std::string scope = (token ? "s:" + sha256_hex(*token) : "a:" + req.remote_addr) + " " + req.path;
+    std::string req_hash = sha256_hex(req.body);
+    std::string k(key);
+    TimeMs now = clock.now_ms();
+    std::optional<HttpResponse> replay;
+    Status claimed = db.write([&](Conn& c) -> Status {
+      replay.reset();
+      SL_ASSIGN(auto row, c.query_one("SELECT request_hash, status, content_type, headers, body FROM idempotency_keys "
+                                      "WHERE scope = ? AND idem_key = ?",
+                                      {scope, k}));
+      if (row) {
+        if (row->str(0) != req_hash)
+          return Error{Code::kUnprocessable, "idempotency_key_reused", "该 Idempotency-Key 已用于另一个请求", {}};
+        if (row->i64(1) == 0)
+          return Error::Conflict("request_in_progress", "相同 Idempotency-Key 的请求正在处理中");
+        HttpResponse r;
+        r.status = static_cast<int>(row->i64(1));
+        r.content_type = row->str(2);
+        r.headers = headers_from_json(row->str(3));
+        r.body = row->str(4);
+        r.set_header("Idempotent-Replayed", "true");
+        replay = std::move(r);
+        return Ok();
+      }
+      SL_TRY(c.exec("DELETE FROM idempotency_keys WHERE created_at < ?", {now - int64_t{24} * 3600 * 1000}));
+      SL_TRY(c.exec("INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, created_at) VALUES (?, ?, ?, 0, ?)",
+                    {scope, k, req_hash, now}));
+      return Ok();
+    });
+    if (!claimed.ok()) return routes::problem(claimed.error(), req);
+    if (replay) return std::move(*replay);
+    HttpResponse resp = next(req);
+    Status saved = db.write([&](Conn& c) -> Status {
+      // A server-side failure is not remembered, so the client's retry can succeed.
+      if (resp.status >= 500) {
+        SL_TRY(c.exec("DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ?", {scope, k}));
+        return Ok();
+      }
+      SL_TRY(c.exec("UPDATE idempotency_keys SET status = ?, content_type = ?, headers = ?, body = ? WHERE scope = ? AND "
+                    "idem_key = ?",
+                    {int64_t{resp.status}, resp.content_type, headers_to_json(resp.headers), resp.body, scope, k}));
+      return Ok();
+    });
+    if (!saved.ok()) spdlog::warn("idempotency record not saved: {}", saved.error().message);
+    return resp;
+  });
+
+  // 3. ETags on successful GETs (computed from the body; cheap for our small JSON bodies).
+  router.use([](HttpRequest& req, const net::Route&, const net::Handler& next) -> HttpResponse {
+    if (req.method != "GET" && req.method != "HEAD") return next(req);
+    HttpResponse resp = next(req);
+    if (resp.status != 200 || !resp.header("ETag").empty()) return resp;
+    std::string tag = etag_of(resp.body);
+    auto inm = req.header("if-none-match");
+    if (!inm.empty() && etag_matches(inm, tag)) {
+      HttpResponse nm;
+      nm.status = 304;
+      nm.content_type.clear();
+      nm.set_header("ETag", tag);
+      for (const auto& [k, v] : resp.headers)
+        if (k == "Cache-Control") nm.set_header(k, v);
+      return nm;
+    }
+    resp.set_header("ETag", tag);
+    return resp;
+  });
+}
+
+void register_system_routes(net::Router& router, storage::Database& db, net::Metrics& metrics) {
+  router.get("/healthz", [](HttpRequest&) {
+    HttpResponse r = HttpResponse::json(200, R"({"status":"ok"})");
+    r.set_header("Cache-Control", "no-store");
+    return r;
+  });
+  router.get(
+      "/readyz",
+      [&db](HttpRequest&) {
+        bool reachable = db.ping();
+        auto current = reachable ? storage::migrations_current(db) : Result<bool>(false);
+        bool migrated = current.ok() && *current;
+        boost::json::object o{{"database", reachable}, {"migrations_current", migrated}};
+        o["status"] = reachable && migrated ? "ready" : "not_ready";
+        HttpResponse r = routes::json(o, reachable && migrated ? 200 : 503);
+        r.set_header("Cache-Control", "no-store");
+        return r;
+      },
+      /*offload=*/true);
+  router.get("/metrics", [&metrics](HttpRequest&) {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics.render();
+    r.set_header("Cache-Control", "no-store");
+    return r;
+  });
+  router.get("/api/v1/openapi.json", [](HttpRequest&) {
+    HttpResponse r = HttpResponse::json(200, openapi_json());
+    r.set_header("Cache-Control", "public, max-age=300");
+    return r;
+  });
+}
+
+}  // namespace sl::app

@@ -1,0 +1,155 @@
+// Config loading: one table of keys, used by the TOML file, the environment and flags alike.
+#include "core/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstring>
+#include <functional>
+#include <map>
+
+namespace sl {
+
+namespace {
+
+using Setter = std::function<Status(Config&, const std::string&)>;
+
+Status parse_int(const std::string& key, const std::string& v, int& out) {
+  int x = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc() || p != v.data() + v.size()) return Error::Invalid("bad_config", key + " 需要整数，得到 '" + v + "'");
+  out = x;
+  return Ok();
+}
+
+Status parse_bool(const std::string& key, const std::string& v, bool& out) {
+  if (v == "true" || v == "1" || v == "yes" || v == "on") out = true;
+  else if (v == "false" || v == "0" || v == "no" || v == "off") out = false;
+  else return Error::Invalid("bad_config", key + " 需要 true/false，得到 '" + v + "'");
+  return Ok();
+}
+
+#define SL_INT(k, field) {k, [](Config& c, const std::string& v) { return parse_int(k, v, c.field); }}
+#define SL_BOOL(k, field) {k, [](Config& c, const std::string& v) { return parse_bool(k, v, c.field); }}
+#define SL_STR(k, field) {k, [](Config& c, const std::string& v) { c.field = v; return Ok(); }}
+
+const std::map<std::string, Setter>& setters() {
+  static const std::map<std::string, Setter> m = {
+      SL_STR("server.host", server.host),
+      SL_INT("server.port", server.port),
+      SL_INT("server.threads", server.threads),
+      SL_INT("server.worker_threads", server.worker_threads),
+      SL_INT("server.read_timeout_ms", server.read_timeout_ms),
+      SL_INT("server.idle_timeout_ms", server.idle_timeout_ms),
+      SL_INT("server.max_header_bytes", server.max_header_bytes),
+      SL_INT("server.max_body_bytes", server.max_body_bytes),
+      SL_INT("server.pipeline_limit", server.pipeline_limit),
+      SL_INT("server.shutdown_grace_ms", server.shutdown_grace_ms),
+      SL_STR("server.web_root", server.web_root),
+      SL_STR("server.public_url", server.public_url),
+      SL_STR("database.url", database.url),
+      SL_INT("database.pool_size", database.pool_size),
+      SL_STR("database.durability", database.durability),
+      SL_INT("database.busy_timeout_ms", database.busy_timeout_ms),
+      SL_INT("database.group_commit_max", database.group_commit_max),
+      SL_INT("auth.session_ttl_hours", auth.session_ttl_hours),
+      SL_INT("auth.login_max_failures_account", auth.login_max_failures_account),
+      SL_INT("auth.login_max_failures_address", auth.login_max_failures_address),
+      SL_INT("auth.login_window_seconds", auth.login_window_seconds),
+      SL_INT("auth.sms_code_ttl_seconds", auth.sms_code_ttl_seconds),
+      SL_INT("auth.sms_min_interval_seconds", auth.sms_min_interval_seconds),
+      SL_INT("auth.argon2_opslimit", auth.argon2_opslimit),
+      SL_INT("auth.argon2_memlimit_kib", auth.argon2_memlimit_kib),
+      SL_STR("notify.sms_adapter", notify.sms_adapter),
+      SL_STR("notify.outbox_path", notify.outbox_path),
+      SL_STR("log.level", log.level),
+      SL_BOOL("log.access_log", log.access_log),
+      SL_STR("data_dir", data_dir),
+  };
+  return m;
+}
+
+#undef SL_INT
+#undef SL_BOOL
+#undef SL_STR
+
+Status validate(const Config& c) {
+  if (c.database.durability != "process" && c.database.durability != "power")
+    return Error::Invalid("bad_config", "database.durability 只能是 process 或 power");
+  if (c.server.port < 0 || c.server.port > 65535) return Error::Invalid("bad_config", "server.port 超出范围");
+  if (c.server.threads < 1 || c.server.worker_threads < 1) return Error::Invalid("bad_config", "线程数至少为 1");
+  return Ok();
+}
+
+}  // namespace
+
+Status apply_setting(Config& cfg, const std::string& key, const std::string& value) {
+  auto it = setters().find(key);
+  if (it == setters().end()) return Error::Invalid("bad_config", "未知的配置项: " + key);
+  SL_TRY(it->second(cfg, value));
+  return validate(cfg);
+}
+
+Status load_config_file(Config& cfg, const std::string& path) {
+  toml::table tbl;
+  try {
+    tbl = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Error::Invalid("bad_config", "无法读取配置文件 " + path + ": " + std::string(e.description()));
+  }
+  Status st;
+  std::function<void(const toml::table&, const std::string&)> walk = [&](const toml::table& t, const std::string& prefix) {
+    for (auto&& [k, node] : t) {
+      if (!st.ok()) return;
+      std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      if (auto* sub = node.as_table()) {
+        walk(*sub, key);
+        continue;
+      }
+      std::string v;
+      if (auto s = node.value<std::string>()) v = *s;
+      else if (auto i = node.value<int64_t>()) v = std::to_string(*i);
+      else if (auto b = node.value<bool>()) v = *b ? "true" : "false";
+      else {
+        st = Error::Invalid("bad_config", "配置项类型不支持: " + key);
+        return;
+      }
+      st = apply_setting(cfg, key, v);
+    }
+  };
+  walk(tbl, "");
+  return st;
+}
+
+Status apply_environment(Config& cfg, char** envp) {
+  static const char* kSections[] = {"server", "database", "auth", "notify", "log"};
+  for (char** e = envp; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    std::string name = kv.substr(0, eq), value = kv.substr(eq + 1);
+    if (name == "PORT") {
+      SL_TRY(apply_setting(cfg, "server.port", value));
+      continue;
+    }
+    constexpr std::string_view kPrefix = "SHANGLIANG_";
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    std::string rest = name.substr(kPrefix.size());
+    std::transform(rest.begin(), rest.end(), rest.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string key = rest;
+    for (const char* s : kSections) {
+      std::string p = std::string(s) + "_";
+      if (rest.rfind(p, 0) == 0) {
+        key = std::string(s) + "." + rest.substr(p.size());
+        break;
+      }
+    }
+    if (setters().count(key) == 0) continue;  // other SHANGLIANG_* variables (e.g. SHANGLIANG_BIN) are not config
+    SL_TRY(apply_setting(cfg, key, value));
+  }
+  return Ok();
+}
+
+}  // namespace sl

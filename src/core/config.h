@@ -1,0 +1,79 @@
+// Config: every setting of the server, with its default. Loaded from a TOML file
+// (config/shangliang.example.toml documents every key), then SHANGLIANG_* environment
+// variables, then command-line flags (--section.key=value); later sources win.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/result.h"
+
+namespace sl {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";     // server.host
+  int port = 8080;                    // server.port (PORT env also honoured)
+  int threads = 2;                    // server.threads: network threads, one io_context each
+  int worker_threads = 4;             // server.worker_threads: pool for blocking handlers
+  int read_timeout_ms = 15000;        // server.read_timeout_ms: header+body must arrive in this
+  int idle_timeout_ms = 60000;        // server.idle_timeout_ms: keep-alive idle limit
+  int max_header_bytes = 16384;       // server.max_header_bytes
+  int max_body_bytes = 1048576;       // server.max_body_bytes: JSON bodies (uploads have their own)
+  int pipeline_limit = 16;            // server.pipeline_limit: queued pipelined requests per connection
+  int shutdown_grace_ms = 10000;      // server.shutdown_grace_ms: wait for in-flight requests
+  std::string web_root = "web/dist";  // server.web_root: built web UI
+  std::string public_url;             // server.public_url: e.g. https://zx.example.gov.cn (sets Secure cookies)
+};
+
+struct DatabaseConfig {
+  // database.url: "sqlite:var/shangliang.db" or "postgresql://user@host:port/db"
+  std::string url = "sqlite:var/shangliang.db";
+  int pool_size = 4;                  // database.pool_size: readers (SQLite) / connections (PostgreSQL)
+  // database.durability: "process" (a kill -9 never loses an acknowledged write) or
+  // "power" (also survives power loss: fsync per commit, grouped)
+  std::string durability = "process";
+  int busy_timeout_ms = 5000;         // database.busy_timeout_ms
+  int group_commit_max = 64;          // database.group_commit_max: writes per grouped commit
+};
+
+struct AuthConfig {
+  int session_ttl_hours = 24 * 14;        // auth.session_ttl_hours
+  int login_max_failures_account = 5;     // auth.login_max_failures_account per window
+  int login_max_failures_address = 20;    // auth.login_max_failures_address per window
+  int login_window_seconds = 900;         // auth.login_window_seconds
+  int sms_code_ttl_seconds = 600;         // auth.sms_code_ttl_seconds
+  int sms_min_interval_seconds = 60;      // auth.sms_min_interval_seconds per mobile
+  // auth.argon2_opslimit / auth.argon2_memlimit_kib: argon2id cost (libsodium "moderate"
+  // is 3 / 262144); tests lower it.
+  int argon2_opslimit = 2;
+  int argon2_memlimit_kib = 65536;
+};
+
+struct NotifyConfig {
+  std::string sms_adapter = "outbox";          // notify.sms_adapter: "outbox" (development)
+  std::string outbox_path = "var/outbox.jsonl";  // notify.outbox_path
+};
+
+struct LogConfig {
+  std::string level = "info";  // log.level: trace, debug, info, warn, error
+  bool access_log = true;      // log.access_log: JSON line per request
+};
+
+struct Config {
+  ServerConfig server;
+  DatabaseConfig database;
+  AuthConfig auth;
+  NotifyConfig notify;
+  LogConfig log;
+  std::string data_dir = "var";  // data_dir: keys, uploads, outbox
+};
+
+// Applies "section.key" = "value" to cfg. Unknown keys are errors.
+Status apply_setting(Config& cfg, const std::string& key, const std::string& value);
+// Loads a TOML file into cfg (missing file is an error).
+Status load_config_file(Config& cfg, const std::string& path);
+// Applies SHANGLIANG_SECTION_KEY variables (and PORT) from the environment.
+Status apply_environment(Config& cfg, char** envp);
+
+}  // namespace sl

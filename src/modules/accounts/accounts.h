@@ -1,0 +1,126 @@
+// Accounts: people's credentials and sessions. Login (login name or mobile + password,
+// argon2id), logout, public self-registration confirmed by SMS code, password change and
+// reset, throttling of failed logins per account and per address, and authentication of
+// requests (HttpOnly session cookie for browsers, bearer token for API clients).
+//
+// Thread-safety: AccountsService is shared by all threads; its throttle is internally locked.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/random.h"
+#include "modules/access/access.h"
+#include "modules/notifications/sms.h"
+#include "net/http.h"
+#include "net/router.h"
+#include "storage/database.h"
+
+namespace sl::accounts {
+
+inline constexpr const char* kSessionCookie = "sl_session";
+
+// argon2id via libsodium.
+class PasswordHasher {
+ public:
+  PasswordHasher(int opslimit, int memlimit_kib) : ops_(opslimit), mem_kib_(memlimit_kib) {}
+  Result<std::string> hash(std::string_view password) const;
+  bool verify(const std::string& hash, std::string_view password) const;
+  // Spends the same time as a verify, for unknown accounts (no timing oracle).
+  void dummy_verify(std::string_view password) const;
+
+ private:
+  int ops_, mem_kib_;
+};
+
+// Sliding-window counter of failures per key. Thread-safe.
+class Throttle {
+ public:
+  Throttle(int max_failures, int window_ms) : max_(max_failures), window_(window_ms) {}
+  // Milliseconds until the key may try again; 0 when allowed now.
+  int64_t blocked_for(const std::string& key, TimeMs now);
+  void record_failure(const std::string& key, TimeMs now);
+  void clear(const std::string& key);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::deque<TimeMs>> failures_;  // guarded by mu_
+  int max_;
+  int64_t window_;
+};
+
+// Checks of outside input shared with the orgs module and the CLI.
+bool valid_mobile(std::string_view m);      // mainland mobile: 1[3-9] + 9 digits
+bool valid_login(std::string_view l);       // letter first, then [A-Za-z0-9_.-], 3..32
+Status check_password_policy(std::string_view pw);
+Status check_display_name(std::string_view name);
+
+struct NewPerson {
+  std::string display_name;
+  std::optional<std::string> login;
+  std::optional<std::string> mobile;
+  std::optional<std::string> password_hash;
+  bool is_public = false;
+  bool is_superadmin = false;
+};
+// Inserts a person inside the caller's transaction; Conflict if login or mobile is taken.
+Result<int64_t> insert_person(storage::Conn& c, const NewPerson& p, TimeMs now);
+
+struct Session {
+  std::string token;  // secret, returned once
+  int64_t person_id = 0;
+  TimeMs expires_at = 0;
+};
+
+class AccountsService {
+ public:
+  AccountsService(storage::Database& db, const Clock& clock, Random& random, notifications::SmsSender& sms,
+                  const AuthConfig& cfg);
+
+  // The caller behind the request's cookie or bearer token; Unauthenticated otherwise.
+  Result<access::Caller> authenticate(const net::HttpRequest& req);
+  static std::optional<std::string> token_of(const net::HttpRequest& req);
+
+  Result<Session> login(const std::string& login, const std::string& password, const std::string& addr);
+  Status logout(const std::string& token);
+  // Sends a verification code; returns seconds until another may be requested.
+  Result<int> send_sms_code(const std::string& mobile, const std::string& purpose, const std::string& addr);
+  Result<Session> register_public(const std::string& mobile, const std::string& code, const std::string& password,
+                                  const std::string& display_name);
+  Status reset_password(const std::string& mobile, const std::string& code, const std::string& new_password);
+  Status change_password(const access::Caller& caller, const std::string& old_pw, const std::string& new_pw);
+  // An administrator sets a person's password (no old password); ends their sessions.
+  Status set_password(int64_t person_id, const std::string& new_pw);
+
+  Result<boost::json::object> me(int64_t person_id);
+  Status update_me(const access::Caller& caller, const boost::json::object& patch);
+
+  const PasswordHasher& hasher() const { return hasher_; }
+  const AuthConfig& config() const { return cfg_; }
+
+ private:
+  Result<Session> create_session(storage::Conn& c, int64_t person_id, TimeMs now);
+  Status verify_code(storage::Conn& c, const std::string& mobile, const std::string& purpose,
+                     const std::string& code, TimeMs now);
+
+  storage::Database& db_;
+  const Clock& clock_;
+  Random& random_;
+  notifications::SmsSender& sms_;
+  AuthConfig cfg_;
+  PasswordHasher hasher_;
+  Throttle by_account_, by_address_, sms_by_address_;
+};
+
+// Routes under /api/v1/auth and /api/v1/me. `secure_cookies` adds the Secure attribute.
+void register_routes(net::Router& router, AccountsService& svc, bool secure_cookies);
+
+}  // namespace sl::accounts

@@ -1,0 +1,50 @@
+// SQL of the accounts module, and nothing else.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "modules/access/access.h"
+#include "storage/database.h"
+
+namespace sl::accounts::store {
+
+struct Credentials {
+  int64_t person_id = 0;
+  std::string password_hash;  // empty when none set
+  bool active = true;
+};
+
+Result<std::optional<Credentials>> find_credentials(storage::Conn& c, const std::string& login_or_mobile);
+Result<std::optional<access::Caller>> load_caller(storage::Conn& c, const std::string& token_hash, TimeMs now);
+Status insert_session(storage::Conn& c, const std::string& token_hash, int64_t person_id, const char* kind,
+                      TimeMs now, TimeMs expires_at);
+Status delete_session(storage::Conn& c, const std::string& token_hash);
+Status delete_sessions_of(storage::Conn& c, int64_t person_id);
+Status set_password_hash(storage::Conn& c, int64_t person_id, const std::string& hash, TimeMs now);
+Result<std::optional<int64_t>> person_by_mobile(storage::Conn& c, const std::string& mobile);
+
+// SMS codes
+Result<std::optional<TimeMs>> last_code_time(storage::Conn& c, const std::string& mobile, const std::string& purpose);
+Status insert_code(storage::Conn& c, const std::string& mobile, const std::string& purpose,
+                   const std::string& code_hash, TimeMs now, TimeMs expires_at);
+struct CodeRow {
+  int64_t id;
+  std::string code_hash;
+  TimeMs expires_at;
+  int attempts;
+  bool used;
+};
+Result<std::optional<CodeRow>> latest_code(storage::Conn& c, const std::string& mobile, const std::string& purpose);
+Status bump_code_attempts(storage::Conn& c, int64_t id);
+Status mark_code_used(storage::Conn& c, int64_t id);
+
+// The person with organisations and roles, as returned by GET /api/v1/me.
+Result<std::optional<boost::json::object>> me(storage::Conn& c, int64_t person_id);
+Status update_profile(storage::Conn& c, int64_t person_id, const std::optional<std::string>& display_name,
+                      const std::optional<std::string>& locale, std::optional<bool> elderly, TimeMs now);
+
+}  // namespace sl::accounts::store

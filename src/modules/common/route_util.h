@@ -1,0 +1,38 @@
+// Helpers every module's routes use: JSON responses, problem responses, path ids,
+// cursor pages, and the caller-or-401 step.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+
+#include "core/json.h"
+#include "core/result.h"
+#include "net/http.h"
+
+namespace sl::routes {
+
+net::HttpResponse json(const boost::json::value& v, int status = 200);
+net::HttpResponse problem(const Error& e, const net::HttpRequest& req);
+
+// Turns a Result into a response: the value as JSON with `status`, or a problem.
+template <typename T>
+net::HttpResponse reply(const net::HttpRequest& req, Result<T>&& r, int status = 200) {
+  if (!r.ok()) return problem(r.error(), req);
+  return json(boost::json::value(std::move(r).value()), status);
+}
+net::HttpResponse reply_status(const net::HttpRequest& req, const Status& s, int status = 204);
+
+// Positive integer path parameter, else InvalidArgument.
+Result<int64_t> id_param(const net::HttpRequest& req, std::string_view name = "id");
+
+// {"items": [...], "next_cursor": "..."|null}
+boost::json::object page(boost::json::array items, std::optional<int64_t> next_after);
+
+// Requires Content-Type application/json for bodies (also keeps cross-site form posts out).
+Result<boost::json::object> body_object(const net::HttpRequest& req);
+
+}  // namespace sl::routes

@@ -1,0 +1,133 @@
+// Database: the one storage interface, with two backends (storage/sqlite, storage/postgres).
+//
+// SQL is written once, with `?` placeholders; the PostgreSQL backend rewrites them to $n.
+// Dialect differences (id columns, blobs, "now") live in storage/dialect.cc and nowhere else.
+// Every statement is prepared and bound; nothing is ever interpolated into SQL text.
+//
+// Units of work:
+//   read(fn):  fn runs on a pooled read connection (SQLite: one reader per thread, WAL
+//              snapshot per call; PostgreSQL: a pooled connection, REPEATABLE READ).
+//   write(fn): fn runs inside one transaction. SQLite: on the single writer thread, never on
+//              the caller's; several writes may share one commit (group commit), each in its
+//              own savepoint so one failing write does not affect the others. PostgreSQL: a
+//              pooled connection, retried on serialization failure / deadlock.
+//   When write() returns Ok, the transaction is committed (and durable per config).
+// fn returning an error rolls back that unit. fn may run more than once (retries), so it
+// must only touch the database and its own captured outputs.
+//
+// Thread-safety: Database is shared by all threads; a Conn belongs to one call of fn.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sl::storage {
+
+struct Null {};
+struct Blob {
+  std::string bytes;
+};
+using Value = std::variant<Null, int64_t, double, std::string, Blob>;
+
+enum class Dialect { kSqlite, kPostgres };
+
+// One result row. Columns by index, in SELECT order.
+class Row {
+ public:
+  explicit Row(std::vector<Value> values) : v_(std::move(values)) {}
+  size_t size() const { return v_.size(); }
+  bool is_null(size_t i) const { return std::holds_alternative<Null>(v_.at(i)); }
+  int64_t i64(size_t i) const;            // 0 for NULL
+  double f64(size_t i) const;             // 0 for NULL
+  const std::string& str(size_t i) const; // "" for NULL; blob bytes for blobs
+  std::optional<int64_t> opt_i64(size_t i) const;
+  std::optional<std::string> opt_str(size_t i) const;
+  const Value& at(size_t i) const { return v_.at(i); }
+
+ private:
+  std::vector<Value> v_;
+};
+
+using Rows = std::vector<Row>;
+using Params = std::vector<Value>;
+
+class Conn {
+ public:
+  virtual ~Conn() = default;
+  virtual Dialect dialect() const = 0;
+  // Runs a statement, returns all rows (use RETURNING for ids).
+  virtual Result<Rows> query(std::string_view sql, const Params& params = {}) = 0;
+  // Runs a statement, returns the number of affected rows.
+  virtual Result<int64_t> exec(std::string_view sql, const Params& params = {}) = 0;
+
+  // Runs a script of several statements without parameters (migrations only). The default
+  // splits on ';' at line ends; backends may override with a native multi-statement call.
+  virtual Status exec_script(std::string_view sql);
+
+  // Conveniences built on query().
+  Result<std::optional<Row>> query_one(std::string_view sql, const Params& params = {});
+};
+
+struct PoolStats {
+  int size = 0;
+  int in_use = 0;
+  int64_t waits = 0;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual Dialect dialect() const = 0;
+  virtual Status read(const std::function<Status(Conn&)>& fn) = 0;
+  virtual Status write(const std::function<Status(Conn&)>& fn) = 0;
+  // Is the database reachable right now? (for /readyz)
+  virtual bool ping() = 0;
+  virtual PoolStats pool_stats() const = 0;
+  // Finishes queued writes and closes connections. Idempotent.
+  virtual void close() = 0;
+
+  // Typed conveniences: the value fn produces, or its error.
+  template <typename T>
+  Result<T> read_value(const std::function<Result<T>(Conn&)>& fn) {
+    std::optional<Result<T>> out;
+    Status s = read([&](Conn& c) -> Status {
+      out.emplace(fn(c));
+      if (!out->ok()) return out->error();
+      return Ok();
+    });
+    if (!s.ok()) return s.take_error();
+    return std::move(*out);
+  }
+  template <typename T>
+  Result<T> write_value(const std::function<Result<T>(Conn&)>& fn) {
+    std::optional<Result<T>> out;
+    Status s = write([&](Conn& c) -> Status {
+      out.emplace(fn(c));
+      if (!out->ok()) return out->error();
+      return Ok();
+    });
+    if (!s.ok()) return s.take_error();
+    return std::move(*out);
+  }
+};
+
+struct DatabaseOptions {
+  std::string url;            // sqlite:PATH | postgresql://...
+  int pool_size = 4;
+  bool power_durable = false; // fsync per (grouped) commit
+  int busy_timeout_ms = 5000;
+  int group_commit_max = 64;
+};
+
+// Opens the backend named by the URL scheme.
+Result<std::unique_ptr<Database>> open_database(const DatabaseOptions& opts);
+
+}  // namespace sl::storage

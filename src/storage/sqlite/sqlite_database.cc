@@ -1,0 +1,379 @@
+#include "storage/sqlite/sqlite_database.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+namespace sl::storage {
+
+namespace {
+
+Error map_error(sqlite3* db, int rc) {
+  int ext = db ? sqlite3_extended_errcode(db) : rc;
+  std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (ext) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return Error::Conflict("conflict", "记录已存在（唯一约束冲突）: " + msg);
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return Error::Conflict("foreign_key", "引用的记录不存在或仍被引用");
+    case SQLITE_CONSTRAINT_NOTNULL:
+    case SQLITE_CONSTRAINT_CHECK:
+      return Error::Invalid("constraint", "数据不满足约束: " + msg);
+    default:
+      break;
+  }
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Error::Retry("数据库忙，请重试");
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+      return Error::Unavailable("数据库暂时不可用");
+    default:
+      return Error::Internal("数据库错误: " + msg);
+  }
+}
+
+// One connection with its prepared-statement cache. Owned by one thread at a time.
+class SqliteConn final : public Conn {
+ public:
+  explicit SqliteConn(sqlite3* db) : db_(db) {}
+  ~SqliteConn() override {
+    for (auto& [_, st] : cache_) sqlite3_finalize(st);
+    sqlite3_close_v2(db_);
+  }
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  Result<Rows> query(std::string_view sql, const Params& params) override {
+    SL_ASSIGN(sqlite3_stmt * st, prepare(sql, params));
+    Rows rows;
+    int rc;
+    int ncol = sqlite3_column_count(st);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      std::vector<Value> vals;
+      vals.reserve(ncol);
+      for (int i = 0; i < ncol; ++i) {
+        switch (sqlite3_column_type(st, i)) {
+          case SQLITE_INTEGER: vals.emplace_back(static_cast<int64_t>(sqlite3_column_int64(st, i))); break;
+          case SQLITE_FLOAT: vals.emplace_back(sqlite3_column_double(st, i)); break;
+          case SQLITE_TEXT:
+            vals.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i)),
+                                          sqlite3_column_bytes(st, i)));
+            break;
+          case SQLITE_BLOB: {
+            const char* p = static_cast<const char*>(sqlite3_column_blob(st, i));
+            vals.emplace_back(Blob{std::string(p ? p : "", sqlite3_column_bytes(st, i))});
+            break;
+          }
+          default: vals.emplace_back(Null{}); break;
+        }
+      }
+      rows.emplace_back(std::move(vals));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return map_error(db_, rc);
+    return rows;
+  }
+
+  Result<int64_t> exec(std::string_view sql, const Params& params) override {
+    SL_ASSIGN(sqlite3_stmt * st, prepare(sql, params));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return map_error(db_, rc);
+    return static_cast<int64_t>(sqlite3_changes(db_));
+  }
+
+  Status exec_script(std::string_view sql) override {
+    std::string s(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+    if (err) sqlite3_free(err);
+    if (rc != SQLITE_OK) return map_error(db_, rc);
+    return Ok();
+  }
+
+  // Plain statements outside the cache (BEGIN/COMMIT/SAVEPOINT...).
+  Status raw(const char* sql) {
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return map_error(db_, rc);
+    return Ok();
+  }
+
+  sqlite3* handle() { return db_; }
+
+ private:
+  Result<sqlite3_stmt*> prepare(std::string_view sql, const Params& params) {
+    sqlite3_stmt* st = nullptr;
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) {
+      st = it->second;
+    } else {
+      int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &st,
+                                  nullptr);
+      if (rc != SQLITE_OK) {
+        spdlog::error("sqlite prepare failed: {} in: {}", sqlite3_errmsg(db_), sql);
+        return map_error(db_, rc);
+      }
+      cache_.emplace(std::string(sql), st);
+    }
+    sqlite3_clear_bindings(st);
+    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(st))
+      return Error::Internal("SQL 参数数量不符");
+    for (size_t i = 0; i < params.size(); ++i) {
+      int idx = static_cast<int>(i) + 1;
+      int rc = std::visit(
+          [&](const auto& v) -> int {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, Null>) return sqlite3_bind_null(st, idx);
+            else if constexpr (std::is_same_v<T, int64_t>) return sqlite3_bind_int64(st, idx, v);
+            else if constexpr (std::is_same_v<T, double>) return sqlite3_bind_double(st, idx, v);
+            else if constexpr (std::is_same_v<T, std::string>)
+              return sqlite3_bind_text64(st, idx, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+            else return sqlite3_bind_blob64(st, idx, v.bytes.data(), v.bytes.size(), SQLITE_TRANSIENT);
+          },
+          params[i]);
+      if (rc != SQLITE_OK) return map_error(db_, rc);
+    }
+    return st;
+  }
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  explicit SqliteDatabase(DatabaseOptions opts) : opts_(std::move(opts)) { path_ = opts_.url.substr(7); }
+  ~SqliteDatabase() override { close(); }
+
+  Status init() {
+    if (path_.empty()) return Error::Invalid("bad_database_url", "sqlite: 后需要文件路径");
+    std::error_code ec;
+    auto parent = std::filesystem::path(path_).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    SL_ASSIGN(writer_conn_, connect(true));
+    SL_ASSIGN(checkpoint_conn_, connect(false));
+    writer_ = std::thread([this] { writer_loop(); });
+    checkpointer_ = std::thread([this] { checkpoint_loop(); });
+    return Ok();
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  Status read(const std::function<Status(Conn&)>& fn) override {
+    if (closed_) return Error::Unavailable("数据库已关闭");
+    std::unique_ptr<SqliteConn> c;
+    {
+      std::unique_lock lk(pool_mu_);
+      if (!pool_.empty()) {
+        c = std::move(pool_.back());
+        pool_.pop_back();
+      }
+      in_use_++;
+    }
+    if (!c) {
+      auto r = connect(false);
+      if (!r.ok()) {
+        std::lock_guard lk(pool_mu_);
+        in_use_--;
+        return r.take_error();
+      }
+      c = std::move(r).value();
+    }
+    Status s = c->raw("BEGIN");
+    if (s.ok()) {
+      try {
+        s = fn(*c);
+      } catch (const std::exception& e) {
+        s = Error::Internal(e.what());
+      }
+      (void)c->raw("COMMIT");
+    }
+    std::lock_guard lk(pool_mu_);
+    in_use_--;
+    if (static_cast<int>(pool_.size()) < std::max(opts_.pool_size, 1) * 4) pool_.push_back(std::move(c));
+    return s;
+  }
+
+  Status write(const std::function<Status(Conn&)>& fn) override {
+    if (std::this_thread::get_id() == writer_id_) return Error::Internal("nested write() on the writer thread");
+    Job job{&fn, {}};
+    auto fut = job.done.get_future();
+    {
+      std::lock_guard lk(q_mu_);
+      if (closed_) return Error::Unavailable("数据库已关闭");
+      queue_.push_back(&job);
+    }
+    q_cv_.notify_one();
+    return fut.get();
+  }
+
+  bool ping() override {
+    if (closed_) return false;
+    return read([](Conn& c) -> Status { return c.query("SELECT 1").ok() ? Ok() : Error::Internal("ping"); }).ok();
+  }
+
+  PoolStats pool_stats() const override {
+    std::lock_guard lk(pool_mu_);
+    return PoolStats{static_cast<int>(pool_.size()) + in_use_, in_use_, 0};
+  }
+
+  void close() override {
+    {
+      std::lock_guard lk(q_mu_);
+      if (closed_) return;
+      closed_ = true;
+    }
+    q_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    {
+      std::lock_guard lk(cp_mu_);
+      cp_stop_ = true;
+    }
+    cp_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
+    writer_conn_.reset();
+    checkpoint_conn_.reset();
+    std::lock_guard lk(pool_mu_);
+    pool_.clear();
+  }
+
+ private:
+  struct Job {
+    const std::function<Status(Conn&)>* fn;
+    std::promise<Status> done;
+  };
+
+  Result<std::unique_ptr<SqliteConn>> connect(bool writer) {
+    sqlite3* db = nullptr;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path_.c_str(), &db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+      Error e = map_error(db, rc);
+      sqlite3_close_v2(db);
+      return e;
+    }
+    auto c = std::make_unique<SqliteConn>(db);
+    sqlite3_busy_timeout(db, opts_.busy_timeout_ms);
+    sqlite3_extended_result_codes(db, 1);
+    SL_TRY(c->raw("PRAGMA foreign_keys=ON"));
+    if (writer) {
+      SL_TRY(c->raw("PRAGMA journal_mode=WAL"));
+      SL_TRY(c->raw(opts_.power_durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+      // Checkpoints are done by the background thread, not inside a commit.
+      SL_TRY(c->raw("PRAGMA wal_autocheckpoint=0"));
+    }
+    return c;
+  }
+
+  // Takes batches of queued writes, runs each in its own savepoint inside one transaction,
+  // commits once, then acknowledges them all. An acknowledgement always follows the commit.
+  void writer_loop() {
+    writer_id_ = std::this_thread::get_id();
+    std::vector<Job*> batch;
+    for (;;) {
+      {
+        std::unique_lock lk(q_mu_);
+        q_cv_.wait(lk, [&] { return closed_ || !queue_.empty(); });
+        if (queue_.empty() && closed_) return;
+        size_t n = std::min(queue_.size(), static_cast<size_t>(std::max(opts_.group_commit_max, 1)));
+        batch.assign(queue_.begin(), queue_.begin() + static_cast<long>(n));
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
+      }
+      run_batch(batch);
+      writes_since_checkpoint_ += batch.size();
+      if (writes_since_checkpoint_ > 256) cp_cv_.notify_one();
+      batch.clear();
+    }
+  }
+
+  void run_batch(std::vector<Job*>& batch) {
+    SqliteConn& c = *writer_conn_;
+    std::vector<Status> results(batch.size());
+    Status begin = c.raw("BEGIN IMMEDIATE");
+    if (!begin.ok()) {
+      for (auto* j : batch) j->done.set_value(begin);
+      return;
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Status s = c.raw("SAVEPOINT w");
+      if (s.ok()) {
+        try {
+          s = (*batch[i]->fn)(c);
+        } catch (const std::exception& e) {
+          s = Error::Internal(e.what());
+        }
+        if (!s.ok()) (void)c.raw("ROLLBACK TO w");
+        (void)c.raw("RELEASE w");
+      }
+      results[i] = std::move(s);
+    }
+    Status commit = c.raw("COMMIT");
+    if (!commit.ok()) {
+      (void)c.raw("ROLLBACK");
+      for (auto& r : results)
+        if (r.ok()) r = commit;
+    }
+    for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+  }
+
+  void checkpoint_loop() {
+    std::unique_lock lk(cp_mu_);
+    while (!cp_stop_) {
+      cp_cv_.wait_for(lk, std::chrono::seconds(1));
+      if (cp_stop_) break;
+      if (writes_since_checkpoint_ == 0) continue;
+      writes_since_checkpoint_ = 0;
+      lk.unlock();
+      sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lk.lock();
+    }
+    // Final full checkpoint so the database file is complete after a clean shutdown.
+    sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
+
+  DatabaseOptions opts_;
+  std::string path_;
+  std::unique_ptr<SqliteConn> writer_conn_, checkpoint_conn_;
+  std::thread writer_, checkpointer_;
+  std::thread::id writer_id_;
+
+  std::mutex q_mu_;
+  std::condition_variable q_cv_;
+  std::deque<Job*> queue_;  // guarded by q_mu_
+  std::atomic<bool> closed_{false};
+
+  mutable std::mutex pool_mu_;
+  std::vector<std::unique_ptr<SqliteConn>> pool_;  // guarded by pool_mu_
+  int in_use_ = 0;                                 // guarded by pool_mu_
+
+  std::mutex cp_mu_;
+  std::condition_variable cp_cv_;
+  bool cp_stop_ = false;
+  std::atomic<size_t> writes_since_checkpoint_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> open_sqlite(const DatabaseOptions& opts) {
+  auto db = std::make_unique<SqliteDatabase>(opts);
+  SL_TRY(db->init());
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace sl::storage
