@@ -570,6 +570,10 @@ Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::open(const DatabaseO
     std::string msg = err != nullptr ? err : "out of memory";
     if (err != nullptr) PQfreemem(err);
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    // libpq quotes the URL, which may hold a password: keep the reason, drop the URL.
+    for (size_t at = msg.find(opts.url); !opts.url.empty() && at != std::string::npos; at = msg.find(opts.url)) {
+      msg.replace(at, opts.url.size(), "<url>");
+    }
     spdlog::error("postgres: invalid connection URL: {}", msg);
     return Error::Invalid("invalid_database_url", "PostgreSQL 连接串无效");
   }

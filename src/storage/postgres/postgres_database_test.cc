@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "storage/dialect.h"
+#include "storage/migrations.h"
 
 namespace sl::storage {
 namespace {
@@ -302,6 +303,18 @@ TEST_F(PostgresTest, ExecScriptRunsAWholeMigrationInsideTheUnit) {
   auto b = query("SELECT count(*) FROM pg_tables WHERE tablename = 'b'");
   ASSERT_OK(b);
   EXPECT_EQ(b->at(0).i64(0), 0);
+}
+
+TEST_F(PostgresTest, EmbeddedMigrationsApplyOnce) {
+  auto ran = migrate(*db_);
+  ASSERT_OK(ran);
+  EXPECT_EQ(*ran, static_cast<int>(embedded_migrations().size()));
+  auto again = migrate(*db_);
+  ASSERT_OK(again);
+  EXPECT_EQ(*again, 0);
+  auto current = migrations_current(*db_);
+  ASSERT_OK(current);
+  EXPECT_TRUE(*current);
 }
 
 TEST_F(PostgresTest, ConstraintViolationsMapToCodesWithoutLeakingValues) {
