@@ -239,5 +239,5 @@ export async function apiGet(page, path) {
 /** A mobile number unique to this run (11 digits, starting with 1). */
 export function uniqueMobile() {
   const n = String(Date.now() % 1e8).padStart(8, '0')
-  return `139${n}`
+  return `166${n}`
 }

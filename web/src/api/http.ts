@@ -58,6 +58,7 @@ export interface RequestOptions {
   /** expect a binary answer */
   blob?: boolean
   signal?: AbortSignal
+  headers?: Record<string, string>
 }
 
 type UnauthorizedListener = (path: string) => void
@@ -117,6 +118,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     if (opts.contentType) headers['Content-Type'] = opts.contentType
   }
   if (opts.blob) headers.Accept = '*/*'
+  if (opts.headers) Object.assign(headers, opts.headers)
 
   const url = buildUrl(path, opts.query)
   let res: Response

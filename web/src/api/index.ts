@@ -9,6 +9,7 @@ import type {
   OrgKind,
   OrgLevel,
   Page,
+  PersonRef,
   Role,
   Sector,
   SmsPurpose,
@@ -19,6 +20,13 @@ export { ApiError, isApiError, type Problem, type ProblemItem } from './http'
 
 type Id = number | string
 const enc = (id: Id) => encodeURIComponent(String(id))
+
+/** Ids travel as JSON integers; form controls hold them as strings. */
+export function toId(v: Id | '' | null | undefined): Id | null {
+  if (v === '' || v === null || v === undefined) return null
+  if (typeof v === 'number') return v
+  return /^\d+$/.test(v) ? Number(v) : v
+}
 
 export const api = {
   auth: {
@@ -43,8 +51,12 @@ export const api = {
     get: (id: Id) => http.get<Org>(`/orgs/${enc(id)}`),
     create: (input: { parent_id: Id | null; name: string; level: OrgLevel; kind: OrgKind }) =>
       http.post<Org>('/orgs', input),
-    update: (id: Id, patch: { name?: string; level?: OrgLevel; kind?: OrgKind }) =>
-      http.patch<Org>(`/orgs/${enc(id)}`, patch),
+    /** With `version`, the server refuses (412) to overwrite someone else's newer edit. */
+    update: (id: Id, patch: { name?: string; level?: OrgLevel; kind?: OrgKind }, version?: number | string) =>
+      request<Org>('PATCH', `/orgs/${enc(id)}`, {
+        json: patch,
+        headers: version !== undefined && version !== null ? { 'If-Match': `"v${version}"` } : undefined,
+      }),
     remove: (id: Id) => http.del(`/orgs/${enc(id)}`),
   },
   sectors: {
@@ -62,6 +74,9 @@ export const api = {
     update: (id: Id, patch: { role?: Role; sector_id?: Id | null }) =>
       http.patch<Membership>(`/memberships/${enc(id)}`, patch),
     remove: (id: Id) => http.del(`/memberships/${enc(id)}`),
+  },
+  people: {
+    search: (q: string, cursor?: string | null, limit = 10) => http.get<Page<PersonRef>>('/people', { q, cursor, limit }),
   },
   roster: {
     importCsv: (orgId: Id, csv: string) =>
