@@ -30,6 +30,8 @@ export default defineConfig({
     sourcemap: false,
     reportCompressedSize: false,
     chunkSizeWarningLimit: 600,
+    // no "plugin timings" report on slow machines: the build takes seconds anyway
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: {
     proxy: {
