@@ -42,6 +42,10 @@ export function serverCommand({ bin, tmp }) {
     `--server.web_root=${join(REPO, 'web', 'dist')}`,
     `--notify.outbox_path=${join(tmp, 'outbox.jsonl')}`,
     `--data_dir=${join(tmp, 'data')}`,
+    // cheap password hashing and no access log: tests log in often, nobody reads the log
+    '--auth.argon2_memlimit_kib=8192',
+    '--auth.argon2_opslimit=1',
+    '--log.access_log=false',
   ]
   const extra = (process.env.SHANGLIANG_E2E_ARGS ?? '').split(/\s+/).filter(Boolean)
   return { command: bin, args: [...args, ...extra] }
@@ -81,7 +85,7 @@ export async function startServer() {
   child.on('exit', (code, signal) => (exited = { code, signal }))
 
   const port = await new Promise((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not say "listening on" within 30 s:\n${output}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`server did not say "listening on" within 60 s:\n${output}`)), 60_000)
     const onData = (chunk) => {
       output += chunk.toString()
       const m = LISTENING.exec(output)
