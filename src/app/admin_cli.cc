@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "core/json.h"
 #include "modules/orgs/orgs_store.h"
 
 namespace sl::app {

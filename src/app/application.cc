@@ -10,6 +10,8 @@
 
 namespace sl::app {
 
+Application::Application(const Config& cfg) : cfg_(cfg) {}
+
 Application::~Application() {
   if (db_) db_->close();
 }

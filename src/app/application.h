@@ -40,7 +40,7 @@ class Application {
   net::Router& router() { return router_; }
 
  private:
-  explicit Application(const Config& cfg) : cfg_(cfg) {}
+  explicit Application(const Config& cfg);
   void register_routes();
 
   Config cfg_;

@@ -140,23 +140,28 @@ TEST_F(OpenApiTest, PostsDeclareIdempotencyKeyAndPathParameters) {
       wanted.insert(p.substr(i + 1, p.find('}', i) - i - 1));
     const auto& io = item.as_object();
     std::set<std::string> path_level;
-    if (auto* ps = io.if_contains("parameters"))
-      for (const auto& x : ps->as_array())
+    if (auto* ps = io.if_contains("parameters")) {
+      for (const auto& x : ps->as_array()) {
         if (auto* r = resolve(x); r && r->at("in").as_string() == "path") path_level.insert(std::string(r->at("name").as_string()));
+      }
+    }
     for (const auto& [key, op] : io) {
       std::string k(key);
       if (k == "parameters" || !op.is_object()) continue;
       std::set<std::string> declared = path_level;
       bool idem = false;
-      if (auto* ps = op.as_object().if_contains("parameters"))
+      if (auto* ps = op.as_object().if_contains("parameters")) {
         for (const auto& x : ps->as_array()) {
           auto* r = resolve(x);
           ASSERT_NE(r, nullptr) << k << " " << p << ": unresolvable parameter";
           if (r->at("in").as_string() == "path") declared.insert(std::string(r->at("name").as_string()));
           if (r->at("in").as_string() == "header" && r->at("name").as_string() == "Idempotency-Key") idem = true;
         }
+      }
       EXPECT_EQ(declared, wanted) << k << " " << p << ": path parameters";
-      if (k == "post") EXPECT_TRUE(idem) << "POST " << p << " does not declare Idempotency-Key";
+      if (k == "post") {
+        EXPECT_TRUE(idem) << "POST " << p << " does not declare Idempotency-Key";
+      }
     }
   }
 }

@@ -92,6 +92,12 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   return validate(cfg);
 }
 
+std::vector<std::string> config_keys() {
+  std::vector<std::string> out;
+  for (const auto& [k, _] : setters()) out.push_back(k);
+  return out;
+}
+
 Status load_config_file(Config& cfg, const std::string& path) {
   toml::table tbl;
   try {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 
@@ -19,7 +20,7 @@ struct ServerConfig {
   int read_timeout_ms = 15000;        // server.read_timeout_ms: header+body must arrive in this
   int idle_timeout_ms = 60000;        // server.idle_timeout_ms: keep-alive idle limit
   int max_header_bytes = 16384;       // server.max_header_bytes
-  int max_body_bytes = 1048576;       // server.max_body_bytes: JSON bodies (uploads have their own)
+  int max_body_bytes = 4194304;       // server.max_body_bytes: request bodies (rosters of 20,000 fit)
   int pipeline_limit = 16;            // server.pipeline_limit: queued pipelined requests per connection
   int shutdown_grace_ms = 10000;      // server.shutdown_grace_ms: wait for in-flight requests
   std::string web_root = "web/dist";  // server.web_root: built web UI
@@ -73,6 +74,8 @@ struct Config {
 Status apply_setting(Config& cfg, const std::string& key, const std::string& value);
 // Loads a TOML file into cfg (missing file is an error).
 Status load_config_file(Config& cfg, const std::string& path);
+// Every key, as "section.key".
+std::vector<std::string> config_keys();
 // Applies SHANGLIANG_SECTION_KEY variables (and PORT) from the environment.
 Status apply_environment(Config& cfg, char** envp);
 
