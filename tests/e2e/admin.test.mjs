@@ -2,7 +2,7 @@
 // roster CSV with a bad row (nothing imported), then a good one.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DESKTOP, apiGet, centre, launchBrowser, login, newPage, shot, startServer } from './harness.mjs'
+import { DESKTOP, apiGet, centre, unlabelledControls, launchBrowser, login, newPage, shot, startServer } from './harness.mjs'
 
 describe('admin', () => {
   let server, browser
@@ -75,6 +75,7 @@ describe('admin', () => {
     await page.locator('input[name="new_mobile"]').fill('13911110001')
     await page.locator('select[name="new_role"]').selectOption('member')
     await page.locator('select[name="new_sector"]').selectOption({ label: '经济界' })
+    assert.deepEqual(await unlabelledControls(page), [])
     await shot(page, '13-admin-add-person-phone')
     await page.locator('.sl-sheet').getByRole('button', { name: '添加', exact: true }).click()
     await page.getByTestId('member-list').getByText('李建国').waitFor()

@@ -1,7 +1,7 @@
 // Sign-in, wrong password, and public self-registration through an SMS code.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEMO_ADMIN, apiGet, launchBrowser, login, newPage, readSmsCode, shot, startServer, uniqueMobile } from './harness.mjs'
+import { DEMO_ADMIN, apiGet, unlabelledControls, launchBrowser, login, newPage, readSmsCode, shot, startServer, uniqueMobile } from './harness.mjs'
 
 describe('auth', () => {
   let server, browser
@@ -22,6 +22,7 @@ describe('auth', () => {
     // the form is labelled for screen readers
     await page.getByLabel('账号或手机号').waitFor()
     await page.getByLabel('密码', { exact: true }).waitFor()
+    assert.deepEqual(await unlabelledControls(page), [])
     await shot(page, '01-login-phone')
 
     await login(page, DEMO_ADMIN)
@@ -89,6 +90,7 @@ describe('auth', () => {
     await page.locator('input[name="code"]').fill(code)
     await page.locator('input[name="display_name"]').fill('热心市民王女士')
     await page.locator('input[name="password"]').fill('public-pass-123')
+    assert.deepEqual(await unlabelledControls(page), [])
     await shot(page, '05-register-filled-phone')
     await page.locator('form button[type="submit"]').click()
     await page.waitForURL((u) => u.pathname === '/')

@@ -245,3 +245,18 @@ export function uniqueMobile() {
   const n = String(Date.now() % 1e8).padStart(8, '0')
   return `166${n}`
 }
+
+/** Every visible form control has a label (label[for], aria-label or aria-labelledby). */
+export async function unlabelledControls(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea')]
+      .filter((e) => e.type !== 'hidden' && (e.offsetParent !== null || e.classList.contains('sl-visually-hidden')))
+      .filter((e) => {
+        if (e.labels && e.labels.length) return false
+        if (e.getAttribute('aria-label')) return false
+        const by = e.getAttribute('aria-labelledby')
+        return !(by && by.split(/\s+/).every((id) => document.getElementById(id)?.textContent?.trim()))
+      })
+      .map((e) => e.outerHTML.slice(0, 120)),
+  )
+}
