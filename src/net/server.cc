@@ -152,8 +152,7 @@ bool has_crlf(std::string_view s) { return s.find_first_of("\r\n") != std::strin
 
 bool reserved_header(std::string_view name) {
   return iequals(name, "content-length") || iequals(name, "connection") || iequals(name, "transfer-encoding") ||
-         iequals(name, "date") || iequals(name, "server") || iequals(name, "x-request-id") ||
-         iequals(name, "content-type");
+         iequals(name, "date") || iequals(name, "server") || iequals(name, "x-request-id");
 }
 
 bool body_allowed(int status) { return status >= 200 && status != 204 && status != 304; }
@@ -595,6 +594,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     out_ += s.req.request_id;
     for (const auto& [name, value] : r.headers) {
       if (name.empty() || has_crlf(name) || has_crlf(value) || reserved_header(name)) continue;
+      // Content-Type comes from the field unless the handler left it empty.
+      if (!r.content_type.empty() && iequals(name, "content-type")) continue;
       out_ += "\r\n";
       out_ += name;
       out_ += ": ";

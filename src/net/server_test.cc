@@ -15,6 +15,11 @@
 #include <map>
 #include <thread>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
 #include "net/static_files.h"
 
 namespace sl::net {
@@ -408,6 +413,32 @@ TEST_F(ServerTest, PartialRequestTimesOut) {
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_TRUE(c.closed_by_peer());
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
+
+TEST_F(ServerTest, AccessLogIsJsonWithoutSecrets) {
+  std::ostringstream out;
+  spdlog::drop("access");
+  auto logger = std::make_shared<spdlog::logger>("access", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  logger->set_pattern("%v");
+  spdlog::register_logger(logger);
+  start();
+  server_->set_access_log(true);
+  Client c(server_->port());
+  c.request("GET", "/api/v1/echo/5?token=SECRET1", "Cookie: sl_session=SECRET2\r\nAuthorization: Bearer SECRET3\r\nX-Request-Id: log-1\r\n");
+  server_->set_access_log(false);
+  c.request("GET", "/api/v1/ping", "X-Request-Id: log-2\r\n");
+  spdlog::drop("access");
+  std::string line = out.str();
+  EXPECT_NE(line.find("\"request_id\":\"log-1\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"method\":\"GET\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"path\":\"/api/v1/echo/5\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"route\":\"/api/v1/echo/{id}\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"status\":200"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"remote\":\"127.0.0.1\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"duration_ms\":"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"ts\":\"20"), std::string::npos) << line;
+  EXPECT_EQ(line.find("SECRET"), std::string::npos) << line;
+  EXPECT_EQ(line.find("log-2"), std::string::npos) << line;  // switched off
 }
 
 TEST_F(ServerTest, StartFailsWhenPortTaken) {
