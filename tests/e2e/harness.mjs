@@ -12,6 +12,7 @@
 //   E2E_SCREENSHOTS       screenshot folder (default <repo>/test-results/screenshots)
 //   E2E_KEEP_TMP=1        keep the temporary folder (database, outbox, server log)
 //   E2E_HEADED=1          show the browser (needs a display)
+//   E2E_TIMEOUT_MS        Playwright's per-action timeout (default 20000; CTest runs suites side by side)
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -170,7 +171,7 @@ export async function newPage(browser, baseUrl, { viewport = PHONE, locale = 'zh
     locale,
     acceptDownloads: true,
   })
-  context.setDefaultTimeout(10_000)
+  context.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS ?? 20_000))
   const page = await context.newPage()
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
