@@ -461,7 +461,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
         if (wec) co_return ReadResult::kClosed;
       }
       reading_ = true;
-      auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kReadSize), kTuple);
+      size_t want = kReadSize;
+      if (p.is_header_done()) {
+        // Large bodies: fewer, bigger reads.
+        auto remaining = p.content_length_remaining();
+        if (remaining) want = static_cast<size_t>(std::clamp<std::uint64_t>(*remaining, kReadSize, 65536));
+      }
+      auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(want), kTuple);
       reading_ = false;
       if (ec) {
         if (ec == asio::error::eof) peer_closed_ = true;
@@ -867,14 +873,7 @@ void ServerCore::stop() {
 // HttpServer
 
 HttpServer::HttpServer(const ServerConfig& cfg, Router& router, Metrics& metrics, StaticFiles* static_files)
-    : impl_(std::make_unique<Impl>(cfg, router, metrics, static_files)) {
-  impl_->access_logger = spdlog::get("access");
-  if (!impl_->access_logger) {
-    impl_->access_logger = std::make_shared<spdlog::logger>("access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
-    impl_->access_logger->set_pattern("%v");
-    spdlog::register_logger(impl_->access_logger);
-  }
-}
+    : impl_(std::make_unique<Impl>(cfg, router, metrics, static_files)) {}
 
 HttpServer::~HttpServer() {
   bool need_stop;
@@ -935,6 +934,19 @@ Status HttpServer::start() {
   }
   im.bound_port = endpoint.port();
   im.workers = std::move(workers);
+
+  // The application may configure the "access" logger (sinks, async); otherwise one JSON
+  // object per line on stdout.
+  im.access_logger = spdlog::get("access");
+  if (!im.access_logger) {
+    im.access_logger = std::make_shared<spdlog::logger>("access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    im.access_logger->set_pattern("%v");
+    try {
+      spdlog::register_logger(im.access_logger);
+    } catch (const spdlog::spdlog_ex&) {  // another server registered it meanwhile
+      im.access_logger = spdlog::get("access");
+    }
+  }
 
   for (const Route& r : im.router.routes()) {
     im.metrics.register_route(r.method, r.pattern);

@@ -256,6 +256,22 @@ TEST_F(ServerTest, BodyOverLimitIs413ThenClose) {
   EXPECT_TRUE(c.closed_by_peer());
 }
 
+TEST_F(ServerTest, LargeBodyAndExpectContinue) {
+  cfg_.max_body_bytes = 1 << 20;
+  start();
+  Client c(server_->port());
+  Response big = c.request("POST", "/api/v1/items", "", std::string(600000, 'z'));
+  EXPECT_EQ(big.status, 201);
+  EXPECT_EQ(big.body, "{\"len\":600000}");
+  c.send("POST /api/v1/items HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+  Response cont = c.read_response();
+  EXPECT_EQ(cont.status, 100);
+  c.send("hello");
+  Response done = c.read_response();
+  EXPECT_EQ(done.status, 201);
+  EXPECT_EQ(done.body, "{\"len\":5}");
+}
+
 TEST_F(ServerTest, ChunkedBodyOverLimitIs413) {
   start();
   Client c(server_->port());
