@@ -26,7 +26,7 @@ PACKAGES=(
   # real services for tests (started on loopback by the test scripts)
   postgresql-15
   # browser tests, benchmarks, precompression
-  chromium nginx-light wrk brotli
+  chromium fonts-wqy-microhei nginx-light wrk brotli
 )
 
 missing=()

@@ -33,7 +33,7 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
 }
 
 void Application::register_routes() {
-  install_middleware(router_, *db_, clock_);
+  install_middleware(router_, *db_, clock_, cfg_.server);
   register_system_routes(router_, *db_, metrics_);
   accounts::register_routes(router_, *accounts_, cfg_.server.public_url.rfind("https://", 0) == 0);
   orgs::register_routes(router_, *orgs_, *accounts_);

@@ -58,7 +58,7 @@ class Application {
 // Registers /healthz, /readyz, /metrics and /api/v1/openapi.json.
 void register_system_routes(net::Router& router, storage::Database& db, net::Metrics& metrics);
 // ETag/If-None-Match on GETs, Idempotency-Key on POSTs, same-origin check for cookie writes.
-void install_middleware(net::Router& router, storage::Database& db, const Clock& clock);
+void install_middleware(net::Router& router, storage::Database& db, const Clock& clock, const ServerConfig& cfg);
 // The OpenAPI document (docs/api/openapi.yaml converted to JSON at build time).
 const char* openapi_json();
 

@@ -6,6 +6,10 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
 #include "app/application.h"
 #include "core/encoding.h"
 #include "modules/accounts/accounts.h"
@@ -81,7 +85,51 @@ net::Headers headers_from_json(const std::string& s) {
 
 }  // namespace
 
-void install_middleware(net::Router& router, storage::Database& db, const Clock& clock) {
+// Token bucket per client address for writes. Thread-safe.
+class WriteLimiter {
+ public:
+  WriteLimiter(double rate, double burst) : rate_(rate), burst_(burst) {}
+  // Seconds to wait before a write is allowed; 0 when allowed now (and counted).
+  double take(const std::string& addr, TimeMs now) {
+    std::lock_guard lk(mu_);
+    if (buckets_.size() > 100000) buckets_.clear();  // memory bound; forgets, never blocks wrongly for long
+    auto [it, fresh] = buckets_.try_emplace(addr, Bucket{burst_, now});
+    Bucket& b = it->second;
+    if (!fresh) {
+      b.tokens = std::min(burst_, b.tokens + (now - b.at) / 1000.0 * rate_);
+      b.at = now;
+    }
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return (1 - b.tokens) / rate_;
+  }
+
+ private:
+  struct Bucket {
+    double tokens;
+    TimeMs at;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;  // guarded by mu_
+  double rate_, burst_;
+};
+
+void install_middleware(net::Router& router, storage::Database& db, const Clock& clock, const ServerConfig& cfg) {
+  // 0. Rate of writes per client address.
+  if (cfg.write_rate_per_second > 0) {
+    auto limiter = std::make_shared<WriteLimiter>(cfg.write_rate_per_second, std::max(1, cfg.write_burst));
+    router.use([limiter, &clock](HttpRequest& req, const net::Route&, const net::Handler& next) -> HttpResponse {
+      if (is_safe(req.method)) return next(req);
+      double wait = limiter->take(req.remote_addr, clock.now_ms());
+      if (wait <= 0) return next(req);
+      HttpResponse r = routes::problem(Error::TooMany("rate_limited", "操作过于频繁，请稍后再试"), req);
+      r.set_header("Retry-After", std::to_string(static_cast<int>(wait) + 1));
+      return r;
+    });
+  }
+
   // 1. Same-origin check for writes made with a session cookie (CSRF defence next to SameSite).
   router.use([](HttpRequest& req, const net::Route&, const net::Handler& next) -> HttpResponse {
     if (!is_safe(req.method) && req.cookie(accounts::kSessionCookie)) {

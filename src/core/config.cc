@@ -49,6 +49,8 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("server.shutdown_grace_ms", server.shutdown_grace_ms),
       SL_STR("server.web_root", server.web_root),
       SL_STR("server.public_url", server.public_url),
+      SL_INT("server.write_rate_per_second", server.write_rate_per_second),
+      SL_INT("server.write_burst", server.write_burst),
       SL_STR("database.url", database.url),
       SL_INT("database.pool_size", database.pool_size),
       SL_STR("database.durability", database.durability),

@@ -25,6 +25,8 @@ struct ServerConfig {
   int shutdown_grace_ms = 10000;      // server.shutdown_grace_ms: wait for in-flight requests
   std::string web_root = "web/dist";  // server.web_root: built web UI
   std::string public_url;             // server.public_url: e.g. https://zx.example.gov.cn (sets Secure cookies)
+  int write_rate_per_second = 50;     // server.write_rate_per_second: writes per client address (0: no limit)
+  int write_burst = 200;              // server.write_burst: writes a client address may make at once
 };
 
 struct DatabaseConfig {

@@ -52,7 +52,7 @@ bj::object org_from_row(const Row& r) {
 constexpr const char* kOrgColumns =
     "o.id, o.parent_id, o.name, o.level, o.kind, o.version, o.created_at, o.updated_at, "
     "(SELECT COUNT(*) FROM orgs ch WHERE ch.parent_id = o.id), "
-    "(SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'member'), o.path";
+    "(SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND (m.role = 'member' OR o.kind = 'department')), o.path";
 
 }  // namespace
 
