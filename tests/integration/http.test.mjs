@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
-import { PROVINCE, startServer, unique } from './harness.mjs'
+import { MAX_BODY_BYTES, PROVINCE, startServer, unique } from './harness.mjs'
 
 let server, api, admin, staff, prov
 
@@ -139,7 +139,8 @@ function rawPost(path, body, headers) {
 }
 
 test('a body over the limit is 413 problem', async () => {
-  const big = Buffer.from(JSON.stringify({ login: 'admin', password: 'x'.repeat(1_200_000) }))
+  const big = Buffer.from(JSON.stringify({ login: 'admin', password: 'x'.repeat(MAX_BODY_BYTES) }))
+  assert.ok(big.length > MAX_BODY_BYTES)
   const r = await rawPost('/api/v1/auth/login', big, { 'content-type': 'application/json' })
   assert.equal(r.status, 413, r.text)
   assert.match(r.headers['content-type'] ?? '', /^application\/problem\+json/)

@@ -1,0 +1,275 @@
+// The permission matrix: every route of /api/v1/openapi.json × every kind of caller, with the
+// status each must get. A route in the document without a row here fails the test, and so does
+// a row for a route the document lacks.
+//
+// Callers (demo accounts, password shangliang-demo):
+//   anonymous   no session
+//   public      a member of the public, registered here by SMS code (no memberships)
+//   member      委员 of 江南省政协 and 临江市政协
+//   responder   dept_mz, 部门联络员 of 江南省民政厅 (a department under the province)
+//   leader      领导 of 江南省政协
+//   staff       工作人员 of 江南省政协 (reaches down to its cities and counties)
+//   city_staff  工作人员 of 临江市政协 only
+//   admin       管理员 of 江南省政协 and platform superadmin
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { CITY, COUNTY, DEMO_PASSWORD, DEPT_MZ, PROVINCE, sessionCookie, startServer, unique, uniqueMobile } from './harness.mjs'
+
+const ROLES = ['anonymous', 'public', 'member', 'responder', 'leader', 'staff', 'city_staff', 'admin']
+const LOGINS = { member: 'member', responder: 'dept_mz', leader: 'leader', staff: 'staff', city_staff: 'city_staff', admin: 'admin' }
+
+let server, api
+const token = {} // role -> session token
+const creds = {} // role -> {login, password}
+const ctx = {} // ids of the targets
+
+/** Expected statuses in ROLES order, e.g. ex('401 403 403 403 200 200 403 200'); one value = all. */
+function ex(spec) {
+  const v = spec.trim().split(/\s+/).map(Number)
+  if (v.length === 1) return Object.fromEntries(ROLES.map((r) => [r, v[0]]))
+  assert.equal(v.length, ROLES.length, `bad expectation ${spec}`)
+  return Object.fromEntries(ROLES.map((r, i) => [r, v[i]]))
+}
+
+// Fixtures, made by the superadmin so each call acts on something fresh.
+async function freshOrg() {
+  const r = await api.post('/api/v1/orgs', { parent_id: ctx.city, name: `矩阵区${unique()}`, level: 'county', kind: 'cppcc' }, { as: token.admin })
+  assert.equal(r.status, 201, `fixture org: ${r}`)
+  return r.json.id
+}
+async function freshSector(org = ctx.prov) {
+  const r = await api.post(`/api/v1/orgs/${org}/sectors`, { name: `矩阵界${unique()}` }, { as: token.admin })
+  assert.equal(r.status, 201, `fixture sector: ${r}`)
+  return r.json.id
+}
+async function freshMembership(org = ctx.prov) {
+  const r = await api.post(`/api/v1/orgs/${org}/members`, { display_name: '矩阵人', login: `mx${unique()}`, role: 'member' }, { as: token.admin })
+  assert.equal(r.status, 201, `fixture membership: ${r}`)
+  return { membership: r.json.id, person: r.json.person.id }
+}
+const csvRow = () => `display_name,login,role\n矩阵导入,ri${unique()},委员\n`
+
+// route -> cases; each case builds a request for a role and says what each role must get.
+// A request is {method, path, json?, csv?, as?: token (default: the role's own)}.
+const MATRIX = {
+  'GET /healthz': [{ req: () => ({ path: '/healthz' }), expect: ex('200') }],
+  'GET /readyz': [{ req: () => ({ path: '/readyz' }), expect: ex('200') }],
+  'GET /metrics': [{ req: () => ({ path: '/metrics' }), expect: ex('200') }],
+  'GET /api/v1/openapi.json': [{ req: () => ({ path: '/api/v1/openapi.json' }), expect: ex('200') }],
+
+  'POST /api/v1/auth/login': [
+    {
+      name: 'own credentials (anonymous: a 委员)',
+      req: (role) => ({ json: { ...(creds[role] ?? { login: 'm1100', password: DEMO_PASSWORD }) } }),
+      expect: ex('200'),
+    },
+  ],
+  'POST /api/v1/auth/logout': [
+    {
+      name: 'a second session of the same person',
+      req: async (role) => ({ as: role === 'anonymous' ? undefined : await api.login(creds[role].login, creds[role].password) }),
+      expect: ex('204'),
+    },
+  ],
+  'POST /api/v1/auth/sms-codes': [{ req: () => ({ json: { mobile: uniqueMobile(), purpose: 'register' } }), expect: ex('202') }],
+  'POST /api/v1/auth/register': [
+    {
+      name: 'a code that was never sent',
+      req: () => ({ json: { mobile: uniqueMobile(), code: '000000', password: 'matrix-pass-1', display_name: '矩阵' } }),
+      expect: ex('400'),
+    },
+  ],
+  'POST /api/v1/auth/password-reset': [
+    { name: 'a code that was never sent', req: () => ({ json: { mobile: uniqueMobile(), code: '000000', new_password: 'matrix-pass-1' } }), expect: ex('400') },
+  ],
+  'GET /api/v1/me': [{ req: () => ({}), expect: ex('401 200 200 200 200 200 200 200') }],
+  'PATCH /api/v1/me': [{ req: () => ({ json: { elderly_mode: false } }), expect: ex('401 200 200 200 200 200 200 200') }],
+  'POST /api/v1/me/password': [
+    {
+      name: 'the same password again',
+      req: (role) => {
+        const pw = creds[role]?.password ?? DEMO_PASSWORD
+        return { json: { old_password: pw, new_password: pw } }
+      },
+      expect: ex('401 204 204 204 204 204 204 204'),
+    },
+  ],
+
+  'GET /api/v1/orgs': [
+    { name: 'roots', req: () => ({ path: '/api/v1/orgs' }), expect: ex('200') },
+    { name: 'children of the province', req: () => ({ path: `/api/v1/orgs?parent_id=${ctx.prov}` }), expect: ex('200') },
+  ],
+  'POST /api/v1/orgs': [
+    {
+      name: 'a city under the province',
+      req: () => ({ json: { parent_id: ctx.prov, name: `矩阵市${unique()}`, level: 'city', kind: 'cppcc' } }),
+      expect: ex('401 403 403 403 403 403 403 201'),
+    },
+    {
+      name: 'a county under 临江市',
+      req: () => ({ json: { parent_id: ctx.city, name: `矩阵县${unique()}`, level: 'county', kind: 'cppcc' } }),
+      expect: ex('401 403 403 403 403 403 403 201'),
+    },
+  ],
+  'GET /api/v1/orgs/{id}': [{ req: () => ({ path: `/api/v1/orgs/${ctx.prov}` }), expect: ex('200') }],
+  'PATCH /api/v1/orgs/{id}': [
+    { name: 'a county of 临江市', req: async () => ({ path: `/api/v1/orgs/${await freshOrg()}`, json: { name: `改名${unique()}` } }), expect: ex('401 403 403 403 403 403 403 200') },
+  ],
+  'DELETE /api/v1/orgs/{id}': [
+    { name: 'an empty county of 临江市', req: async () => ({ path: `/api/v1/orgs/${await freshOrg()}` }), expect: ex('401 403 403 403 403 403 403 204') },
+  ],
+
+  'GET /api/v1/orgs/{id}/sectors': [{ req: () => ({ path: `/api/v1/orgs/${ctx.prov}/sectors` }), expect: ex('200') }],
+  'POST /api/v1/orgs/{id}/sectors': [
+    { name: 'province', req: () => ({ path: `/api/v1/orgs/${ctx.prov}/sectors`, json: { name: `界${unique()}` } }), expect: ex('401 403 403 403 403 201 403 201') },
+    { name: '临江市', req: () => ({ path: `/api/v1/orgs/${ctx.city}/sectors`, json: { name: `界${unique()}` } }), expect: ex('401 403 403 403 403 201 201 201') },
+  ],
+  'PATCH /api/v1/sectors/{id}': [
+    { name: 'province', req: async () => ({ path: `/api/v1/sectors/${await freshSector()}`, json: { name: `改${unique()}` } }), expect: ex('401 403 403 403 403 200 403 200') },
+    { name: '临江市', req: async () => ({ path: `/api/v1/sectors/${await freshSector(ctx.city)}`, json: { name: `改${unique()}` } }), expect: ex('401 403 403 403 403 200 200 200') },
+  ],
+  'DELETE /api/v1/sectors/{id}': [
+    { name: 'province', req: async () => ({ path: `/api/v1/sectors/${await freshSector()}` }), expect: ex('401 403 403 403 403 204 403 204') },
+  ],
+
+  'GET /api/v1/orgs/{id}/members': [
+    { name: 'province', req: () => ({ path: `/api/v1/orgs/${ctx.prov}/members` }), expect: ex('401 403 403 403 200 200 403 200') },
+    { name: 'a county of 临江市', req: () => ({ path: `/api/v1/orgs/${ctx.county}/members` }), expect: ex('401 403 403 403 200 200 200 200') },
+    { name: '民政厅 (the responder\'s own)', req: () => ({ path: `/api/v1/orgs/${ctx.dept}/members` }), expect: ex('401 403 403 403 200 200 403 200') },
+    { name: '临江市 (the member\'s own)', req: () => ({ path: `/api/v1/orgs/${ctx.city}/members` }), expect: ex('401 403 403 403 200 200 200 200') },
+  ],
+  'POST /api/v1/orgs/{id}/members': [
+    {
+      name: 'a new 委员 of the province',
+      req: () => ({ path: `/api/v1/orgs/${ctx.prov}/members`, json: { display_name: '矩阵新人', login: `mn${unique()}`, role: 'member' } }),
+      expect: ex('401 403 403 403 403 201 403 201'),
+    },
+    {
+      name: 'a new 委员 of a county',
+      req: () => ({ path: `/api/v1/orgs/${ctx.county}/members`, json: { display_name: '矩阵新人', login: `mc${unique()}`, role: 'member' } }),
+      expect: ex('401 403 403 403 403 201 201 201'),
+    },
+    {
+      name: 'a new admin of a county (privileged)',
+      req: () => ({ path: `/api/v1/orgs/${ctx.county}/members`, json: { display_name: '矩阵管理', login: `ma${unique()}`, role: 'admin' } }),
+      expect: ex('401 403 403 403 403 403 403 201'),
+    },
+  ],
+  'PATCH /api/v1/memberships/{id}': [
+    {
+      name: 'clear the sector of a 委员 of the province',
+      req: async () => ({ path: `/api/v1/memberships/${(await freshMembership()).membership}`, json: { sector_id: null } }),
+      expect: ex('401 403 403 403 403 200 403 200'),
+    },
+  ],
+  'DELETE /api/v1/memberships/{id}': [
+    { name: 'a 委员 of the province', req: async () => ({ path: `/api/v1/memberships/${(await freshMembership()).membership}` }), expect: ex('401 403 403 403 403 204 403 204') },
+    { name: 'a 委员 of 临江市', req: async () => ({ path: `/api/v1/memberships/${(await freshMembership(ctx.city)).membership}` }), expect: ex('401 403 403 403 403 204 204 204') },
+  ],
+  'POST /api/v1/orgs/{id}/roster/import': [
+    { name: 'province', req: () => ({ path: `/api/v1/orgs/${ctx.prov}/roster/import`, csv: csvRow() }), expect: ex('401 403 403 403 403 200 403 200') },
+    { name: '临江市', req: () => ({ path: `/api/v1/orgs/${ctx.city}/roster/import`, csv: csvRow() }), expect: ex('401 403 403 403 403 200 200 200') },
+  ],
+  'GET /api/v1/orgs/{id}/roster.xlsx': [
+    { name: 'province', req: () => ({ path: `/api/v1/orgs/${ctx.prov}/roster.xlsx` }), expect: ex('401 403 403 403 200 200 403 200') },
+    { name: '临江市', req: () => ({ path: `/api/v1/orgs/${ctx.city}/roster.xlsx` }), expect: ex('401 403 403 403 200 200 200 200') },
+  ],
+
+  'GET /api/v1/people': [{ req: () => ({ path: '/api/v1/people?q=m11' }), expect: ex('401 403 403 403 403 200 200 200') }],
+  'GET /api/v1/people/{id}': [
+    // Not visible is 404, so that existence is not revealed.
+    { name: 'a 委员 of the province only', req: () => ({ path: `/api/v1/people/${ctx.provOnlyPerson}` }), expect: ex('401 404 404 404 200 200 404 200') },
+    { name: 'a 委员 of 临江市', req: () => ({ path: `/api/v1/people/${ctx.cityPerson}` }), expect: ex('401 404 404 404 200 200 200 200') },
+  ],
+  'PATCH /api/v1/people/{id}': [
+    {
+      name: 'a 委员 of the province',
+      req: async () => ({ path: `/api/v1/people/${(await freshMembership()).person}`, json: { display_name: '矩阵改名' } }),
+      expect: ex('401 403 403 403 403 200 403 200'),
+    },
+    {
+      name: 'a 委员 of 临江市',
+      req: async () => ({ path: `/api/v1/people/${(await freshMembership(ctx.city)).person}`, json: { display_name: '矩阵改名' } }),
+      expect: ex('401 403 403 403 403 200 200 200'),
+    },
+  ],
+  'POST /api/v1/people/{id}/password': [
+    {
+      name: 'a 委员 of the province',
+      req: async () => ({ path: `/api/v1/people/${(await freshMembership()).person}/password`, json: { new_password: 'matrix-pass-2' } }),
+      expect: ex('401 403 403 403 403 204 403 204'),
+    },
+  ],
+}
+
+before(async () => {
+  server = await startServer()
+  api = server.api
+  for (const [role, login] of Object.entries(LOGINS)) creds[role] = { login, password: DEMO_PASSWORD }
+  // The member of the public registers.
+  const mobile = uniqueMobile()
+  const s = await api.post('/api/v1/auth/sms-codes', { mobile, purpose: 'register' })
+  assert.equal(s.status, 202, String(s))
+  const reg = await api.post('/api/v1/auth/register', { mobile, code: server.lastSmsCode(mobile), password: 'public-pass-1', display_name: '公众甲' })
+  assert.equal(reg.status, 201, String(reg))
+  creds.public = { login: mobile, password: 'public-pass-1' }
+  token.public = sessionCookie(reg)
+  for (const role of Object.keys(LOGINS)) token[role] = await api.login(creds[role].login, creds[role].password)
+
+  ctx.prov = (await api.orgByName(PROVINCE)).id
+  ctx.city = (await api.orgByName(CITY)).id
+  ctx.county = (await api.orgByName(COUNTY)).id
+  ctx.dept = (await api.orgByName(DEPT_MZ)).id
+  const find = async (q, login) => {
+    const items = (await api.get(`/api/v1/people?q=${q}`, { as: token.admin })).json.items
+    const p = items.find((x) => x.login === login)
+    assert.ok(p, `no person ${login} in ${JSON.stringify(items)}`)
+    return p.id
+  }
+  ctx.provOnlyPerson = await find('m1100', 'm1100') // the 101st 委员: only in the province
+  ctx.cityPerson = await find('city', 'city_staff') // (searching "city_staff" itself: see orgs.test.mjs)
+})
+after(async () => {
+  await server?.stop()
+})
+
+test('every route in /api/v1/openapi.json has a row in the matrix, and every row a route', async () => {
+  const doc = (await api.get('/api/v1/openapi.json')).json
+  const documented = []
+  for (const [path, item] of Object.entries(doc.paths))
+    for (const m of Object.keys(item)) if (['get', 'put', 'post', 'patch', 'delete'].includes(m)) documented.push(`${m.toUpperCase()} ${path}`)
+  assert.ok(documented.length > 20, `only ${documented.length} routes documented`)
+  const missing = documented.filter((k) => !MATRIX[k])
+  assert.deepEqual(missing, [], 'routes without a row in the permission matrix')
+  const extra = Object.keys(MATRIX).filter((k) => !documented.includes(k))
+  assert.deepEqual(extra, [], 'matrix rows for routes the document lacks')
+  for (const [k, cases] of Object.entries(MATRIX))
+    for (const c of cases) assert.deepEqual(Object.keys(c.expect).sort(), [...ROLES].sort(), `${k}: every role has an expectation`)
+})
+
+for (const [key, cases] of Object.entries(MATRIX)) {
+  const [method, pattern] = key.split(' ')
+  test(`matrix: ${key}`, async (t) => {
+    for (const c of cases) {
+      for (const role of ROLES) {
+        await t.test(`${role}${c.name ? ` — ${c.name}` : ''}`, async () => {
+          const r0 = await c.req(role)
+          const path = r0.path ?? pattern
+          assert.ok(!path.includes('{'), `no target for ${pattern}`)
+          const as = 'as' in r0 ? r0.as : token[role]
+          const r = await api.request(method, path, { as, json: r0.json, csv: r0.csv })
+          const want = c.expect[role]
+          assert.equal(r.status, want, `${role}: ${method} ${path} → ${r}`)
+          if (want >= 400) assert.match(r.contentType, /^application\/problem\+json/, `${role}: ${method} ${path}`)
+        })
+      }
+    }
+  })
+}
+
+test('graceful shutdown: SIGTERM exits 0 within a few seconds', async () => {
+  const r = await server.stop()
+  assert.equal(r.signal, null, `killed by ${r.signal}`)
+  assert.equal(r.code, 0, `exit code ${r.code}\n${server.log().slice(-2000)}`)
+  assert.ok(r.ms < 5000, `took ${r.ms} ms`)
+})
