@@ -137,7 +137,12 @@ export async function startServer() {
       const t0 = Date.now()
       if (!exited) {
         child.kill('SIGTERM')
-        await Promise.race([new Promise((r) => exitWaiters.push(r)), sleep(10_000)])
+        let timer
+        await new Promise((r) => {
+          exitWaiters.push(r)
+          timer = setTimeout(r, 10_000)
+        })
+        clearTimeout(timer)
         if (!exited) {
           child.kill('SIGKILL')
           await new Promise((r) => (exited ? r() : exitWaiters.push(r)))
