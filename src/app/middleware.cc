@@ -24,38 +24,6 @@ using storage::Conn;
 
 namespace {
 
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-std::string etag_of(std::string_view body) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(fnv1a(body)));
-  return buf;
-}
-
-bool etag_matches(std::string_view if_none_match, std::string_view etag) {
-  if (if_none_match == "*") return true;
-  // A list of (possibly weak) tags.
-  size_t pos = 0;
-  while (pos < if_none_match.size()) {
-    size_t comma = if_none_match.find(',', pos);
-    std::string_view tag = if_none_match.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
-    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
-    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
-    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
-    if (tag == etag) return true;
-    if (comma == std::string_view::npos) break;
-    pos = comma + 1;
-  }
-  return false;
-}
-
 std::string host_of_origin(std::string_view origin) {
   auto p = origin.find("://");
   if (p == std::string_view::npos) return std::string(origin);
@@ -144,7 +112,9 @@ void install_middleware(net::Router& router, storage::Database& db, const Clock&
   // the data; a retry replays it. A key reused with a different request is refused.
   router.use([&db, &clock](HttpRequest& req, const net::Route&, const net::Handler& next) -> HttpResponse {
     auto key = req.header("idempotency-key");
-    if (req.method != "POST" || key.empty()) return next(req);
+    // Authentication answers carry secrets (session tokens) that must not be stored, and are
+    // safe to repeat: a retried login simply logs in again. So the key is ignored there.
+    if (req.method != "POST" || key.empty() || req.path.rfind("/api/v1/auth/", 0) == 0) return next(req);
     if (key.size() > 200) return routes::problem(Error::Invalid("invalid_idempotency_key", "Idempotency-Key 过长"), req);
     auto token = accounts::AccountsService::token_of(req);
     std::string scope = (token ? "s:" + sha256_hex(*token) : "a:" + req.remote_addr) + " " + req.path;
@@ -199,9 +169,9 @@ void install_middleware(net::Router& router, storage::Database& db, const Clock&
     if (req.method != "GET" && req.method != "HEAD") return next(req);
     HttpResponse resp = next(req);
     if (resp.status != 200 || !resp.header("ETag").empty()) return resp;
-    std::string tag = etag_of(resp.body);
+    std::string tag = routes::etag_of(resp.body);
     auto inm = req.header("if-none-match");
-    if (!inm.empty() && etag_matches(inm, tag)) {
+    if (!inm.empty() && routes::etag_listed(inm, tag)) {
       HttpResponse nm;
       nm.status = 304;
       nm.content_type.clear();

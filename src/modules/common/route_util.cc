@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
+#include <cstdio>
 
 namespace sl::routes {
 
@@ -35,6 +36,33 @@ boost::json::object page(boost::json::array items, std::optional<int64_t> next_a
   if (next_after) o["next_cursor"] = json::encode_cursor(*next_after);
   else o["next_cursor"] = nullptr;
   return o;
+}
+
+std::string etag_of(std::string_view body) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+  for (unsigned char c : body) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+bool etag_listed(std::string_view list, std::string_view etag) {
+  if (list == "*") return true;
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t comma = list.find(',', pos);
+    std::string_view tag = list.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+    if (tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return false;
 }
 
 Result<boost::json::object> body_object(const net::HttpRequest& req) {

@@ -32,6 +32,11 @@ Result<int64_t> id_param(const net::HttpRequest& req, std::string_view name = "i
 // {"items": [...], "next_cursor": "..."|null}
 boost::json::object page(boost::json::array items, std::optional<int64_t> next_after);
 
+// The entity tag of a response body (the ETag middleware and If-Match checks share it).
+std::string etag_of(std::string_view body);
+// Does an If-None-Match / If-Match header value (a list, weak or strong, or *) name `etag`?
+bool etag_listed(std::string_view header_value, std::string_view etag);
+
 // Requires Content-Type application/json for bodies (also keeps cross-site form posts out).
 Result<boost::json::object> body_object(const net::HttpRequest& req);
 

@@ -29,14 +29,21 @@ Result<int64_t> after_param(const HttpRequest& req) {
   return json::decode_cursor(*c);
 }
 
-std::optional<int64_t> if_match_version(const HttpRequest& req) {
+// If-Match on an organisation: either our version tag "v<n>" or the ETag a GET returned.
+// Result: the version the update must still find (so check and update are one atomic step),
+// nothing when the header is absent, or 412 when it names a representation that is gone.
+Result<std::optional<int64_t>> if_match_version(OrgsService& svc, const HttpRequest& req, int64_t id) {
   auto v = req.header("if-match");
-  // We issue version ETags as "v<number>" for organisations' If-Match.
-  if (v.size() < 4 || v.front() != '"' || v[1] != 'v' || v.back() != '"') return std::nullopt;
-  int64_t x = 0;
-  auto [p, ec] = std::from_chars(v.data() + 2, v.data() + v.size() - 1, x);
-  if (ec != std::errc() || p != v.data() + v.size() - 1) return std::nullopt;
-  return x;
+  if (v.empty()) return std::optional<int64_t>();
+  if (v.size() >= 4 && v.front() == '"' && v[1] == 'v' && v.back() == '"') {
+    int64_t x = 0;
+    auto [p, ec] = std::from_chars(v.data() + 2, v.data() + v.size() - 1, x);
+    if (ec == std::errc() && p == v.data() + v.size() - 1) return std::optional<int64_t>(x);
+  }
+  SL_ASSIGN(auto current, svc.get_org(id));
+  if (!routes::etag_listed(v, routes::etag_of(boost::json::serialize(current))))
+    return Error{Code::kPreconditionFailed, "version_mismatch", "组织已被他人修改，请刷新后重试", {}};
+  return std::optional<int64_t>(current.at("version").as_int64());
 }
 
 }  // namespace
@@ -79,7 +86,9 @@ void register_routes(net::Router& router, OrgsService& svc, accounts::AccountsSe
     if (!id.ok()) return routes::problem(id.error(), req);
     auto body = routes::body_object(req);
     if (!body.ok()) return routes::problem(body.error(), req);
-    return routes::reply(req, svc.update_org(caller, *id, *body, if_match_version(req)));
+    auto expected = if_match_version(svc, req, *id);
+    if (!expected.ok()) return routes::problem(expected.error(), req);
+    return routes::reply(req, svc.update_org(caller, *id, *body, *expected));
   }));
   router.del("/api/v1/orgs/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
     auto id = routes::id_param(req);

@@ -141,6 +141,18 @@ Result<bj::object> OrgsService::update_org(const Caller& caller, int64_t id, con
     SL_ASSIGN(auto o, store::find_org(c, id));
     if (!o) return Error::NotFound("org_not_found", "组织不存在");
     if (!access::allowed(caller, o->path, Action::kOrgManage)) return Error::Forbidden();
+    if (level && *level != o->level) {
+      // The level must stay between the parent's and the children's.
+      if (o->parent_id) {
+        SL_ASSIGN(auto parent, store::find_org(c, *o->parent_id));
+        if (parent && level_rank(*level) < level_rank(parent->level))
+          return Error::Invalid("invalid_level", "组织的层级不能高于上级组织");
+      }
+      SL_ASSIGN(auto children, store::list_orgs(c, id, 0, 1000000));
+      for (const auto& ch : children)
+        if (level_rank(ch.as_object().at("level").as_string()) < level_rank(*level))
+          return Error::Invalid("invalid_level", "组织的层级不能低于其下级组织");
+    }
     SL_ASSIGN(bool updated, store::update_org(c, id, name.value_or(o->name), level.value_or(o->level),
                                               kind.value_or(o->kind), expected_version, now));
     if (!updated) return Error{Code::kPreconditionFailed, "version_mismatch", "组织已被他人修改，请刷新后重试", {}};

@@ -17,6 +17,17 @@ Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(Null{}
 Value opt(const std::optional<std::string>& v) { return v ? Value(*v) : Value(Null{}); }
 bj::value nullable(const std::optional<std::string>& s) { return s ? bj::value(*s) : bj::value(nullptr); }
 
+// A LIKE pattern matching text that contains `q` literally (%, _ and \ escaped with \).
+std::string contains_pattern(const std::string& q) {
+  std::string like = "%";
+  for (char ch : q) {
+    if (ch == '%' || ch == '_' || ch == '\\') like.push_back('\\');
+    like.push_back(ch);
+  }
+  like += "%";
+  return like;
+}
+
 std::string mask_mobile(const std::string& m) {
   if (m.size() != 11) return m;
   return m.substr(0, 3) + "****" + m.substr(7);
@@ -275,16 +286,13 @@ Result<bj::array> list_members(Conn& c, int64_t org_id, const MemberFilter& f, i
     params.emplace_back(*f.sector_id);
   }
   if (f.q) {
-    sql += " AND (p.display_name LIKE ? OR p.login LIKE ? OR p.mobile LIKE ?)";
-    std::string like = "%";
-    for (char ch : *f.q) {
-      if (ch == '%' || ch == '_') continue;  // no wildcards from outside
-      like.push_back(ch);
-    }
-    like += "%";
+    // Mobile numbers are matched only for callers who may see them in full.
+    sql += show_contact ? " AND (p.display_name LIKE ? ESCAPE '\\' OR p.login LIKE ? ESCAPE '\\' OR p.mobile LIKE ? ESCAPE '\\')"
+                        : " AND (p.display_name LIKE ? ESCAPE '\\' OR p.login LIKE ? ESCAPE '\\')";
+    std::string like = contains_pattern(*f.q);
     params.emplace_back(like);
     params.emplace_back(like);
-    params.emplace_back(like);
+    if (show_contact) params.emplace_back(like);
   }
   sql += " ORDER BY m.id LIMIT ?";
   params.emplace_back(int64_t{limit});
@@ -319,13 +327,10 @@ Result<std::vector<access::Membership>> memberships_of(Conn& c, int64_t person_i
 }
 
 Result<bj::array> search_people(Conn& c, const std::optional<std::string>& q, int64_t after, int limit) {
-  std::string like = "%";
-  if (q)
-    for (char ch : *q)
-      if (ch != '%' && ch != '_') like.push_back(ch);
-  like += "%";
+  std::string like = contains_pattern(q.value_or(""));
   SL_ASSIGN(auto rows, c.query("SELECT id, login, mobile, display_name, status FROM people WHERE id > ? AND "
-                               "(display_name LIKE ? OR login LIKE ? OR mobile LIKE ?) ORDER BY id LIMIT ?",
+                               "(display_name LIKE ? ESCAPE '\\' OR login LIKE ? ESCAPE '\\' OR mobile LIKE ? ESCAPE '\\') "
+                               "ORDER BY id LIMIT ?",
                                {after, like, like, like, int64_t{limit}}));
   bj::array out;
   for (auto& r : rows) out.push_back(person_json(PersonRow{r.i64(0), r.opt_str(1), r.opt_str(2), r.str(3), r.str(4)}, true));

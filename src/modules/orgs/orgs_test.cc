@@ -165,6 +165,27 @@ TEST_F(OrgsTest, DeleteRulesAndOptimisticLocking) {
   EXPECT_FALSE(svc_->get_org(county_).ok());
 }
 
+TEST_F(OrgsTest, SearchTreatsWildcardsLiterally) {
+  ASSERT_TRUE(svc_->import_roster(sys_, prov_, "display_name,login\n甲,city_staff\n乙,cityxstaff\n").ok());
+  MemberFilter f;
+  f.q = "city_staff";
+  auto page = svc_->list_members(sys_, prov_, f, 0, 50);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->at("items").as_array().size(), 1u);
+  auto people = svc_->search_people(sys_, std::string("y_s"), 0, 50);
+  ASSERT_TRUE(people.ok());
+  EXPECT_EQ(people->at("items").as_array().size(), 1u);
+}
+
+TEST_F(OrgsTest, LevelStaysBetweenParentAndChildren) {
+  auto up = svc_->update_org(sys_, city_, bj::object{{"level", "national"}}, std::nullopt);
+  ASSERT_FALSE(up.ok());
+  EXPECT_EQ(up.error().slug, "invalid_level");
+  auto down = svc_->update_org(sys_, city_, bj::object{{"level", "village"}}, std::nullopt);
+  ASSERT_FALSE(down.ok());  // its county child would sit above it
+  EXPECT_TRUE(svc_->update_org(sys_, county_, bj::object{{"level", "township"}}, std::nullopt).ok());
+}
+
 TEST_F(OrgsTest, ExportIsAnXlsxFile) {
   ASSERT_TRUE(svc_->import_roster(sys_, prov_, "display_name,login\n赵一,zhaoyi\n").ok());
   auto x = svc_->export_roster_xlsx(sys_, prov_);
