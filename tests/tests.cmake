@@ -36,3 +36,15 @@ set_tests_properties(e2e PROPERTIES
   LABELS e2e
   TIMEOUT 900
   ENVIRONMENT "SHANGLIANG_BIN=${SL_SERVER_BIN}")
+
+# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer. scripts/test.sh
+# builds them in their own tree (build-asan) before running CTest; a missing binary fails.
+if(NOT SL_SANITIZE)
+  set(SL_ASAN_UNIT_TESTS "${CMAKE_SOURCE_DIR}/build-asan/sl_unit_tests" CACHE FILEPATH
+      "Unit test binary built with SL_SANITIZE=ON")
+  add_test(NAME unit_sanitized COMMAND ${SL_ASAN_UNIT_TESTS})
+  set_tests_properties(unit_sanitized PROPERTIES
+    LABELS "unit;sanitizer"
+    TIMEOUT 600
+    ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+endif()

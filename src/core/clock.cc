@@ -1,7 +1,6 @@
 #include "core/clock.h"
 
 #include <chrono>
-#include <cstdio>
 #include <ctime>
 
 namespace sl {
@@ -12,6 +11,7 @@ TimeMs SystemClock::now_ms() const {
 }
 
 std::string format_iso8601(TimeMs t) {
+  // Hand-written digits: this runs for every timestamp in every JSON response.
   std::time_t secs = static_cast<std::time_t>(t / 1000);
   int ms = static_cast<int>(t % 1000);
   if (ms < 0) {
@@ -20,10 +20,23 @@ std::string format_iso8601(TimeMs t) {
   }
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  return buf;
+  char buf[25] = "0000-00-00T00:00:00.000Z";
+  auto put = [&buf](int pos, int value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      buf[pos + i] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+  };
+  int year = tm.tm_year + 1900;
+  if (year < 0 || year > 9999) year = 0;
+  put(0, year, 4);
+  put(5, tm.tm_mon + 1, 2);
+  put(8, tm.tm_mday, 2);
+  put(11, tm.tm_hour, 2);
+  put(14, tm.tm_min, 2);
+  put(17, tm.tm_sec, 2);
+  put(20, ms, 3);
+  return std::string(buf, 24);
 }
 
 }  // namespace sl

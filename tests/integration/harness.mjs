@@ -41,7 +41,7 @@ function psql(url, sql) {
 }
 
 // A fresh database for one server: SQLite file in `tmp`, or a new PostgreSQL database.
-function freshDatabase(tmp) {
+export function freshDatabase(tmp) {
   const base = process.env.SL_TEST_DATABASE_URL
   if (!base) return { url: `sqlite:${join(tmp, 'shangliang.db')}`, drop: () => {} }
   if (!/^postgres(ql)?:\/\//.test(base)) throw new Error(`SL_TEST_DATABASE_URL: unsupported URL ${base}`)
@@ -66,7 +66,7 @@ function freshDatabase(tmp) {
  * Starts `shangliang serve --demo` on a fresh database and a free port; resolves when /healthz
  * answers. `stop()` sends SIGTERM and resolves with {code, signal, ms} (SIGKILL after 10 s).
  */
-export async function startServer() {
+export async function startServer(extraArgs = []) {
   const bin = resolve(REPO, process.env.SHANGLIANG_BIN ?? 'build/shangliang')
   if (!existsSync(bin)) throw new Error(`server binary not found: ${bin} (build it, or set SHANGLIANG_BIN)`)
   const tmp = mkdtempSync(join(tmpdir(), 'shangliang-it-'))
@@ -88,6 +88,7 @@ export async function startServer() {
     // The suite makes hundreds of writes from 127.0.0.1 within seconds (the permission matrix):
     // the per-address write limit would turn them into 429s.
     '--server.write_rate_per_second=0',
+    ...extraArgs,
     ...(process.env.SL_TEST_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean),
   ]
   const child = spawn(bin, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })

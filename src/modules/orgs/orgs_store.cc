@@ -82,10 +82,18 @@ Result<std::optional<bj::object>> org_json(Conn& c, int64_t id) {
     if (aid != id) ids.push_back(aid);
     i = j + 1;
   }
+  // All ancestors in one query (one statement text per depth, so each is prepared once).
   bj::array anc;
-  for (int64_t aid : ids) {
-    SL_ASSIGN(auto a, c.query_one("SELECT id, name, level, kind FROM orgs WHERE id = ?", {aid}));
-    if (a) anc.push_back(bj::object{{"id", a->i64(0)}, {"name", a->str(1)}, {"level", a->str(2)}, {"kind", a->str(3)}});
+  if (!ids.empty()) {
+    std::string sql = "SELECT id, name, level, kind FROM orgs WHERE id IN (?";
+    for (size_t i = 1; i < ids.size(); ++i) sql += ", ?";
+    sql += ")";
+    Params params(ids.begin(), ids.end());
+    SL_ASSIGN(auto rows, c.query(sql, params));
+    for (int64_t aid : ids)  // root first, in path order
+      for (auto& a : rows)
+        if (a.i64(0) == aid)
+          anc.push_back(bj::object{{"id", a.i64(0)}, {"name", a.str(1)}, {"level", a.str(2)}, {"kind", a.str(3)}});
   }
   o["ancestors"] = std::move(anc);
   return std::optional<bj::object>(std::move(o));
