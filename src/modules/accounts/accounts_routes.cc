@@ -8,6 +8,7 @@ namespace sl::accounts {
 
 using net::HttpRequest;
 using net::HttpResponse;
+using routes::handler;
 namespace bj = boost::json;
 
 namespace {
@@ -21,13 +22,12 @@ std::string clear_cookie(bool secure) {
   return std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0" + (secure ? "; Secure" : "");
 }
 
-// The session reply shared by login and registration.
-HttpResponse session_reply(AccountsService& svc, const HttpRequest& req, const Session& s, bool bearer, bool secure,
-                           int status) {
-  auto me = svc.me(s.person_id);
-  if (!me.ok()) return routes::problem(me.error(), req);
+// The session reply shared by login and registration: a cookie for browsers, or the token
+// in the body for API clients that asked for a bearer token.
+Result<HttpResponse> session_reply(AccountsService& svc, const Session& s, bool bearer, bool secure, int status) {
+  SL_ASSIGN(auto me, svc.me(s.person_id));
   bj::object o;
-  o["person"] = std::move(*me);
+  o["person"] = std::move(me);
   if (bearer) {
     o["token"] = s.token;
     o["token_type"] = "Bearer";
@@ -42,100 +42,73 @@ HttpResponse session_reply(AccountsService& svc, const HttpRequest& req, const S
 }  // namespace
 
 void register_routes(net::Router& router, AccountsService& svc, bool secure) {
-  router.post("/api/v1/auth/login", [&svc, secure](HttpRequest& req) {
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    auto login = json::req_string(*body, "login", 64);
-    if (!login.ok()) return routes::problem(login.error(), req);
-    auto password = json::req_string(*body, "password", 128);
-    if (!password.ok()) return routes::problem(password.error(), req);
-    auto bearer = json::opt_bool(*body, "bearer");
-    if (!bearer.ok()) return routes::problem(bearer.error(), req);
-    auto s = svc.login(*login, *password, req.remote_addr);
-    if (!s.ok()) return routes::problem(s.error(), req);
-    return session_reply(svc, req, *s, bearer->value_or(false), secure, 200);
-  });
+  router.post("/api/v1/auth/login", handler([&svc, secure](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto login, json::req_string(body, "login", 64));
+    SL_ASSIGN(auto password, json::req_string(body, "password", 128));
+    SL_ASSIGN(auto bearer, json::opt_bool(body, "bearer"));
+    SL_ASSIGN(auto session, svc.login(login, password, req.remote_addr));
+    return session_reply(svc, session, bearer.value_or(false), secure, 200);
+  }));
 
-  router.post("/api/v1/auth/logout", [&svc, secure](HttpRequest& req) {
-    auto token = AccountsService::token_of(req);
-    if (token) {
-      Status s = svc.logout(*token);
-      if (!s.ok()) return routes::problem(s.error(), req);
-    }
+  router.post("/api/v1/auth/logout", handler([&svc, secure](HttpRequest& req) -> Result<HttpResponse> {
+    if (auto token = AccountsService::token_of(req)) SL_TRY(svc.logout(*token));
     HttpResponse r = HttpResponse::no_content();
     r.set_header("Set-Cookie", clear_cookie(secure));
     return r;
-  });
+  }));
 
-  router.post("/api/v1/auth/sms-codes", [&svc](HttpRequest& req) {
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    auto mobile = json::req_string(*body, "mobile", 20);
-    if (!mobile.ok()) return routes::problem(mobile.error(), req);
-    auto purpose = json::req_string(*body, "purpose", 20);
-    if (!purpose.ok()) return routes::problem(purpose.error(), req);
-    auto r = svc.send_sms_code(*mobile, *purpose, req.remote_addr);
-    if (!r.ok()) return routes::problem(r.error(), req);
-    return routes::json(bj::object{{"retry_after_seconds", *r}}, 202);
-  });
+  router.post("/api/v1/auth/sms-codes", handler([&svc](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto mobile, json::req_string(body, "mobile", 20));
+    SL_ASSIGN(auto purpose, json::req_string(body, "purpose", 20));
+    SL_ASSIGN(int retry_after, svc.send_sms_code(mobile, purpose, req.remote_addr));
+    return routes::json(bj::object{{"retry_after_seconds", retry_after}}, 202);
+  }));
 
-  router.post("/api/v1/auth/register", [&svc, secure](HttpRequest& req) {
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    auto mobile = json::req_string(*body, "mobile", 20);
-    if (!mobile.ok()) return routes::problem(mobile.error(), req);
-    auto code = json::req_string(*body, "code", 12);
-    if (!code.ok()) return routes::problem(code.error(), req);
-    auto password = json::req_string(*body, "password", 128);
-    if (!password.ok()) return routes::problem(password.error(), req);
-    auto name = json::req_string(*body, "display_name", 64);
-    if (!name.ok()) return routes::problem(name.error(), req);
-    auto s = svc.register_public(*mobile, *code, *password, *name);
-    if (!s.ok()) return routes::problem(s.error(), req);
-    return session_reply(svc, req, *s, false, secure, 201);
-  });
+  router.post("/api/v1/auth/register", handler([&svc, secure](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto mobile, json::req_string(body, "mobile", 20));
+    SL_ASSIGN(auto code, json::req_string(body, "code", 12));
+    SL_ASSIGN(auto password, json::req_string(body, "password", 128));
+    SL_ASSIGN(auto name, json::req_string(body, "display_name", 64));
+    SL_ASSIGN(auto session, svc.register_public(mobile, code, password, name));
+    return session_reply(svc, session, false, secure, 201);
+  }));
 
-  router.post("/api/v1/auth/password-reset", [&svc](HttpRequest& req) {
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    auto mobile = json::req_string(*body, "mobile", 20);
-    if (!mobile.ok()) return routes::problem(mobile.error(), req);
-    auto code = json::req_string(*body, "code", 12);
-    if (!code.ok()) return routes::problem(code.error(), req);
-    auto password = json::req_string(*body, "new_password", 128);
-    if (!password.ok()) return routes::problem(password.error(), req);
-    return routes::reply_status(req, svc.reset_password(*mobile, *code, *password));
-  });
+  router.post("/api/v1/auth/password-reset", handler([&svc](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto mobile, json::req_string(body, "mobile", 20));
+    SL_ASSIGN(auto code, json::req_string(body, "code", 12));
+    SL_ASSIGN(auto password, json::req_string(body, "new_password", 128));
+    SL_TRY(svc.reset_password(mobile, code, password));
+    return HttpResponse::no_content();
+  }));
 
-  router.get("/api/v1/me", [&svc](HttpRequest& req) {
-    auto caller = svc.authenticate(req);
-    if (!caller.ok()) return routes::problem(caller.error(), req);
-    HttpResponse r = routes::reply(req, svc.me(caller->person_id));
+  router.get("/api/v1/me", handler([&svc](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(auto caller, svc.authenticate(req));
+    SL_ASSIGN(auto me, svc.me(caller.person_id));
+    HttpResponse r = routes::json(me);
     r.set_header("Cache-Control", "private, no-cache");
     return r;
-  });
+  }));
 
-  router.patch("/api/v1/me", [&svc](HttpRequest& req) {
-    auto caller = svc.authenticate(req);
-    if (!caller.ok()) return routes::problem(caller.error(), req);
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    Status s = svc.update_me(*caller, *body);
-    if (!s.ok()) return routes::problem(s.error(), req);
-    return routes::reply(req, svc.me(caller->person_id));
-  });
+  router.patch("/api/v1/me", handler([&svc](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(auto caller, svc.authenticate(req));
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_TRY(svc.update_me(caller, body));
+    SL_ASSIGN(auto me, svc.me(caller.person_id));
+    return routes::json(me);
+  }));
 
-  router.post("/api/v1/me/password", [&svc](HttpRequest& req) {
-    auto caller = svc.authenticate(req);
-    if (!caller.ok()) return routes::problem(caller.error(), req);
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    auto old_pw = json::req_string(*body, "old_password", 128);
-    if (!old_pw.ok()) return routes::problem(old_pw.error(), req);
-    auto new_pw = json::req_string(*body, "new_password", 128);
-    if (!new_pw.ok()) return routes::problem(new_pw.error(), req);
-    return routes::reply_status(req, svc.change_password(*caller, *old_pw, *new_pw));
-  });
+  router.post("/api/v1/me/password", handler([&svc](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(auto caller, svc.authenticate(req));
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto old_pw, json::req_string(body, "old_password", 128));
+    SL_ASSIGN(auto new_pw, json::req_string(body, "new_password", 128));
+    SL_TRY(svc.change_password(caller, old_pw, new_pw));
+    return HttpResponse::no_content();
+  }));
 }
 
 }  // namespace sl::accounts

@@ -15,12 +15,6 @@ net::HttpResponse problem(const Error& e, const net::HttpRequest& req) {
   return net::HttpResponse::problem(e, req.path);
 }
 
-net::HttpResponse reply_status(const net::HttpRequest& req, const Status& s, int status) {
-  if (!s.ok()) return problem(s.error(), req);
-  if (status == 204) return net::HttpResponse::no_content();
-  return net::HttpResponse::json(status, "{}");
-}
-
 Result<int64_t> id_param(const net::HttpRequest& req, std::string_view name) {
   auto v = req.path_param(name);
   int64_t id = 0;

@@ -12,19 +12,23 @@
 #include "core/json.h"
 #include "core/result.h"
 #include "net/http.h"
+#include "net/router.h"
 
 namespace sl::routes {
 
 net::HttpResponse json(const boost::json::value& v, int status = 200);
 net::HttpResponse problem(const Error& e, const net::HttpRequest& req);
 
-// Turns a Result into a response: the value as JSON with `status`, or a problem.
-template <typename T>
-net::HttpResponse reply(const net::HttpRequest& req, Result<T>&& r, int status = 200) {
-  if (!r.ok()) return problem(r.error(), req);
-  return json(boost::json::value(std::move(r).value()), status);
+// Adapts a handler written as `Result<HttpResponse>(HttpRequest&)`, so it can use SL_ASSIGN
+// and SL_TRY: an error becomes a problem response.
+template <typename F>
+net::Handler handler(F f) {
+  return [f = std::move(f)](net::HttpRequest& req) -> net::HttpResponse {
+    Result<net::HttpResponse> r = f(req);
+    if (!r.ok()) return problem(r.error(), req);
+    return std::move(r).value();
+  };
 }
-net::HttpResponse reply_status(const net::HttpRequest& req, const Status& s, int status = 204);
 
 // Positive integer path parameter, else InvalidArgument.
 Result<int64_t> id_param(const net::HttpRequest& req, std::string_view name = "id");

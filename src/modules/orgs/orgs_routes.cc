@@ -1,4 +1,4 @@
-// HTTP routes of the orgs module.
+// HTTP routes of the orgs module: JSON in, JSON out; rules live in the service.
 #include <boost/json.hpp>
 
 #include <charconv>
@@ -10,23 +10,39 @@ namespace sl::orgs {
 
 using net::HttpRequest;
 using net::HttpResponse;
+using routes::handler;
 
 namespace {
 
-// Shape shared by every authenticated route: caller, then the use case.
+// A route for signed-in callers: authenticate, then the use case.
 template <typename F>
 net::Handler authed(accounts::AccountsService& accounts, F f) {
-  return [&accounts, f](HttpRequest& req) -> HttpResponse {
-    auto caller = accounts.authenticate(req);
-    if (!caller.ok()) return routes::problem(caller.error(), req);
-    return f(req, *caller);
-  };
+  return handler([&accounts, f = std::move(f)](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(auto caller, accounts.authenticate(req));
+    return f(req, caller);
+  });
 }
 
 Result<int64_t> after_param(const HttpRequest& req) {
   auto c = req.query_param("cursor");
   if (!c || c->empty()) return int64_t{0};
   return json::decode_cursor(*c);
+}
+
+Result<std::optional<int64_t>> opt_id_query(const HttpRequest& req, std::string_view name, const char* slug) {
+  auto v = req.query_param(name);
+  if (!v || v->empty()) return std::optional<int64_t>();
+  int64_t x = 0;
+  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
+  if (ec != std::errc() || end != v->data() + v->size())
+    return Error::Invalid(slug, std::string(name) + " 须为编号");
+  return std::optional<int64_t>(x);
+}
+
+std::optional<std::string> opt_text_query(const HttpRequest& req, std::string_view name) {
+  auto v = req.query_param(name);
+  if (v && v->empty()) v.reset();
+  return v;
 }
 
 // If-Match on an organisation: either our version tag "v<n>" or the ETag a GET returned.
@@ -50,181 +66,147 @@ Result<std::optional<int64_t>> if_match_version(OrgsService& svc, const HttpRequ
 
 void register_routes(net::Router& router, OrgsService& svc, accounts::AccountsService& accounts) {
   // --- organisations (reading is public) ---
-  router.get("/api/v1/orgs", [&svc](HttpRequest& req) {
-    auto after = after_param(req);
-    if (!after.ok()) return routes::problem(after.error(), req);
-    auto limit = json::parse_limit(req.query_param("limit"));
-    if (!limit.ok()) return routes::problem(limit.error(), req);
+  router.get("/api/v1/orgs", handler([&svc](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t after, after_param(req));
+    SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit")));
     std::optional<int64_t> parent;
-    auto p = req.query_param("parent_id");
-    if (p && *p != "root" && !p->empty()) {
-      int64_t x = 0;
-      auto [end, ec] = std::from_chars(p->data(), p->data() + p->size(), x);
-      if (ec != std::errc() || end != p->data() + p->size())
-        return routes::problem(Error::Invalid("invalid_parent_id", "parent_id 须为组织编号或 root"), req);
-      parent = x;
+    if (auto p = req.query_param("parent_id"); p && *p != "root") {
+      SL_ASSIGN(parent, opt_id_query(req, "parent_id", "invalid_parent_id"));
     }
-    return routes::reply(req, svc.list_orgs(parent, *after, *limit));
-  });
-  router.get("/api/v1/orgs/{id}", [&svc](HttpRequest& req) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    return routes::reply(req, svc.get_org(*id));
-  });
-  router.post("/api/v1/orgs", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    auto r = svc.create_org(caller, *body);
-    if (!r.ok()) return routes::problem(r.error(), req);
-    std::string location = "/api/v1/orgs/" + std::to_string(r->at("id").as_int64());
-    HttpResponse resp = routes::json(*r, 201);
+    SL_ASSIGN(auto page, svc.list_orgs(parent, after, limit));
+    return routes::json(page);
+  }));
+  router.get("/api/v1/orgs/{id}", handler([&svc](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto org, svc.get_org(id));
+    return routes::json(org);
+  }));
+  router.post("/api/v1/orgs", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto org, svc.create_org(caller, body));
+    std::string location = "/api/v1/orgs/" + std::to_string(org.at("id").as_int64());
+    HttpResponse resp = routes::json(org, 201);
     resp.set_header("Location", location);
     return resp;
   }));
-  router.patch("/api/v1/orgs/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    auto expected = if_match_version(svc, req, *id);
-    if (!expected.ok()) return routes::problem(expected.error(), req);
-    return routes::reply(req, svc.update_org(caller, *id, *body, *expected));
+  router.patch("/api/v1/orgs/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto expected, if_match_version(svc, req, id));
+    SL_ASSIGN(auto org, svc.update_org(caller, id, body, expected));
+    return routes::json(org);
   }));
-  router.del("/api/v1/orgs/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    return routes::reply_status(req, svc.delete_org(caller, *id));
+  router.del("/api/v1/orgs/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_TRY(svc.delete_org(caller, id));
+    return HttpResponse::no_content();
   }));
 
   // --- sectors ---
-  router.get("/api/v1/orgs/{id}/sectors", [&svc](HttpRequest& req) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    return routes::reply(req, svc.list_sectors(*id));
-  });
-  router.post("/api/v1/orgs/{id}/sectors", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    return routes::reply(req, svc.create_sector(caller, *id, *body), 201);
+  router.get("/api/v1/orgs/{id}/sectors", handler([&svc](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto page, svc.list_sectors(id));
+    return routes::json(page);
   }));
-  router.patch("/api/v1/sectors/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    return routes::reply(req, svc.update_sector(caller, *id, *body));
+  router.post("/api/v1/orgs/{id}/sectors", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto sector, svc.create_sector(caller, id, body));
+    return routes::json(sector, 201);
   }));
-  router.del("/api/v1/sectors/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    return routes::reply_status(req, svc.delete_sector(caller, *id));
+  router.patch("/api/v1/sectors/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto sector, svc.update_sector(caller, id, body));
+    return routes::json(sector);
+  }));
+  router.del("/api/v1/sectors/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_TRY(svc.delete_sector(caller, id));
+    return HttpResponse::no_content();
   }));
 
   // --- members ---
-  router.get("/api/v1/orgs/{id}/members", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    auto after = after_param(req);
-    if (!after.ok()) return routes::problem(after.error(), req);
-    auto limit = json::parse_limit(req.query_param("limit"));
-    if (!limit.ok()) return routes::problem(limit.error(), req);
+  router.get("/api/v1/orgs/{id}/members", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(int64_t after, after_param(req));
+    SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit")));
     MemberFilter f;
-    f.role = req.query_param("role");
-    if (f.role && f.role->empty()) f.role.reset();
-    f.q = req.query_param("q");
-    if (f.q && f.q->empty()) f.q.reset();
-    if (f.q && f.q->size() > 100) return routes::problem(Error::Invalid("query_too_long", "搜索词过长"), req);
-    if (auto s = req.query_param("sector_id"); s && !s->empty()) {
-      int64_t x = 0;
-      auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), x);
-      if (ec != std::errc() || end != s->data() + s->size())
-        return routes::problem(Error::Invalid("invalid_sector", "sector_id 无效"), req);
-      f.sector_id = x;
-    }
-    return routes::reply(req, svc.list_members(caller, *id, f, *after, *limit));
+    f.role = opt_text_query(req, "role");
+    f.q = opt_text_query(req, "q");
+    if (f.q && f.q->size() > 100) return Error::Invalid("query_too_long", "搜索词过长");
+    SL_ASSIGN(f.sector_id, opt_id_query(req, "sector_id", "invalid_sector"));
+    SL_ASSIGN(auto page, svc.list_members(caller, id, f, after, limit));
+    return routes::json(page);
   }));
-  router.post("/api/v1/orgs/{id}/members", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    return routes::reply(req, svc.add_member(caller, *id, *body), 201);
+  router.post("/api/v1/orgs/{id}/members", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto membership, svc.add_member(caller, id, body));
+    return routes::json(membership, 201);
   }));
-  router.patch("/api/v1/memberships/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    return routes::reply(req, svc.update_membership(caller, *id, *body));
+  router.patch("/api/v1/memberships/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto membership, svc.update_membership(caller, id, body));
+    return routes::json(membership);
   }));
-  router.del("/api/v1/memberships/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    return routes::reply_status(req, svc.remove_membership(caller, *id));
+  router.del("/api/v1/memberships/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_TRY(svc.remove_membership(caller, id));
+    return HttpResponse::no_content();
   }));
 
   // --- rosters ---
-  router.post("/api/v1/orgs/{id}/roster/import", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    auto ct = req.header("content-type");
-    if (ct.substr(0, 8) != "text/csv")
-      return routes::problem(Error{Code::kInvalidArgument, "unsupported_media_type", "名册须以 text/csv 上传", {}}, req);
-    auto r = svc.import_roster(caller, *id, req.body);
-    if (!r.ok()) return routes::problem(r.error(), req);
+  router.post("/api/v1/orgs/{id}/roster/import", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    if (req.header("content-type").substr(0, 8) != "text/csv")
+      return Error{Code::kInvalidArgument, "unsupported_media_type", "名册须以 text/csv 上传", {}};
+    SL_ASSIGN(auto report, svc.import_roster(caller, id, req.body));
     return routes::json(boost::json::object{
-        {"imported", r->imported}, {"created_people", r->created_people}, {"unchanged", r->unchanged}});
+        {"imported", report.imported}, {"created_people", report.created_people}, {"unchanged", report.unchanged}});
   }));
   router.get(
       "/api/v1/orgs/{id}/roster.xlsx",
       authed(accounts,
-             [&svc](HttpRequest& req, const Caller& caller) {
-               auto id = routes::id_param(req);
-               if (!id.ok()) return routes::problem(id.error(), req);
-               auto r = svc.export_roster_xlsx(caller, *id);
-               if (!r.ok()) return routes::problem(r.error(), req);
+             [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+               SL_ASSIGN(int64_t id, routes::id_param(req));
+               SL_ASSIGN(std::string bytes, svc.export_roster_xlsx(caller, id));
                HttpResponse resp;
                resp.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-               resp.body = std::move(*r);
-               resp.set_header("Content-Disposition",
-                               "attachment; filename=\"roster-" + std::to_string(*id) + ".xlsx\"");
+               resp.body = std::move(bytes);
+               resp.set_header("Content-Disposition", "attachment; filename=\"roster-" + std::to_string(id) + ".xlsx\"");
                resp.set_header("Cache-Control", "private, no-store");
                return resp;
              }),
       /*offload=*/true);
 
   // --- people ---
-  router.get("/api/v1/people", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto after = after_param(req);
-    if (!after.ok()) return routes::problem(after.error(), req);
-    auto limit = json::parse_limit(req.query_param("limit"));
-    if (!limit.ok()) return routes::problem(limit.error(), req);
+  router.get("/api/v1/people", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t after, after_param(req));
+    SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit")));
     auto q = req.query_param("q");
-    if (q && q->size() > 100) return routes::problem(Error::Invalid("query_too_long", "搜索词过长"), req);
-    return routes::reply(req, svc.search_people(caller, q, *after, *limit));
+    if (q && q->size() > 100) return Error::Invalid("query_too_long", "搜索词过长");
+    SL_ASSIGN(auto page, svc.search_people(caller, q, after, limit));
+    return routes::json(page);
   }));
-  router.get("/api/v1/people/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    return routes::reply(req, svc.get_person(caller, *id));
+  router.get("/api/v1/people/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto person, svc.get_person(caller, id));
+    return routes::json(person);
   }));
-  router.patch("/api/v1/people/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    return routes::reply(req, svc.update_person(caller, *id, *body));
+  router.patch("/api/v1/people/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto person, svc.update_person(caller, id, body));
+    return routes::json(person);
   }));
-  router.post("/api/v1/people/{id}/password", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) {
-    auto id = routes::id_param(req);
-    if (!id.ok()) return routes::problem(id.error(), req);
-    auto body = routes::body_object(req);
-    if (!body.ok()) return routes::problem(body.error(), req);
-    auto pw = json::req_string(*body, "new_password", 128);
-    if (!pw.ok()) return routes::problem(pw.error(), req);
-    return routes::reply_status(req, svc.set_person_password(caller, *id, *pw));
+  router.post("/api/v1/people/{id}/password", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto password, json::req_string(body, "new_password", 128));
+    SL_TRY(svc.set_person_password(caller, id, password));
+    return HttpResponse::no_content();
   }));
 }
 
