@@ -116,8 +116,10 @@ Status AdminCli::run(Application& app) {
       SL_ASSIGN(np.password_hash, app.accounts().hasher().hash(password_));
     }
     SystemClock clock;
-    SL_ASSIGN(int64_t id, app.db().write_value<int64_t>([&](storage::Conn& c) {
-      return accounts::insert_person(c, np, clock.now_ms());
+    SL_ASSIGN(int64_t id, app.db().write_value<int64_t>([&](storage::Conn& c) -> Result<int64_t> {
+      SL_ASSIGN(int64_t pid, accounts::insert_person(c, np, clock.now_ms()));
+      SL_TRY(accounts::record_person(c, app.ledger(), sys, "person.created", pid));
+      return pid;
     }));
     print(bj::object{{"id", id}, {"display_name", name_}});
     return Ok();
@@ -159,7 +161,7 @@ Status AdminCli::run(Application& app) {
     SL_ASSIGN(int64_t pid, resolve_person(app, person_));
     SL_TRY(app.db().write([&](storage::Conn& c) -> Status {
       SL_TRY(c.exec("UPDATE people SET is_superadmin = ? WHERE id = ?", {int64_t{revoke_ ? 0 : 1}, pid}));
-      return Ok();
+      return accounts::record_person(c, app.ledger(), sys, revoke_ ? "person.superadmin_revoked" : "person.superadmin_granted", pid);
     }));
     print(bj::object{{"id", pid}, {"is_superadmin", !revoke_}});
     return Ok();

@@ -13,6 +13,7 @@ namespace sl::app {
 Application::Application(const Config& cfg) : cfg_(cfg) {}
 
 Application::~Application() {
+  if (ledger_) ledger_->stop();
   if (db_) db_->close();
 }
 
@@ -26,8 +27,11 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   o.group_commit_max = cfg.database.group_commit_max;
   SL_ASSIGN(app->db_, storage::open_database(o));
   SL_ASSIGN(app->sms_, notifications::make_sms_sender(cfg.notify));
-  app->accounts_ = std::make_unique<accounts::AccountsService>(*app->db_, app->clock_, app->random_, *app->sms_, cfg.auth);
-  app->orgs_ = std::make_unique<orgs::OrgsService>(*app->db_, app->clock_, *app->accounts_);
+  SL_ASSIGN(auto keys, ledger::load_or_create_keys(cfg.data_dir + "/ledger", app->random_));
+  app->ledger_ = std::make_unique<ledger::Ledger>(*app->db_, app->clock_, app->random_, std::move(keys), cfg.ledger.origin);
+  app->accounts_ = std::make_unique<accounts::AccountsService>(*app->db_, app->clock_, app->random_, *app->sms_,
+                                                               *app->ledger_, cfg.auth);
+  app->orgs_ = std::make_unique<orgs::OrgsService>(*app->db_, app->clock_, *app->accounts_, *app->ledger_);
   app->register_routes();
   return app;
 }
@@ -37,6 +41,7 @@ void Application::register_routes() {
   register_system_routes(router_, *db_, metrics_);
   accounts::register_routes(router_, *accounts_, cfg_.server.public_url.rfind("https://", 0) == 0);
   orgs::register_routes(router_, *orgs_, *accounts_);
+  ledger::register_routes(router_, *ledger_);
   // With PostgreSQL every query blocks on the network: keep it off the network threads.
   router_.set_offload_all(db_->dialect() == storage::Dialect::kPostgres);
   for (const auto& r : router_.routes()) metrics_.register_route(r.method, r.pattern);
@@ -53,6 +58,9 @@ Status Application::migrate() {
 }
 
 Status Application::serve() {
+  // Every entry so far is signed before the first request; then every few seconds.
+  SL_TRY(ledger_->checkpoint_now());
+  ledger_->start(cfg_.ledger.checkpoint_interval_ms);
   static_files_ = std::make_unique<net::StaticFiles>(cfg_.server.web_root);
   net::HttpServer server(cfg_.server, router_, metrics_, static_files_.get());
   server.set_access_log(cfg_.log.access_log);
@@ -60,7 +68,9 @@ Status Application::serve() {
   std::printf("listening on http://%s:%d\n", cfg_.server.host.c_str(), server.port());
   std::fflush(stdout);
   server.run(true);
-  spdlog::info("stopped serving; closing the database");
+  spdlog::info("stopped serving; signing the last entries and closing the database");
+  ledger_->stop();
+  if (auto r = ledger_->checkpoint_now(); !r.ok()) spdlog::warn("final ledger checkpoint failed: {}", r.error().message);
   db_->close();
   return Ok();
 }

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/random.h"
 #include "modules/accounts/accounts.h"
+#include "modules/ledger/ledger.h"
 #include "modules/notifications/sms.h"
 #include "modules/orgs/orgs.h"
 #include "net/metrics.h"
@@ -37,6 +38,7 @@ class Application {
   storage::Database& db() { return *db_; }
   accounts::AccountsService& accounts() { return *accounts_; }
   orgs::OrgsService& orgs() { return *orgs_; }
+  ledger::Ledger& ledger() { return *ledger_; }
   net::Router& router() { return router_; }
 
  private:
@@ -48,6 +50,7 @@ class Application {
   SecureRandom random_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<notifications::SmsSender> sms_;
+  std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<accounts::AccountsService> accounts_;
   std::unique_ptr<orgs::OrgsService> orgs_;
   net::Router router_;

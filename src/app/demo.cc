@@ -115,7 +115,8 @@ Result<std::string> seed_demo(Application& app) {
   SL_TRY(app.db().write([&](Conn& c) -> Status {
     SL_TRY(c.exec("UPDATE people SET password_hash = ? WHERE password_hash IS NULL", {hash}));
     SL_TRY(c.exec("UPDATE people SET is_superadmin = 1 WHERE login = 'admin'"));
-    return Ok();
+    SL_ASSIGN(auto admin, c.query_one("SELECT id FROM people WHERE login = 'admin'"));
+    return accounts::record_person(c, app.ledger(), sys, "person.superadmin_granted", admin->i64(0));
   }));
   return accounts.str();
 }

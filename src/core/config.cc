@@ -66,6 +66,8 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("auth.argon2_memlimit_kib", auth.argon2_memlimit_kib),
       SL_STR("notify.sms_adapter", notify.sms_adapter),
       SL_STR("notify.outbox_path", notify.outbox_path),
+      SL_STR("ledger.origin", ledger.origin),
+      SL_INT("ledger.checkpoint_interval_ms", ledger.checkpoint_interval_ms),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -132,7 +134,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

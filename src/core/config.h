@@ -58,6 +58,13 @@ struct NotifyConfig {
   std::string outbox_path = "var/outbox.jsonl";  // notify.outbox_path
 };
 
+struct LedgerConfig {
+  // ledger.origin: the log's name in its checkpoints (C2SP tlog-checkpoint origin line),
+  // e.g. "zx.example.gov.cn/ledger". Keep it stable for the life of the log.
+  std::string origin = "shangliang.local/ledger";
+  int checkpoint_interval_ms = 2000;  // ledger.checkpoint_interval_ms: how often new entries are signed
+};
+
 struct LogConfig {
   std::string level = "info";  // log.level: trace, debug, info, warn, error
   bool access_log = true;      // log.access_log: JSON line per request
@@ -68,6 +75,7 @@ struct Config {
   DatabaseConfig database;
   AuthConfig auth;
   NotifyConfig notify;
+  LedgerConfig ledger;
   LogConfig log;
   std::string data_dir = "var";  // data_dir: keys, uploads, outbox
 };

@@ -57,6 +57,17 @@ const MATRIX = {
   'GET /metrics': [{ req: () => ({ path: '/metrics' }), expect: ex('200') }],
   'GET /api/v1/openapi.json': [{ req: () => ({ path: '/api/v1/openapi.json' }), expect: ex('200') }],
 
+  // The ledger is public and read-only: the same answer for everyone.
+  'GET /api/v1/ledger/key': [{ req: () => ({ path: '/api/v1/ledger/key' }), expect: ex('200') }],
+  'GET /api/v1/ledger/checkpoint': [{ req: () => ({ path: '/api/v1/ledger/checkpoint' }), expect: ex('200') }],
+  'GET /api/v1/ledger/entries': [{ req: () => ({ path: '/api/v1/ledger/entries?after=0&limit=5' }), expect: ex('200') }],
+  'GET /api/v1/ledger/proof/inclusion': [
+    { req: () => ({ path: '/api/v1/ledger/proof/inclusion?index=0&tree_size=1' }), expect: ex('404') },
+  ],
+  'GET /api/v1/ledger/proof/consistency': [
+    { req: () => ({ path: '/api/v1/ledger/proof/consistency?first=2&second=1' }), expect: ex('400') },
+  ],
+
   'POST /api/v1/auth/login': [
     {
       name: 'own credentials (anonymous: a 委员)',

@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "core/random.h"
 #include "modules/access/access.h"
+#include "modules/ledger/ledger.h"
 #include "modules/notifications/sms.h"
 #include "net/http.h"
 #include "net/router.h"
@@ -74,6 +75,11 @@ struct NewPerson {
 // Inserts a person inside the caller's transaction; Conflict if login or mobile is taken.
 Result<int64_t> insert_person(storage::Conn& c, const NewPerson& p, TimeMs now);
 
+// Appends a ledger entry for a person's current record (or its removal, when it is gone),
+// inside the caller's transaction. Gives the record its ledger salt on first use.
+Status record_person(storage::Conn& c, ledger::Ledger& ledger, const access::Caller& actor, std::string_view action,
+                     int64_t person_id);
+
 struct Session {
   std::string token;  // secret, returned once
   int64_t person_id = 0;
@@ -83,7 +89,7 @@ struct Session {
 class AccountsService {
  public:
   AccountsService(storage::Database& db, const Clock& clock, Random& random, notifications::SmsSender& sms,
-                  const AuthConfig& cfg);
+                  ledger::Ledger& ledger, const AuthConfig& cfg);
 
   // The caller behind the request's cookie or bearer token; Unauthenticated otherwise.
   Result<access::Caller> authenticate(const net::HttpRequest& req);
@@ -115,6 +121,7 @@ class AccountsService {
   const Clock& clock_;
   Random& random_;
   notifications::SmsSender& sms_;
+  ledger::Ledger& ledger_;
   AuthConfig cfg_;
   PasswordHasher hasher_;
   Throttle by_account_, by_address_, sms_by_address_;

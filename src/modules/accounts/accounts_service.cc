@@ -103,11 +103,12 @@ void Throttle::clear(const std::string& key) {
 // ---- service -------------------------------------------------------------------------------
 
 AccountsService::AccountsService(storage::Database& db, const Clock& clock, Random& random,
-                                 notifications::SmsSender& sms, const AuthConfig& cfg)
+                                 notifications::SmsSender& sms, ledger::Ledger& ledger, const AuthConfig& cfg)
     : db_(db),
       clock_(clock),
       random_(random),
       sms_(sms),
+      ledger_(ledger),
       cfg_(cfg),
       hasher_(cfg.argon2_opslimit, cfg.argon2_memlimit_kib),
       by_account_(cfg.login_max_failures_account, cfg.login_window_seconds * 1000),
@@ -240,6 +241,9 @@ Result<Session> AccountsService::register_public(const std::string& mobile, cons
     p.password_hash = hash;
     p.is_public = true;
     SL_ASSIGN(int64_t id, insert_person(c, p, now));
+    access::Caller self;
+    self.person_id = id;
+    SL_TRY(record_person(c, ledger_, self, "person.registered", id));
     return create_session(c, id, now);
   });
 }
@@ -301,7 +305,11 @@ Status AccountsService::update_me(const access::Caller& caller, const boost::jso
   if (locale && *locale != "zh-CN" && *locale != "zh-TW" && *locale != "en")
     return Error::Invalid("invalid_locale", "locale 只能是 zh-CN、zh-TW 或 en");
   TimeMs now = clock_.now_ms();
-  return db_.write([&](Conn& c) { return store::update_profile(c, caller.person_id, name, locale, elderly, now); });
+  return db_.write([&](Conn& c) -> Status {
+    SL_TRY(store::update_profile(c, caller.person_id, name, locale, elderly, now));
+    if (name) SL_TRY(record_person(c, ledger_, caller, "person.updated", caller.person_id));
+    return Ok();
+  });
 }
 
 }  // namespace sl::accounts

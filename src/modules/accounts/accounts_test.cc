@@ -12,7 +12,7 @@ class AccountsTest : public testing::ModuleTest {
   void SetUp() override {
     ModuleTest::SetUp();
     auth_.login_max_failures_account = 3;
-    svc_ = std::make_unique<AccountsService>(*db_, clock_, random_, sms_, auth_);
+    svc_ = std::make_unique<AccountsService>(*db_, clock_, random_, sms_, *ledger_, auth_);
     auto hash = svc_->hasher().hash("correct horse");
     ASSERT_TRUE(hash.ok());
     NewPerson p{"张三", "zhangsan", "13900000001", *hash};

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/random.h"
+#include "modules/ledger/ledger.h"
 #include "modules/notifications/sms.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
@@ -49,8 +50,13 @@ class ModuleTest : public ::testing::Test {
     ASSERT_TRUE(storage::migrate(*db_).ok());
     auth_.argon2_opslimit = 1;
     auth_.argon2_memlimit_kib = 8;
+    ledger::Keys keys;
+    random_.fill(keys.signing_seed.data(), keys.signing_seed.size());
+    keys.actor_key = random_.token(32);
+    ledger_ = std::make_unique<ledger::Ledger>(*db_, clock_, random_, std::move(keys), "test.local/ledger");
   }
   void TearDown() override {
+    ledger_.reset();
     if (db_) db_->close();
     std::filesystem::remove_all(dir_);
   }
@@ -61,6 +67,7 @@ class ModuleTest : public ::testing::Test {
   SecureRandom random_;
   CapturingSms sms_;
   AuthConfig auth_;
+  std::unique_ptr<ledger::Ledger> ledger_;
 };
 
 }  // namespace sl::testing

@@ -37,7 +37,7 @@ struct ImportReport {
 
 class OrgsService {
  public:
-  OrgsService(storage::Database& db, const Clock& clock, accounts::AccountsService& accounts);
+  OrgsService(storage::Database& db, const Clock& clock, accounts::AccountsService& accounts, ledger::Ledger& ledger);
 
   // Organisations: reading is public.
   Result<bj::object> get_org(int64_t id);
@@ -74,10 +74,13 @@ class OrgsService {
  private:
   Status check_role_grant(storage::Conn& c, const Caller& caller, int64_t org_id, access::Role role);
   Status check_person_admin(storage::Conn& c, const Caller& caller, int64_t person_id);
+  // Appends a ledger entry for a record's current state (or its removal), in the transaction.
+  Status record(storage::Conn& c, const Caller& caller, std::string_view action, std::string_view type, int64_t id);
 
   storage::Database& db_;
   const Clock& clock_;
   accounts::AccountsService& accounts_;
+  ledger::Ledger& ledger_;
 };
 
 void register_routes(net::Router& router, OrgsService& svc, accounts::AccountsService& accounts);

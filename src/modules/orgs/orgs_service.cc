@@ -71,8 +71,25 @@ bool valid_kind(std::string_view kind) {
   return false;
 }
 
-OrgsService::OrgsService(storage::Database& db, const Clock& clock, accounts::AccountsService& accounts)
-    : db_(db), clock_(clock), accounts_(accounts) {}
+OrgsService::OrgsService(storage::Database& db, const Clock& clock, accounts::AccountsService& accounts,
+                         ledger::Ledger& ledger)
+    : db_(db), clock_(clock), accounts_(accounts), ledger_(ledger) {}
+
+Status OrgsService::record(Conn& c, const Caller& caller, std::string_view action, std::string_view type, int64_t id) {
+  if (type == "person") return accounts::record_person(c, ledger_, caller, action, id);
+  SL_ASSIGN(auto state, store::ledger_state(c, type, id));
+  ledger::Change ch{std::string(action), std::string(type), id, "", ""};
+  if (state) {
+    ch.content = std::move(state->content);
+    ch.salt = std::move(state->salt);
+    if (ch.salt.empty()) {
+      ch.salt = ledger_.new_salt();
+      SL_TRY(store::set_ledger_salt(c, type, id, ch.salt));
+    }
+  }
+  SL_TRY(ledger_.append(c, caller, ch));
+  return Ok();
+}
 
 // ---- organisations ---------------------------------------------------------------------
 
@@ -120,7 +137,9 @@ Result<bj::object> OrgsService::create_org(const Caller& caller, const bj::objec
     } else if (!caller.superadmin) {
       return Error::Forbidden("只有平台管理员可以创建顶级组织");
     }
-    return store::insert_org(c, parent_id, parent_path, name, level, kind, now);
+    SL_ASSIGN(int64_t id, store::insert_org(c, parent_id, parent_path, name, level, kind, now));
+    SL_TRY(record(c, caller, "org.created", "org", id));
+    return id;
   }));
   return get_org(id);
 }
@@ -156,7 +175,7 @@ Result<bj::object> OrgsService::update_org(const Caller& caller, int64_t id, con
     SL_ASSIGN(bool updated, store::update_org(c, id, name.value_or(o->name), level.value_or(o->level),
                                               kind.value_or(o->kind), expected_version, now));
     if (!updated) return Error{Code::kPreconditionFailed, "version_mismatch", "组织已被他人修改，请刷新后重试", {}};
-    return Ok();
+    return record(c, caller, "org.updated", "org", id);
   }));
   return get_org(id);
 }
@@ -170,7 +189,8 @@ Status OrgsService::delete_org(const Caller& caller, int64_t id) {
     if (children > 0) return Error::Conflict("org_has_children", "该组织还有下级组织，不能删除");
     SL_ASSIGN(int64_t members, store::count_memberships(c, id));
     if (members > 0) return Error::Conflict("org_has_members", "该组织还有成员，不能删除");
-    return store::delete_org(c, id);
+    SL_TRY(store::delete_org(c, id));
+    return record(c, caller, "org.deleted", "org", id);
   });
 }
 
@@ -192,7 +212,9 @@ Result<bj::object> OrgsService::create_sector(const Caller& caller, int64_t org_
   TimeMs now = clock_.now_ms();
   SL_ASSIGN(int64_t id, db_.write_value<int64_t>([&](Conn& c) -> Result<int64_t> {
     SL_TRY(access::check(c, caller, org_id, Action::kSectorManage));
-    return store::insert_sector(c, org_id, name, now);
+    SL_ASSIGN(int64_t id, store::insert_sector(c, org_id, name, now));
+    SL_TRY(record(c, caller, "sector.created", "sector", id));
+    return id;
   }));
   return bj::object{{"id", id}, {"org_id", org_id}, {"name", name}, {"member_count", 0}};
 }
@@ -206,6 +228,7 @@ Result<bj::object> OrgsService::update_sector(const Caller& caller, int64_t sect
     if (!s) return Error::NotFound("sector_not_found", "界别不存在");
     SL_TRY(access::check(c, caller, s->org_id, Action::kSectorManage));
     SL_TRY(store::rename_sector(c, sector_id, name));
+    SL_TRY(record(c, caller, "sector.renamed", "sector", sector_id));
     SL_ASSIGN(int64_t n, store::count_sector_members(c, sector_id));
     return bj::object{{"id", sector_id}, {"org_id", s->org_id}, {"name", name}, {"member_count", n}};
   });
@@ -218,7 +241,8 @@ Status OrgsService::delete_sector(const Caller& caller, int64_t sector_id) {
     SL_TRY(access::check(c, caller, s->org_id, Action::kSectorManage));
     SL_ASSIGN(int64_t n, store::count_sector_members(c, sector_id));
     if (n > 0) return Error::Conflict("sector_has_members", "该界别还有成员，请先调整他们的界别");
-    return store::delete_sector(c, sector_id);
+    SL_TRY(store::delete_sector(c, sector_id));
+    return record(c, caller, "sector.deleted", "sector", sector_id);
   });
 }
 
@@ -287,8 +311,11 @@ Result<bj::object> OrgsService::add_member(const Caller& caller, int64_t org_id,
       pid = p->id;
     } else {
       SL_ASSIGN(pid, accounts::insert_person(c, np, now));
+      SL_TRY(record(c, caller, "person.created", "person", pid));
     }
-    return store::insert_membership(c, pid, org_id, std::string(access::role_name(*role)), sector_id, now);
+    SL_ASSIGN(int64_t mid, store::insert_membership(c, pid, org_id, std::string(access::role_name(*role)), sector_id, now));
+    SL_TRY(record(c, caller, "membership.granted", "membership", mid));
+    return mid;
   }));
   SL_ASSIGN(auto o, db_.read_value<std::optional<bj::object>>([&](Conn& c) { return store::membership_json(c, mid, true); }));
   if (!o) return Error::NotFound("membership_not_found", "成员关系不存在");
@@ -316,7 +343,8 @@ Result<bj::object> OrgsService::update_membership(const Caller& caller, int64_t 
       SL_ASSIGN(auto s, store::find_sector(c, *new_sector));
       if (!s || s->org_id != m->org_id) return Error::Invalid("invalid_sector", "界别不属于该组织");
     }
-    return store::update_membership(c, membership_id, std::string(access::role_name(new_role)), new_sector);
+    SL_TRY(store::update_membership(c, membership_id, std::string(access::role_name(new_role)), new_sector));
+    return record(c, caller, "membership.changed", "membership", membership_id);
   }));
   SL_ASSIGN(auto o, db_.read_value<std::optional<bj::object>>(
                         [&](Conn& c) { return store::membership_json(c, membership_id, true); }));
@@ -329,7 +357,8 @@ Status OrgsService::remove_membership(const Caller& caller, int64_t membership_i
     SL_ASSIGN(auto m, store::find_membership(c, membership_id));
     if (!m) return Error::NotFound("membership_not_found", "成员关系不存在");
     SL_TRY(check_role_grant(c, caller, m->org_id, access::parse_role(m->role).value_or(Role::kMember)));
-    return store::delete_membership(c, membership_id);
+    SL_TRY(store::delete_membership(c, membership_id));
+    return record(c, caller, "membership.revoked", "membership", membership_id);
   });
 }
 
@@ -416,6 +445,7 @@ Result<bj::object> OrgsService::update_person(const Caller& caller, int64_t pers
     if (mobile) p->mobile = mobile->empty() ? std::nullopt : mobile;
     if (!p->login && !p->mobile) return Error::Invalid("missing_field", "人员需要登录名或手机号");
     SL_TRY(store::update_person(c, *p, now));
+    SL_TRY(record(c, caller, "person.updated", "person", person_id));
     if (p->status == "disabled") SL_TRY(c.exec("DELETE FROM sessions WHERE person_id = ?", {person_id}));
     return Ok();
   }));
@@ -561,9 +591,11 @@ Result<ImportReport> OrgsService::import_roster(const Caller& caller, int64_t or
         if (!p.row->login.empty()) np.login = p.row->login;
         if (!p.row->mobile.empty()) np.mobile = p.row->mobile;
         SL_ASSIGN(pid, accounts::insert_person(c, np, now));
+        SL_TRY(record(c, caller, "person.created", "person", pid));
         report.created_people++;
       }
-      SL_TRY(store::insert_membership(c, pid, org_id, std::string(access::role_name(p.row->role)), p.sector, now));
+      SL_ASSIGN(int64_t mid, store::insert_membership(c, pid, org_id, std::string(access::role_name(p.row->role)), p.sector, now));
+      SL_TRY(record(c, caller, "membership.granted", "membership", mid));
       report.imported++;
     }
     return Ok();

@@ -365,4 +365,39 @@ Result<std::vector<RosterLine>> roster(Conn& c, int64_t org_id) {
   return out;
 }
 
+Result<std::optional<LedgerState>> ledger_state(Conn& c, std::string_view type, int64_t id) {
+  auto id_or_null = [](const Row& r, size_t i) { return r.is_null(i) ? bj::value(nullptr) : bj::value(r.i64(i)); };
+  std::optional<LedgerState> out;
+  if (type == "org") {
+    SL_ASSIGN(auto r, c.query_one("SELECT name, level, kind, parent_id, ledger_salt FROM orgs WHERE id = ?", {id}));
+    if (r)
+      out = LedgerState{bj::serialize(bj::object{{"name", r->str(0)}, {"level", r->str(1)}, {"kind", r->str(2)},
+                                                 {"parent_id", id_or_null(*r, 3)}}),
+                        r->str(4)};
+  } else if (type == "sector") {
+    SL_ASSIGN(auto r, c.query_one("SELECT org_id, name, ledger_salt FROM sectors WHERE id = ?", {id}));
+    if (r) out = LedgerState{bj::serialize(bj::object{{"org_id", r->i64(0)}, {"name", r->str(1)}}), r->str(2)};
+  } else if (type == "membership") {
+    SL_ASSIGN(auto r, c.query_one("SELECT person_id, org_id, role, sector_id, ledger_salt FROM memberships WHERE id = ?", {id}));
+    if (r)
+      out = LedgerState{bj::serialize(bj::object{{"person_id", r->i64(0)}, {"org_id", r->i64(1)}, {"role", r->str(2)},
+                                                 {"sector_id", id_or_null(*r, 3)}}),
+                        r->str(4)};
+  } else {
+    return Error::Internal("unknown ledger record type");
+  }
+  return out;
+}
+
+Status set_ledger_salt(Conn& c, std::string_view type, int64_t id, const std::string& salt) {
+  // Table names from a fixed list, never from input.
+  const char* sql = type == "org"          ? "UPDATE orgs SET ledger_salt = ? WHERE id = ?"
+                    : type == "sector"     ? "UPDATE sectors SET ledger_salt = ? WHERE id = ?"
+                    : type == "membership" ? "UPDATE memberships SET ledger_salt = ? WHERE id = ?"
+                                           : nullptr;
+  if (!sql) return Error::Internal("unknown ledger record type");
+  SL_TRY(c.exec(sql, {salt, id}));
+  return Ok();
+}
+
 }  // namespace sl::orgs::store

@@ -81,4 +81,12 @@ Result<std::vector<RosterLine>> roster(Conn& c, int64_t org_id);
 
 bj::object person_json(const PersonRow& p, bool show_contact);
 
+// What the ledger hashes for a record: canonical content and its salt (salt empty if not yet
+// given one); nothing if the record is gone. type: "org", "sector" or "membership".
+struct LedgerState {
+  std::string content, salt;
+};
+Result<std::optional<LedgerState>> ledger_state(Conn& c, std::string_view type, int64_t id);
+Status set_ledger_salt(Conn& c, std::string_view type, int64_t id, const std::string& salt);
+
 }  // namespace sl::orgs::store

@@ -6,6 +6,7 @@
 
 #include "core/json.h"
 #include "modules/common/test_fixture.h"
+#include "modules/orgs/orgs_store.h"
 
 namespace sl::orgs {
 namespace {
@@ -17,8 +18,8 @@ class OrgsTest : public testing::ModuleTest {
  protected:
   void SetUp() override {
     ModuleTest::SetUp();
-    accounts_ = std::make_unique<accounts::AccountsService>(*db_, clock_, random_, sms_, auth_);
-    svc_ = std::make_unique<OrgsService>(*db_, clock_, *accounts_);
+    accounts_ = std::make_unique<accounts::AccountsService>(*db_, clock_, random_, sms_, *ledger_, auth_);
+    svc_ = std::make_unique<OrgsService>(*db_, clock_, *accounts_, *ledger_);
     prov_ = make_org(std::nullopt, "江南省政协", "province");
     city_ = make_org(prov_, "临江市政协", "city");
     county_ = make_org(city_, "东湖区政协", "county");
@@ -184,6 +185,34 @@ TEST_F(OrgsTest, LevelStaysBetweenParentAndChildren) {
   auto down = svc_->update_org(sys_, city_, bj::object{{"level", "village"}}, std::nullopt);
   ASSERT_FALSE(down.ok());  // its county child would sit above it
   EXPECT_TRUE(svc_->update_org(sys_, county_, bj::object{{"level", "township"}}, std::nullopt).ok());
+}
+
+TEST_F(OrgsTest, EveryChangeIsInTheLedgerWithAVerifiableContentHash) {
+  auto before = ledger_->entries(0, 1000)->at("items").as_array().size();
+  auto m = svc_->add_member(sys_, prov_, bj::object{{"display_name", "王五"}, {"login", "wangwu"}, {"role", "member"}});
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE(svc_->remove_membership(sys_, m->at("id").as_int64()).ok());
+  auto items = ledger_->entries(0, 1000)->at("items").as_array();
+  ASSERT_EQ(items.size(), before + 3);  // person created, membership granted, membership revoked
+  std::vector<std::string> actions;
+  for (size_t i = before; i < items.size(); ++i)
+    actions.push_back(std::string(bj::parse(items[i].as_object().at("entry").as_string()).as_object().at("action").as_string()));
+  EXPECT_EQ(actions, (std::vector<std::string>{"person.created", "membership.granted", "membership.revoked"}));
+  // The org's entry hashes its stored content with its stored salt.
+  auto state = db_->read_value<std::optional<store::LedgerState>>([&](storage::Conn& c) { return store::ledger_state(c, "org", county_); });
+  ASSERT_TRUE(state.ok() && state->has_value());
+  bool found = false;
+  for (auto& it : items) {
+    auto e = bj::parse(it.as_object().at("entry").as_string()).as_object();
+    if (e.at("object").as_string() == "org/" + std::to_string(county_)) {
+      EXPECT_EQ(e.at("content").as_string(), ledger::content_hash((*state)->salt, (*state)->content));
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+  // A revoked membership's entry has no content hash.
+  auto last = bj::parse(items.back().as_object().at("entry").as_string()).as_object();
+  EXPECT_EQ(last.at("content").as_string(), "");
 }
 
 TEST_F(OrgsTest, ExportIsAnXlsxFile) {

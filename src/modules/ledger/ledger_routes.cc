@@ -1,0 +1,81 @@
+// HTTP routes of the ledger: public and read-only. Anyone may fetch the key, checkpoints,
+// entries and proofs, and check them without trusting the platform.
+#include <boost/json.hpp>
+
+#include <charconv>
+
+#include "modules/common/route_util.h"
+#include "modules/ledger/ledger.h"
+
+namespace sl::ledger {
+
+using net::HttpRequest;
+using net::HttpResponse;
+using routes::handler;
+
+namespace {
+
+Result<uint64_t> u64_query(const HttpRequest& req, std::string_view name, std::optional<uint64_t> def = {}) {
+  auto v = req.query_param(name);
+  if (!v || v->empty()) {
+    if (def) return *def;
+    return Error::Invalid("missing_parameter", "缺少参数 " + std::string(name));
+  }
+  uint64_t x = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
+  if (ec != std::errc() || p != v->data() + v->size() || x > (uint64_t{1} << 62))
+    return Error::Invalid("invalid_parameter", std::string(name) + " 须为非负整数");
+  return x;
+}
+
+}  // namespace
+
+void register_routes(net::Router& router, Ledger& ledger) {
+  router.get("/api/v1/ledger/key", handler([&ledger](HttpRequest&) -> Result<HttpResponse> {
+    auto pk = ledger.public_key();
+    HttpResponse r = routes::json(boost::json::object{{"origin", ledger.origin()},
+                                                      {"algorithm", "Ed25519"},
+                                                      {"vkey", ledger.verifier_key()},
+                                                      {"public_key", to_base64(pk)}});
+    r.set_header("Cache-Control", "public, max-age=3600");
+    return r;
+  }));
+
+  router.get(
+      "/api/v1/ledger/checkpoint", handler([&ledger](HttpRequest&) -> Result<HttpResponse> {
+        SL_ASSIGN(std::string note, ledger.latest_checkpoint());
+        HttpResponse r;
+        r.content_type = "text/plain; charset=utf-8";
+        r.body = std::move(note);
+        r.set_header("Cache-Control", "no-cache");
+        return r;
+      }),
+      /*offload=*/true);
+
+  router.get("/api/v1/ledger/entries", handler([&ledger](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(uint64_t after, u64_query(req, "after", 0));
+    SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit"), 100, 1000));
+    SL_ASSIGN(auto page, ledger.entries(after, limit));
+    return routes::json(page);
+  }));
+
+  router.get("/api/v1/ledger/proof/inclusion", handler([&ledger](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(uint64_t index, u64_query(req, "index"));
+    SL_ASSIGN(uint64_t size, u64_query(req, "tree_size"));
+    SL_ASSIGN(auto proof, ledger.inclusion(index, size));
+    HttpResponse r = routes::json(proof);
+    r.set_header("Cache-Control", "public, max-age=31536000, immutable");  // a proof never changes
+    return r;
+  }));
+
+  router.get("/api/v1/ledger/proof/consistency", handler([&ledger](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(uint64_t first, u64_query(req, "first"));
+    SL_ASSIGN(uint64_t second, u64_query(req, "second"));
+    SL_ASSIGN(auto proof, ledger.consistency(first, second));
+    HttpResponse r = routes::json(proof);
+    r.set_header("Cache-Control", "public, max-age=31536000, immutable");
+    return r;
+  }));
+}
+
+}  // namespace sl::ledger

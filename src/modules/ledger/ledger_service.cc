@@ -1,0 +1,233 @@
+// Ledger use cases: appending inside callers' transactions, the checkpointer, proofs, keys.
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/encoding.h"
+#include "modules/ledger/ledger.h"
+#include "modules/ledger/ledger_store.h"
+#include "modules/ledger/note.h"
+
+namespace sl::ledger {
+
+using storage::Conn;
+namespace bj = boost::json;
+
+namespace {
+
+Result<std::string> read_or_create_secret(const std::filesystem::path& path, size_t bytes, Random& random) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    std::ifstream f(path);
+    std::string hex;
+    f >> hex;
+    std::string raw;
+    if (hex.size() != bytes * 2) return Error::Internal("密钥文件损坏: " + path.string());
+    for (size_t i = 0; i < hex.size(); i += 2) raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return raw;
+  }
+  std::filesystem::create_directories(path.parent_path(), ec);
+  std::string raw(bytes, '\0');
+  random.fill(raw.data(), raw.size());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return Error::Internal("无法创建密钥文件: " + path.string());
+  std::string hex = hex_encode(raw) + "\n";
+  bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Error::Internal("无法写入密钥文件: " + path.string());
+  return raw;
+}
+
+NoteSigner signer_of(const std::string& origin, const Keys& keys) {
+  NoteSigner s;
+  s.name = origin;
+  s.seed = keys.signing_seed;
+  return s;
+}
+
+std::vector<std::string> b64_all(const std::vector<Hash>& hs) {
+  std::vector<std::string> out;
+  for (const auto& h : hs) out.push_back(to_base64(h));
+  return out;
+}
+
+bj::array json_strings(const std::vector<std::string>& v) {
+  bj::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+}  // namespace
+
+Result<Keys> load_or_create_keys(const std::string& dir, Random& random) {
+  Keys k;
+  SL_ASSIGN(std::string seed, read_or_create_secret(std::filesystem::path(dir) / "signing.key", 32, random));
+  std::copy(seed.begin(), seed.end(), k.signing_seed.begin());
+  SL_ASSIGN(k.actor_key, read_or_create_secret(std::filesystem::path(dir) / "actor.key", 32, random));
+  return k;
+}
+
+std::string content_hash(std::string_view salt, std::string_view content) {
+  if (salt.empty() && content.empty()) return "";
+  std::string data;
+  data.reserve(salt.size() + 1 + content.size());
+  data.append(salt).push_back('\n');
+  data.append(content);
+  return sha256_hex(data);
+}
+
+Ledger::Ledger(storage::Database& db, const Clock& clock, Random& random, Keys keys, std::string origin)
+    : db_(db), clock_(clock), random_(random), keys_(std::move(keys)), origin_(std::move(origin)) {}
+
+Ledger::~Ledger() { stop(); }
+
+std::string Ledger::new_salt() { return hex_encode(random_.token(12)); }
+
+std::string Ledger::actor_pseudonym(const access::Caller& actor) const {
+  if (actor.person_id == 0) return "system";
+  std::string msg = "person:" + std::to_string(actor.person_id);
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(keys_.actor_key.data()), keys_.actor_key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()), msg.size());
+  crypto_auth_hmacsha256_final(&st, mac);
+  return "p-" + hex_encode(std::string_view(reinterpret_cast<char*>(mac), 8));
+}
+
+Result<int64_t> Ledger::append(Conn& c, const access::Caller& actor, const Change& ch) {
+  SL_ASSIGN(int64_t seq, store::next_seq(c));
+  TimeMs now = clock_.now_ms();
+  std::string hash = content_hash(ch.salt, ch.content);
+  bj::object e;
+  e["seq"] = seq;
+  e["at"] = format_iso8601(now);
+  e["actor"] = actor_pseudonym(actor);
+  e["action"] = ch.action;
+  e["object"] = ch.object_type + "/" + std::to_string(ch.object_id);
+  e["content"] = hash;
+  std::string entry = bj::serialize(e);
+  SL_TRY(store::insert_entry(c, seq, now, std::string(e["actor"].as_string()), ch.action, ch.object_type,
+                             std::to_string(ch.object_id), hash, entry));
+  return seq;
+}
+
+std::array<uint8_t, 32> Ledger::public_key() const { return public_key_of(signer_of(origin_, keys_)); }
+
+std::string Ledger::verifier_key() const {
+  auto pk = public_key();
+  return vkey(origin_, std::span<const uint8_t, 32>(pk));
+}
+
+Result<uint64_t> Ledger::checkpoint_now() {
+  std::lock_guard lk(cp_mu_);
+  constexpr int64_t kBatch = 50000;
+  NoteSigner signer = signer_of(origin_, keys_);
+  TimeMs now = clock_.now_ms();
+  return db_.write_value<uint64_t>([&](Conn& c) -> Result<uint64_t> {
+    SL_ASSIGN(auto last, store::latest_checkpoint(c));
+    SL_ASSIGN(int64_t head, store::head_size(c));
+    uint64_t from = last ? last->size : 0;
+    if (last && static_cast<int64_t>(from) >= head) return from;
+    NodeSource nodes = store::node_source(c);
+    SL_ASSIGN(CompactRange range, CompactRange::from_nodes(from, nodes));
+    SL_ASSIGN(auto batch, store::entries_from(c, from, kBatch));
+    for (const auto& [seq, entry] : batch) {
+      if (static_cast<uint64_t>(seq) != range.size()) return Error::Internal("ledger entries are not contiguous");
+      for (const auto& n : range.append(leaf_hash(entry))) SL_TRY(store::insert_node(c, n.level, n.index, n.hash));
+    }
+    Hash root = range.root();
+    std::string note = sign_note(checkpoint_body(origin_, range.size(), root), signer);
+    SL_TRY(store::insert_checkpoint(c, range.size(), root, note, now));
+    return range.size();
+  });
+}
+
+void Ledger::start(int interval_ms) {
+  thread_ = std::thread([this, interval_ms] {
+    std::unique_lock lk(stop_mu_);
+    while (!stopping_) {
+      lk.unlock();
+      auto r = checkpoint_now();
+      if (!r.ok()) spdlog::warn("ledger checkpoint failed: {}", r.error().message);
+      lk.lock();
+      stop_cv_.wait_for(lk, std::chrono::milliseconds(interval_ms), [this] { return stopping_; });
+    }
+  });
+}
+
+void Ledger::stop() {
+  {
+    std::lock_guard lk(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<std::string> Ledger::latest_checkpoint() {
+  SL_ASSIGN(auto cp, db_.read_value<std::optional<store::CheckpointRow>>([](Conn& c) { return store::latest_checkpoint(c); }));
+  if (!cp) {
+    SL_TRY(checkpoint_now());
+    SL_ASSIGN(cp, db_.read_value<std::optional<store::CheckpointRow>>([](Conn& c) { return store::latest_checkpoint(c); }));
+    if (!cp) return Error::Unavailable("账本检查点尚未生成");
+  }
+  return cp->note;
+}
+
+Result<bj::object> Ledger::entries(uint64_t after, int limit) {
+  return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
+    SL_ASSIGN(auto batch, store::entries_from(c, after, limit + 1));
+    bj::array items;
+    std::optional<int64_t> next;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (static_cast<int>(i) == limit) {
+        next = batch[i].first;
+        break;
+      }
+      items.push_back(bj::object{{"seq", batch[i].first},
+                                 {"entry", batch[i].second},
+                                 {"leaf_hash", to_base64(leaf_hash(batch[i].second))}});
+    }
+    bj::object o{{"items", std::move(items)}};
+    o["next"] = next ? bj::value(*next) : bj::value(nullptr);
+    return o;
+  });
+}
+
+Result<bj::object> Ledger::inclusion(uint64_t index, uint64_t tree_size) {
+  return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
+    SL_ASSIGN(auto cp, store::checkpoint_at(c, tree_size));
+    if (!cp) return Error::NotFound("checkpoint_not_found", "没有这个树大小的检查点");
+    if (index >= tree_size) return Error::Invalid("index_out_of_range", "条目序号必须小于树的大小");
+    SL_ASSIGN(auto entry, store::entry_at(c, index));
+    if (!entry) return Error::NotFound("entry_not_found", "条目不存在");
+    SL_ASSIGN(auto proof, inclusion_proof(index, tree_size, store::node_source(c)));
+    return bj::object{{"index", index},
+                      {"tree_size", tree_size},
+                      {"entry", *entry},
+                      {"leaf_hash", to_base64(leaf_hash(*entry))},
+                      {"proof", json_strings(b64_all(proof))},
+                      {"checkpoint", cp->note}};
+  });
+}
+
+Result<bj::object> Ledger::consistency(uint64_t first, uint64_t second) {
+  return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
+    if (first > second) return Error::Invalid("invalid_range", "first 不能大于 second");
+    SL_ASSIGN(auto a, store::checkpoint_at(c, first));
+    SL_ASSIGN(auto b, store::checkpoint_at(c, second));
+    if ((!a && first != 0) || !b) return Error::NotFound("checkpoint_not_found", "没有这个树大小的检查点");
+    SL_ASSIGN(auto proof, consistency_proof(first, second, store::node_source(c)));
+    return bj::object{{"first", first}, {"second", second}, {"proof", json_strings(b64_all(proof))}};
+  });
+}
+
+}  // namespace sl::ledger

@@ -1,0 +1,80 @@
+#include "modules/ledger/ledger_store.h"
+
+namespace sl::ledger::store {
+
+using storage::Blob;
+
+Result<int64_t> next_seq(Conn& c) {
+  // The UPDATE takes the head row's lock (PostgreSQL) until commit, so concurrent appenders
+  // get dense, ordered sequence numbers; SQLite has one writer anyway.
+  SL_ASSIGN(auto rows, c.query("UPDATE ledger_head SET size = size + 1 WHERE id = 1 RETURNING size"));
+  if (rows.empty()) return Error::Internal("ledger_head missing");
+  return rows.front().i64(0) - 1;
+}
+
+Status insert_entry(Conn& c, int64_t seq, TimeMs at, const std::string& actor, const std::string& action,
+                    const std::string& object_type, const std::string& object_id, const std::string& content_hash,
+                    const std::string& entry) {
+  SL_TRY(c.exec("INSERT INTO ledger_entries (seq, at, actor, action, object_type, object_id, content_hash, entry) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                {seq, at, actor, action, object_type, object_id, content_hash, entry}));
+  return Ok();
+}
+
+Result<int64_t> head_size(Conn& c) {
+  SL_ASSIGN(auto r, c.query_one("SELECT size FROM ledger_head WHERE id = 1"));
+  if (!r) return Error::Internal("ledger_head missing");
+  return r->i64(0);
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> entries_from(Conn& c, uint64_t from, int64_t limit) {
+  SL_ASSIGN(auto rows, c.query("SELECT seq, entry FROM ledger_entries WHERE seq >= ? ORDER BY seq LIMIT ?",
+                               {static_cast<int64_t>(from), limit}));
+  std::vector<std::pair<int64_t, std::string>> out;
+  out.reserve(rows.size());
+  for (auto& r : rows) out.emplace_back(r.i64(0), r.str(1));
+  return out;
+}
+
+Result<std::optional<std::string>> entry_at(Conn& c, uint64_t seq) {
+  SL_ASSIGN(auto r, c.query_one("SELECT entry FROM ledger_entries WHERE seq = ?", {static_cast<int64_t>(seq)}));
+  if (!r) return std::optional<std::string>();
+  return std::optional<std::string>(r->str(0));
+}
+
+Status insert_node(Conn& c, int level, uint64_t index, const Hash& hash) {
+  SL_TRY(c.exec("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                {int64_t{level}, static_cast<int64_t>(index), Blob{std::string(hash.begin(), hash.end())}}));
+  return Ok();
+}
+
+NodeSource node_source(Conn& c) {
+  return [&c](int level, uint64_t index) -> Result<Hash> {
+    SL_ASSIGN(auto r, c.query_one("SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?",
+                                  {int64_t{level}, static_cast<int64_t>(index)}));
+    if (!r || r->str(0).size() != 32) return Error::Internal("ledger node missing");
+    Hash h;
+    std::copy(r->str(0).begin(), r->str(0).end(), h.begin());
+    return h;
+  };
+}
+
+Result<std::optional<CheckpointRow>> latest_checkpoint(Conn& c) {
+  SL_ASSIGN(auto r, c.query_one("SELECT size, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1"));
+  if (!r) return std::optional<CheckpointRow>();
+  return std::optional<CheckpointRow>(CheckpointRow{static_cast<uint64_t>(r->i64(0)), r->str(1)});
+}
+
+Result<std::optional<CheckpointRow>> checkpoint_at(Conn& c, uint64_t size) {
+  SL_ASSIGN(auto r, c.query_one("SELECT size, note FROM ledger_checkpoints WHERE size = ?", {static_cast<int64_t>(size)}));
+  if (!r) return std::optional<CheckpointRow>();
+  return std::optional<CheckpointRow>(CheckpointRow{static_cast<uint64_t>(r->i64(0)), r->str(1)});
+}
+
+Status insert_checkpoint(Conn& c, uint64_t size, const Hash& root, const std::string& note, TimeMs now) {
+  SL_TRY(c.exec("INSERT INTO ledger_checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                {static_cast<int64_t>(size), Blob{std::string(root.begin(), root.end())}, note, now}));
+  return Ok();
+}
+
+}  // namespace sl::ledger::store

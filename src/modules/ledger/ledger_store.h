@@ -1,0 +1,39 @@
+// SQL of the ledger module, and nothing else.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "modules/ledger/merkle.h"
+#include "storage/database.h"
+
+namespace sl::ledger::store {
+
+using storage::Conn;
+
+// Takes the next sequence number (and with it the head row, so appenders are ordered).
+Result<int64_t> next_seq(Conn& c);
+Status insert_entry(Conn& c, int64_t seq, TimeMs at, const std::string& actor, const std::string& action,
+                    const std::string& object_type, const std::string& object_id, const std::string& content_hash,
+                    const std::string& entry);
+Result<int64_t> head_size(Conn& c);
+// Entries [from, from+limit) as (seq, entry bytes).
+Result<std::vector<std::pair<int64_t, std::string>>> entries_from(Conn& c, uint64_t from, int64_t limit);
+Result<std::optional<std::string>> entry_at(Conn& c, uint64_t seq);
+
+Status insert_node(Conn& c, int level, uint64_t index, const Hash& hash);
+// Complete-subtree hashes from ledger_nodes.
+NodeSource node_source(Conn& c);
+
+struct CheckpointRow {
+  uint64_t size = 0;
+  std::string note;
+};
+Result<std::optional<CheckpointRow>> latest_checkpoint(Conn& c);
+Result<std::optional<CheckpointRow>> checkpoint_at(Conn& c, uint64_t size);
+Status insert_checkpoint(Conn& c, uint64_t size, const Hash& root, const std::string& note, TimeMs now);
+
+}  // namespace sl::ledger::store

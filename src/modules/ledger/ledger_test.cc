@@ -1,0 +1,111 @@
+#include "modules/ledger/ledger.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "modules/common/test_fixture.h"
+#include "modules/ledger/note.h"
+
+namespace sl::ledger {
+namespace {
+
+namespace bj = boost::json;
+
+class LedgerTest : public testing::ModuleTest {
+ protected:
+  Result<int64_t> append_one(int64_t id, bool fail_after = false) {
+    return db_->write_value<int64_t>([&](storage::Conn& c) -> Result<int64_t> {
+      access::Caller actor;
+      actor.person_id = 7;
+      SL_ASSIGN(int64_t seq, ledger_->append(c, actor, Change{"thing.created", "thing", id, "{\"n\":1}", "salt"}));
+      if (fail_after) return Error::Invalid("boom", "the change fails after its entry");
+      return seq;
+    });
+  }
+  Checkpoint latest() {
+    auto note = ledger_->latest_checkpoint();
+    EXPECT_TRUE(note.ok());
+    auto v = parse_vkey(ledger_->verifier_key());
+    EXPECT_TRUE(v.ok());
+    auto opened = open_note(*note, {*v});
+    EXPECT_TRUE(opened.ok()) << (opened.ok() ? "" : opened.error().message);
+    auto cp = parse_checkpoint(opened->text);
+    EXPECT_TRUE(cp.ok());
+    return *cp;
+  }
+};
+
+TEST_F(LedgerTest, EntryCommitsAndRollsBackWithItsChange) {
+  ASSERT_TRUE(append_one(1).ok());
+  auto failed = append_one(2, /*fail_after=*/true);
+  ASSERT_FALSE(failed.ok());
+  auto second = append_one(3);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, 1);  // dense: the failed change left no entry and no gap
+  auto page = ledger_->entries(0, 10);
+  ASSERT_TRUE(page.ok());
+  auto& items = page->at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  auto e = bj::parse(items[1].as_object().at("entry").as_string()).as_object();
+  EXPECT_EQ(e.at("object").as_string(), "thing/3");
+  EXPECT_EQ(e.at("content").as_string(), content_hash("salt", "{\"n\":1}"));
+  EXPECT_EQ(e.at("actor").as_string(), ledger_->actor_pseudonym([] {
+    access::Caller c;
+    c.person_id = 7;
+    return c;
+  }()));
+}
+
+TEST_F(LedgerTest, SignedCheckpointsGrowAndProofsVerify) {
+  auto empty = ledger_->checkpoint_now();
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, 0u);
+  for (int i = 0; i < 13; ++i) ASSERT_TRUE(append_one(i).ok());
+  ASSERT_EQ(*ledger_->checkpoint_now(), 13u);
+  Checkpoint first = latest();
+  EXPECT_EQ(first.size, 13u);
+  EXPECT_EQ(first.origin, "test.local/ledger");
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(append_one(100 + i).ok());
+  ASSERT_EQ(*ledger_->checkpoint_now(), 21u);
+  Checkpoint second = latest();
+
+  // The root is the RFC 9162 root of the entries' leaf hashes.
+  auto page = ledger_->entries(0, 100);
+  ASSERT_TRUE(page.ok());
+  std::map<std::pair<int, uint64_t>, Hash> nodes;
+  CompactRange ref;
+  for (auto& it : page->at("items").as_array()) ref.append(leaf_hash(std::string(it.as_object().at("entry").as_string())));
+  EXPECT_EQ(ref.root(), second.root);
+
+  for (uint64_t i = 0; i < 21; ++i) {
+    auto p = ledger_->inclusion(i, 21);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    std::vector<Hash> proof;
+    for (auto& h : p->at("proof").as_array()) proof.push_back(*hash_from_base64(h.as_string()));
+    Hash leaf = leaf_hash(std::string(p->at("entry").as_string()));
+    EXPECT_TRUE(verify_inclusion(i, 21, leaf, proof, second.root).ok()) << i;
+    EXPECT_FALSE(verify_inclusion(i, 21, leaf, proof, first.root).ok()) << i;
+  }
+  auto c = ledger_->consistency(13, 21);
+  ASSERT_TRUE(c.ok());
+  std::vector<Hash> proof;
+  for (auto& h : c->at("proof").as_array()) proof.push_back(*hash_from_base64(h.as_string()));
+  EXPECT_TRUE(verify_consistency(13, 21, first.root, second.root, proof).ok());
+  // Only checkpointed sizes can be proven against.
+  EXPECT_FALSE(ledger_->inclusion(0, 20).ok());
+}
+
+TEST_F(LedgerTest, KeysPersistAcrossRestarts) {
+  std::string dir = (dir_ / "keys").string();
+  auto a = load_or_create_keys(dir, random_);
+  auto b = load_or_create_keys(dir, random_);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->signing_seed, b->signing_seed);
+  EXPECT_EQ(a->actor_key, b->actor_key);
+  EXPECT_EQ(std::filesystem::status(dir + "/signing.key").permissions() & std::filesystem::perms::others_read,
+            std::filesystem::perms::none);
+}
+
+}  // namespace
+}  // namespace sl::ledger
