@@ -149,6 +149,15 @@ test('a write appends an entry; the tree grows; its inclusion proof verifies aga
   )
 })
 
+test("a record's entries are listed under its object; the latest hashes its current content", async () => {
+  const r = await api.get('/api/v1/ledger/objects/org/1')
+  assert.equal(r.status, 200)
+  assert.equal(r.json.object, 'org/1')
+  const actions = r.json.items.map((i) => JSON.parse(i.entry).action)
+  assert.equal(actions[0], 'org.created')
+  assert.equal((await api.get('/api/v1/ledger/objects/Org!/1')).status, 400)
+})
+
 test('bad proof requests are clear problems', async () => {
   const r = await api.get('/api/v1/ledger/proof/inclusion?index=abc&tree_size=1')
   assert.equal(r.status, 400)

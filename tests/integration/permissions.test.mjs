@@ -61,6 +61,7 @@ const MATRIX = {
   'GET /api/v1/ledger/key': [{ req: () => ({ path: '/api/v1/ledger/key' }), expect: ex('200') }],
   'GET /api/v1/ledger/checkpoint': [{ req: () => ({ path: '/api/v1/ledger/checkpoint' }), expect: ex('200') }],
   'GET /api/v1/ledger/entries': [{ req: () => ({ path: '/api/v1/ledger/entries?after=0&limit=5' }), expect: ex('200') }],
+  'GET /api/v1/ledger/objects/{type}/{id}': [{ req: () => ({ path: `/api/v1/ledger/objects/org/${ctx.prov}` }), expect: ex('200') }],
   'GET /api/v1/ledger/proof/inclusion': [
     { req: () => ({ path: '/api/v1/ledger/proof/inclusion?index=0&tree_size=1' }), expect: ex('404') },
   ],

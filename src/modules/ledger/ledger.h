@@ -75,6 +75,8 @@ class Ledger {
   Result<boost::json::object> entries(uint64_t after, int limit);
   Result<boost::json::object> inclusion(uint64_t index, uint64_t tree_size);
   Result<boost::json::object> consistency(uint64_t first, uint64_t second);
+  // Every entry about one record, oldest first.
+  Result<boost::json::object> object_entries(std::string_view type, int64_t id);
 
  private:
   storage::Database& db_;

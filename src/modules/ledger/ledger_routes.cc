@@ -59,6 +59,15 @@ void register_routes(net::Router& router, Ledger& ledger) {
     return routes::json(page);
   }));
 
+  router.get("/api/v1/ledger/objects/{type}/{id}", handler([&ledger](HttpRequest& req) -> Result<HttpResponse> {
+    std::string type(req.path_param("type"));
+    if (type.empty() || type.size() > 32 || type.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+      return Error::Invalid("invalid_type", "记录类型无效");
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto page, ledger.object_entries(type, id));
+    return routes::json(page);
+  }));
+
   router.get("/api/v1/ledger/proof/inclusion", handler([&ledger](HttpRequest& req) -> Result<HttpResponse> {
     SL_ASSIGN(uint64_t index, u64_query(req, "index"));
     SL_ASSIGN(uint64_t size, u64_query(req, "tree_size"));

@@ -221,12 +221,22 @@ Result<bj::object> Ledger::inclusion(uint64_t index, uint64_t tree_size) {
 
 Result<bj::object> Ledger::consistency(uint64_t first, uint64_t second) {
   return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
-    if (first > second) return Error::Invalid("invalid_range", "first 不能大于 second");
+    if (first == 0 || first > second) return Error::Invalid("invalid_range", "须满足 0 < first ≤ second");
     SL_ASSIGN(auto a, store::checkpoint_at(c, first));
     SL_ASSIGN(auto b, store::checkpoint_at(c, second));
-    if ((!a && first != 0) || !b) return Error::NotFound("checkpoint_not_found", "没有这个树大小的检查点");
+    if (!a || !b) return Error::NotFound("checkpoint_not_found", "没有这个树大小的检查点");
     SL_ASSIGN(auto proof, consistency_proof(first, second, store::node_source(c)));
     return bj::object{{"first", first}, {"second", second}, {"proof", json_strings(b64_all(proof))}};
+  });
+}
+
+Result<bj::object> Ledger::object_entries(std::string_view type, int64_t id) {
+  return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
+    SL_ASSIGN(auto rows, store::object_entries(c, type, id));
+    bj::array items;
+    for (const auto& [seq, entry] : rows)
+      items.push_back(bj::object{{"seq", seq}, {"entry", entry}, {"leaf_hash", to_base64(leaf_hash(entry))}});
+    return bj::object{{"object", std::string(type) + "/" + std::to_string(id)}, {"items", std::move(items)}};
   });
 }
 

@@ -42,6 +42,15 @@ Result<std::optional<std::string>> entry_at(Conn& c, uint64_t seq) {
   return std::optional<std::string>(r->str(0));
 }
 
+Result<std::vector<std::pair<int64_t, std::string>>> object_entries(Conn& c, std::string_view type, int64_t id) {
+  SL_ASSIGN(auto rows, c.query("SELECT seq, entry FROM ledger_entries WHERE object_type = ? AND object_id = ? ORDER BY seq "
+                               "LIMIT 1000",
+                               {std::string(type), std::to_string(id)}));
+  std::vector<std::pair<int64_t, std::string>> out;
+  for (auto& r : rows) out.emplace_back(r.i64(0), r.str(1));
+  return out;
+}
+
 Status insert_node(Conn& c, int level, uint64_t index, const Hash& hash) {
   SL_TRY(c.exec("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 {int64_t{level}, static_cast<int64_t>(index), Blob{std::string(hash.begin(), hash.end())}}));

@@ -23,6 +23,8 @@ Result<int64_t> head_size(Conn& c);
 // Entries [from, from+limit) as (seq, entry bytes).
 Result<std::vector<std::pair<int64_t, std::string>>> entries_from(Conn& c, uint64_t from, int64_t limit);
 Result<std::optional<std::string>> entry_at(Conn& c, uint64_t seq);
+// (seq, entry) of every entry about one object, oldest first (at most 1000).
+Result<std::vector<std::pair<int64_t, std::string>>> object_entries(Conn& c, std::string_view type, int64_t id);
 
 Status insert_node(Conn& c, int level, uint64_t index, const Hash& hash);
 // Complete-subtree hashes from ledger_nodes.
