@@ -1,6 +1,7 @@
 // Router: a segment trie over route patterns. Matching splits the raw path into string
-// views on the stack, walks the trie (literals before {params}, with backtracking) and only
-// allocates for the path parameters it hands back. A miss walks again to build `Allow`.
+// views on the stack, walks the trie (literals before {params} before a final {rest...}
+// catch-all, with backtracking) and only allocates for the path parameters it hands back.
+// A miss walks again to build `Allow`.
 #include "net/router.h"
 
 #include <array>
@@ -11,6 +12,8 @@ namespace sl::net {
 struct Router::Node {
   std::vector<std::pair<std::string, std::unique_ptr<Node>>> literals;
   std::unique_ptr<Node> param;
+  // A final {name...} segment: a leaf whose endpoints take the rest of the path.
+  std::unique_ptr<Node> rest;
   std::vector<size_t> endpoints;  // indices of routes ending at this node
 };
 
@@ -35,6 +38,15 @@ bool split_path(std::string_view path, std::array<std::string_view, kMaxSegments
 }
 
 bool is_param(std::string_view seg) { return seg.size() >= 3 && seg.front() == '{' && seg.back() == '}'; }
+// "{name...}" (checked after is_param).
+bool is_rest_param(std::string_view seg) { return seg.size() >= 6 && seg.substr(seg.size() - 4) == "...}"; }
+
+// The raw text of segments [i, n): from the start of segment i to the end of the last one.
+std::string_view rest_of(const std::array<std::string_view, kMaxSegments>& segs, size_t i, size_t n) {
+  const char* begin = segs[i].data();
+  const char* end = segs[n - 1].data() + segs[n - 1].size();
+  return std::string_view(begin, static_cast<size_t>(end - begin));
+}
 
 bool segment_equals(std::string_view raw, std::string_view literal) {
   if (raw.find('%') == std::string_view::npos) return raw == literal;
@@ -69,7 +81,17 @@ void Router::add(std::string method, std::string pattern, Handler h, bool offloa
   Node* node = root_.get();
   for (size_t i = 0; i < n; ++i) {
     std::string_view seg = segs[i];
+    if (is_param(seg) && is_rest_param(seg)) {
+      if (i + 1 != n) throw std::invalid_argument("{name...} must be the last segment: " + pattern);
+      if (ep.param_names.size() == kMaxParams) throw std::invalid_argument("too many params: " + pattern);
+      ep.param_names.emplace_back(seg.substr(1, seg.size() - 5));
+      ep.rest = true;
+      if (!node->rest) node->rest = std::make_unique<Node>();
+      node = node->rest.get();
+      continue;
+    }
     if (is_param(seg)) {
+      if (seg.find("...") != std::string_view::npos) throw std::invalid_argument("bad param: " + pattern);
       if (ep.param_names.size() == kMaxParams) throw std::invalid_argument("too many params: " + pattern);
       ep.param_names.emplace_back(seg.substr(1, seg.size() - 2));
       if (!node->param) node->param = std::make_unique<Node>();
@@ -96,18 +118,22 @@ void Router::add(std::string method, std::string pattern, Handler h, bool offloa
 
 namespace {
 
+// The endpoint of `node` for the request method (GET serves HEAD), or SIZE_MAX.
+template <typename NodeT, typename RoutesT>
+size_t pick(const NodeT& node, const Walk& w, const RoutesT& routes) {
+  size_t get_fallback = SIZE_MAX;
+  for (size_t idx : node.endpoints) {
+    const std::string& m = routes[idx].method;
+    if (m == w.method) return idx;
+    if (m == "GET" && w.method == "HEAD") get_fallback = idx;
+  }
+  return get_fallback;
+}
+
 // Depth-first search; returns the matching route index or SIZE_MAX.
 template <typename NodeT, typename RoutesT>
 size_t walk(const NodeT& node, size_t i, Walk& w, const RoutesT& routes) {
-  if (i == w.nsegs) {
-    size_t get_fallback = SIZE_MAX;
-    for (size_t idx : node.endpoints) {
-      const std::string& m = routes[idx].method;
-      if (m == w.method) return idx;
-      if (m == "GET" && w.method == "HEAD") get_fallback = idx;
-    }
-    return get_fallback;
-  }
+  if (i == w.nsegs) return pick(node, w, routes);
   std::string_view seg = (*w.segs)[i];
   for (const auto& [lit, child] : node.literals) {
     if (segment_equals(seg, lit)) {
@@ -120,6 +146,16 @@ size_t walk(const NodeT& node, size_t i, Walk& w, const RoutesT& routes) {
     size_t r = walk(*node.param, i + 1, w, routes);
     if (r != SIZE_MAX) return r;
     --w.nparams;
+  }
+  if (node.rest && w.nparams < kMaxParams) {
+    std::string_view rest = rest_of(*w.segs, i, w.nsegs);
+    if (!rest.empty()) {
+      size_t r = pick(*node.rest, w, routes);
+      if (r != SIZE_MAX) {
+        w.params[w.nparams++] = rest;
+        return r;
+      }
+    }
   }
   return SIZE_MAX;
 }
@@ -152,6 +188,7 @@ void walk_all(const NodeT& node, size_t i, const Walk& w, const RoutesT& routes,
     if (segment_equals(seg, lit)) walk_all(*child, i + 1, w, routes, allow);
   }
   if (node.param && !seg.empty()) walk_all(*node.param, i + 1, w, routes, allow);
+  if (node.rest && !rest_of(*w.segs, i, w.nsegs).empty()) walk_all(*node.rest, w.nsegs, w, routes, allow);
 }
 
 }  // namespace
@@ -181,9 +218,9 @@ Router::Match Router::match(HttpRequest& req) const {
     req.path_params.clear();
     for (size_t i = 0; i < w.nparams; ++i) {
       std::string_view v = w.params[i];
-      req.path_params.emplace_back(ep.param_names[i], v.find('%') == std::string_view::npos
-                                                           ? std::string(v)
-                                                           : percent_decode(v, false));
+      // Only the last parameter can be a catch-all, and it is handed back raw.
+      bool raw = (ep.rest && i + 1 == w.nparams) || v.find('%') == std::string_view::npos;
+      req.path_params.emplace_back(ep.param_names[i], raw ? std::string(v) : percent_decode(v, false));
     }
     return m;
   }

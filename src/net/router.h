@@ -1,5 +1,8 @@
 // Router: maps (method, path pattern) to a handler. Patterns use {name} segments,
-// e.g. /api/v1/orgs/{id}. The network layer asks `match` first, so it can decide where
+// e.g. /api/v1/orgs/{id}, and may end in one catch-all segment {name...}, which matches the
+// rest of the path (one or more segments, not empty), e.g. /api/v1/ledger/tile/{path...}.
+// A {name} value is percent-decoded; a {name...} value is the raw rest of the path, not
+// decoded, so a handler can tell '/' from '%2F'. The network layer asks `match` first, so it can decide where
 // the handler runs (inline on the network thread, or offloaded to the worker pool for
 // handlers that may block), then calls `handle`, which runs the middleware chain.
 #pragma once
@@ -62,11 +65,12 @@ class Router {
  private:
   // A trie over path segments, built as routes are added; `match` walks it without
   // allocating (except for the path parameters it returns). Literal children are tried
-  // before the {param} child, with backtracking.
+  // before the {param} child, and that before the {rest...} catch-all, with backtracking.
   struct Node;
   struct Endpoint {
     size_t route;                          // index into routes_
     std::vector<std::string> param_names;  // in path order
+    bool rest = false;                     // the last param is a {name...} catch-all (kept raw)
   };
   void collect_allow(const Node& node, std::string& allow) const;
   HttpResponse run_chain(size_t index, const Route& route, HttpRequest& req) const;

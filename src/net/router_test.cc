@@ -149,5 +149,123 @@ TEST(RouterTest, DuplicateRouteRejected) {
   EXPECT_NO_THROW(r.post("/x/{b}", text("x")));
 }
 
+TEST(RouterTest, CatchAllTakesTheRawRestOfThePath) {
+  Router r;
+  r.get("/api/v1/ledger/key", text("key"));
+  r.get("/api/v1/ledger/tile/{path...}", text("tile"));
+  r.get("/api/v1/ledger/tile/special", text("special"));
+
+  auto q = req("GET", "/api/v1/ledger/tile/1/x001/234/067.p/5?x=1");
+  auto m = r.match(q);
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->pattern, "/api/v1/ledger/tile/{path...}");
+  EXPECT_EQ(q.path_param("path"), "1/x001/234/067.p/5");
+  EXPECT_EQ(r.handle(m, q).body, "tile");
+
+  auto one = req("GET", "/api/v1/ledger/tile/entries");
+  ASSERT_NE(r.match(one).route, nullptr);
+  EXPECT_EQ(one.path_param("path"), "entries");
+
+  // Raw: neither %2F nor any other escape is decoded, so '/' and '%2F' stay distinct.
+  auto enc = req("GET", "/api/v1/ledger/tile/a%2Fb/%30%20c");
+  ASSERT_NE(r.match(enc).route, nullptr);
+  EXPECT_EQ(enc.path_param("path"), "a%2Fb/%30%20c");
+
+  // Empty segments inside the rest are kept as they are.
+  auto slashes = req("GET", "/api/v1/ledger/tile/a//b/");
+  ASSERT_NE(r.match(slashes).route, nullptr);
+  EXPECT_EQ(slashes.path_param("path"), "a//b/");
+
+  // A literal sibling wins; a longer path under it falls back to the catch-all.
+  auto special = req("GET", "/api/v1/ledger/tile/special");
+  EXPECT_EQ(r.match(special).route->pattern, "/api/v1/ledger/tile/special");
+  auto deeper = req("GET", "/api/v1/ledger/tile/special/more");
+  EXPECT_EQ(r.match(deeper).route->pattern, "/api/v1/ledger/tile/{path...}");
+  EXPECT_EQ(deeper.path_param("path"), "special/more");
+
+  // One or more non-empty segments: nothing, or only a trailing slash, is no match.
+  for (const char* t : {"/api/v1/ledger/tile", "/api/v1/ledger/tile/", "/api/v1/ledger"}) {
+    auto none = req("GET", t);
+    auto nm = r.match(none);
+    EXPECT_EQ(nm.route, nullptr) << t;
+    EXPECT_FALSE(nm.method_not_allowed) << t;
+  }
+
+  // Methods: GET serves HEAD; others are 405 with Allow.
+  auto head = req("HEAD", "/api/v1/ledger/tile/0/000");
+  ASSERT_NE(r.match(head).route, nullptr);
+  auto post = req("POST", "/api/v1/ledger/tile/0/000");
+  auto pm = r.match(post);
+  EXPECT_EQ(pm.route, nullptr);
+  EXPECT_TRUE(pm.method_not_allowed);
+  EXPECT_EQ(pm.allow, "GET, HEAD");
+}
+
+TEST(RouterTest, CatchAllAfterParamsAndBacktracking) {
+  Router r;
+  r.get("/files/{bucket}/{key...}", text("file"));
+  r.get("/files/{bucket}/meta", text("meta"));
+  r.get("/a/{x}", text("ax"));
+  r.get("/a/{rest...}", text("arest"));
+  r.post("/a/{rest...}", text("apost"));
+
+  auto f = req("GET", "/files/b%20x/dir/sub/name.txt");
+  auto fm = r.match(f);
+  ASSERT_NE(fm.route, nullptr);
+  EXPECT_EQ(fm.route->pattern, "/files/{bucket}/{key...}");
+  EXPECT_EQ(f.path_param("bucket"), "b x");  // ordinary params are still decoded
+  EXPECT_EQ(f.path_param("key"), "dir/sub/name.txt");
+
+  auto meta = req("GET", "/files/b/meta");
+  EXPECT_EQ(r.match(meta).route->pattern, "/files/{bucket}/meta");
+  auto metaish = req("GET", "/files/b/meta/x");
+  EXPECT_EQ(r.match(metaish).route->pattern, "/files/{bucket}/{key...}");
+  EXPECT_EQ(metaish.path_param("key"), "meta/x");
+
+  // {x} before {rest...} for one segment; the catch-all for more.
+  auto one = req("GET", "/a/b");
+  EXPECT_EQ(r.match(one).route->pattern, "/a/{x}");
+  auto two = req("GET", "/a/b/c");
+  EXPECT_EQ(r.match(two).route->pattern, "/a/{rest...}");
+  EXPECT_EQ(two.path_param("rest"), "b/c");
+  auto postone = req("POST", "/a/b");
+  auto pm = r.match(postone);
+  ASSERT_NE(pm.route, nullptr);  // {x} has no POST: backtracks to the catch-all
+  EXPECT_EQ(pm.route->pattern, "/a/{rest...}");
+  EXPECT_EQ(postone.path_param("rest"), "b");
+  auto put = req("PUT", "/a/b");
+  auto pu = r.match(put);
+  EXPECT_TRUE(pu.method_not_allowed);
+  EXPECT_EQ(pu.allow, "GET, HEAD, POST");
+}
+
+TEST(RouterTest, CatchAllPatternRules) {
+  Router r;
+  EXPECT_THROW(r.get("/x/{rest...}/more", text("x")), std::invalid_argument);  // must be last
+  EXPECT_THROW(r.get("/x/{...}", text("x")), std::invalid_argument);           // needs a name
+  EXPECT_THROW(r.get("/x/{a...b}", text("x")), std::invalid_argument);
+  r.get("/x/{rest...}", text("x"));
+  EXPECT_THROW(r.get("/x/{other...}", text("x")), std::invalid_argument);  // duplicate
+  EXPECT_NO_THROW(r.get("/x/{one}", text("x")));                            // a plain param is distinct
+}
+
+// Existing routes match exactly as before when a catch-all is registered beside them.
+TEST(RouterTest, CatchAllLeavesOtherRoutesAlone) {
+  Router r;
+  r.get("/api/v1/orgs/{id}", text("one"));
+  r.get("/api/v1/orgs/{org_id}/members/{member_id}", text("member"));
+  r.get("/api/v1/{rest...}", text("rest"));
+  auto q = req("GET", "/api/v1/orgs/7/members/u%2F1");
+  auto m = r.match(q);
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->pattern, "/api/v1/orgs/{org_id}/members/{member_id}");
+  EXPECT_EQ(q.path_param("member_id"), "u/1");
+  auto other = req("GET", "/api/v1/orgs/7/other");
+  EXPECT_EQ(r.match(other).route->pattern, "/api/v1/{rest...}");
+  EXPECT_EQ(other.path_param("rest"), "orgs/7/other");
+  auto root = req("GET", "/api/v2/x");
+  EXPECT_EQ(r.match(root).route, nullptr);
+}
+
 }  // namespace
 }  // namespace sl::net
