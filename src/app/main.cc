@@ -10,10 +10,12 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "app/admin_cli.h"
 #include "app/application.h"
+#include "app/ledger_cli.h"
 
 extern char** environ;
 
@@ -60,6 +62,13 @@ int main(int argc, char** argv) {
   auto* admin = cli.add_subcommand("admin", "Administer organisations, people, roles and rosters");
   sl::app::AdminCli admin_cli;
   admin_cli.attach(*admin);
+  auto* ledger_cmd = cli.add_subcommand("ledger", "The public ledger");
+  ledger_cmd->require_subcommand(1);
+  std::string verify_data;
+  auto* ledger_verify = ledger_cmd->add_subcommand(
+      "verify", "Check every entry against the stored records, every checkpoint signature and their consistency");
+  ledger_verify->add_option("--data", verify_data,
+                            "Data directory (keys in DIR/ledger; database DIR/shangliang.db unless database.url is set)");
 
   std::vector<const char*> cargv;
   for (auto& s : rest) cargv.push_back(s.c_str());
@@ -75,6 +84,12 @@ int main(int argc, char** argv) {
   if (auto s = sl::apply_environment(cfg, environ); !s.ok()) return fail(s.error());
   for (auto& [k, v] : overrides)
     if (auto s = sl::apply_setting(cfg, k, v); !s.ok()) return fail(s.error());
+  if (!verify_data.empty()) {
+    cfg.data_dir = verify_data;
+    bool url_given = std::getenv("SHANGLIANG_DATABASE_URL") != nullptr;
+    for (auto& [k, v] : overrides) url_given = url_given || k == "database.url";
+    if (!url_given) cfg.database.url = "sqlite:" + verify_data + "/shangliang.db";
+  }
   setup_logging(cfg);
 
   auto app_r = sl::app::Application::create(cfg);
@@ -88,6 +103,11 @@ int main(int argc, char** argv) {
   if (auto s = app.migrate(); !s.ok()) return fail(s.error());
   if (*migrate) {
     std::printf("数据库已是最新 (database is up to date)\n");
+    return 0;
+  }
+  if (*ledger_verify) {
+    auto s = sl::app::verify_ledger(app);
+    if (!s.ok()) return fail(s.error());
     return 0;
   }
   if (*admin) {

@@ -34,7 +34,7 @@ function psqlBinary() {
   return 'psql'
 }
 
-function psql(url, sql) {
+export function psql(url, sql) {
   const r = spawnSync(psqlBinary(), [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr || r.error}`)
   return r.stdout

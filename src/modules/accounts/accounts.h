@@ -75,6 +75,8 @@ struct NewPerson {
 // Inserts a person inside the caller's transaction; Conflict if login or mobile is taken.
 Result<int64_t> insert_person(storage::Conn& c, const NewPerson& p, TimeMs now);
 
+// A person's record as the ledger hashes it; nothing if the person is gone.
+Result<std::optional<ledger::RecordState>> person_ledger_state(storage::Conn& c, int64_t person_id);
 // Appends a ledger entry for a person's current record (or its removal, when it is gone),
 // inside the caller's transaction. Gives the record its ledger salt on first use.
 Status record_person(storage::Conn& c, ledger::Ledger& ledger, const access::Caller& actor, std::string_view action,

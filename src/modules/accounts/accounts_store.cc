@@ -28,20 +28,30 @@ Result<int64_t> insert_person(Conn& c, const NewPerson& p, TimeMs now) {
   return rows->front().i64(0);
 }
 
-Status record_person(Conn& c, ledger::Ledger& ledger, const access::Caller& actor, std::string_view action,
-                     int64_t person_id) {
+Result<std::optional<ledger::RecordState>> person_ledger_state(Conn& c, int64_t person_id) {
   SL_ASSIGN(auto row, c.query_one("SELECT display_name, login, mobile, status, ledger_salt FROM people WHERE id = ?",
                                   {person_id}));
+  if (!row) return std::optional<ledger::RecordState>();
+  auto opt = [](const std::optional<std::string>& s) { return s ? boost::json::value(*s) : boost::json::value(nullptr); };
+  return std::optional<ledger::RecordState>(ledger::RecordState{
+      boost::json::serialize(boost::json::object{{"display_name", row->str(0)},
+                                                 {"login", opt(row->opt_str(1))},
+                                                 {"mobile", opt(row->opt_str(2))},
+                                                 {"status", row->str(3)}}),
+      row->str(4)});
+}
+
+Status record_person(Conn& c, ledger::Ledger& ledger, const access::Caller& actor, std::string_view action,
+                     int64_t person_id) {
+  SL_ASSIGN(auto state, person_ledger_state(c, person_id));
   ledger::Change ch{std::string(action), "person", person_id, "", ""};
-  if (row) {
-    ch.salt = row->str(4);
+  if (state) {
+    ch.content = std::move(state->content);
+    ch.salt = std::move(state->salt);
     if (ch.salt.empty()) {
       ch.salt = ledger.new_salt();
       SL_TRY(c.exec("UPDATE people SET ledger_salt = ? WHERE id = ?", {ch.salt, person_id}));
     }
-    auto opt = [](const std::optional<std::string>& s) { return s ? boost::json::value(*s) : boost::json::value(nullptr); };
-    ch.content = boost::json::serialize(boost::json::object{
-        {"display_name", row->str(0)}, {"login", opt(row->opt_str(1))}, {"mobile", opt(row->opt_str(2))}, {"status", row->str(3)}});
   }
   SL_TRY(ledger.append(c, actor, ch));
   return Ok();

@@ -46,6 +46,12 @@ struct Change {
   std::string salt;         // stored with the record; empty when the content was removed
 };
 
+// What the ledger hashes for a record: its canonical content and the salt stored with it
+// (salt empty when the record has not been given one yet).
+struct RecordState {
+  std::string content, salt;
+};
+
 // Salted content hash as it appears in entries (hex); "" when there is no content.
 std::string content_hash(std::string_view salt, std::string_view content);
 
@@ -78,6 +84,14 @@ class Ledger {
   // Every entry about one record, oldest first.
   Result<boost::json::object> object_entries(std::string_view type, int64_t id);
 
+  // ---- tlog-tiles (ledger_tiles.cc) ----
+  // The bytes of C2SP tlog-tiles resource "tile/<path>" (`path` is "<L>/<N>[.p/<W>]" or
+  // "entries/<N>[.p/<W>]"), served only when every hash or entry in it lies below the size of
+  // the latest checkpoint. invalid_tile_path (400) for a non-canonical path, tile_not_found
+  // (404) when it is not (yet) covered.
+  Result<std::string> tile(std::string_view path);
+  // ---- end tlog-tiles ----
+
  private:
   storage::Database& db_;
   const Clock& clock_;
@@ -92,5 +106,11 @@ class Ledger {
 };
 
 void register_routes(net::Router& router, Ledger& ledger);
+
+// ---- tlog-tiles (ledger_tiles.cc) ----
+// GET /api/v1/ledger/tile/{path...}: hash tiles and entry bundles (c2sp.org/tlog-tiles),
+// immutable and public. Called by register_routes.
+void register_tile_routes(net::Router& router, Ledger& ledger);
+// ---- end tlog-tiles ----
 
 }  // namespace sl::ledger

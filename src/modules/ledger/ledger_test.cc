@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "modules/common/test_fixture.h"
+#include "modules/ledger/ledger_audit.h"
 #include "modules/ledger/note.h"
 
 namespace sl::ledger {
@@ -94,6 +95,52 @@ TEST_F(LedgerTest, SignedCheckpointsGrowAndProofsVerify) {
   EXPECT_TRUE(verify_consistency(13, 21, first.root, second.root, proof).ok());
   // Only checkpointed sizes can be proven against.
   EXPECT_FALSE(ledger_->inclusion(0, 20).ok());
+}
+
+TEST_F(LedgerTest, AuditFindsTheFirstTamperedEntry) {
+  std::map<int64_t, RecordState> records;  // "thing" records as a module would store them
+  for (int i = 1; i <= 6; ++i) {
+    ASSERT_TRUE(append_one(i).ok());
+    records[i] = RecordState{"{\"n\":1}", "salt"};
+  }
+  ASSERT_TRUE(ledger_->checkpoint_now().ok());
+  RecordLoader load = [&](storage::Conn&, std::string_view type, int64_t id) -> Result<std::optional<RecordState>> {
+    if (type != "thing") return Error::Invalid("unknown_type", "");
+    auto it = records.find(id);
+    if (it == records.end()) return std::optional<RecordState>();
+    return std::optional<RecordState>(it->second);
+  };
+  auto key = parse_vkey(ledger_->verifier_key());
+  ASSERT_TRUE(key.ok());
+  auto clean = audit(*db_, *key, load);
+  ASSERT_TRUE(clean.ok());
+  EXPECT_TRUE(clean->ok()) << clean->problem;
+  EXPECT_EQ(clean->entries, 6u);
+  EXPECT_EQ(clean->records, 6u);
+
+  records[4].content = "{\"n\":2}";  // a record changed behind the ledger's back
+  auto changed = audit(*db_, *key, load);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->first_bad_seq, 3u);
+
+  // An entry's bytes rewritten in the database: the checkpoint no longer matches.
+  records[4].content = "{\"n\":1}";
+  ASSERT_TRUE(db_->write([](storage::Conn& c) -> Status {
+    SL_TRY(c.exec("UPDATE ledger_entries SET entry = replace(entry, 'thing.created', 'thing.createx') WHERE seq = 1"));
+    return Ok();
+  }).ok());
+  auto rewritten = audit(*db_, *key, load);
+  ASSERT_TRUE(rewritten.ok());
+  EXPECT_EQ(rewritten->first_bad_seq, 1u);
+
+  // A key that did not sign the checkpoints.
+  Keys other;
+  random_.fill(other.signing_seed.data(), 32);
+  other.actor_key = "x";
+  Ledger impostor(*db_, clock_, random_, other, "test.local/ledger");
+  auto wrong = audit(*db_, *parse_vkey(impostor.verifier_key()), load);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE(wrong->ok());
 }
 
 TEST_F(LedgerTest, KeysPersistAcrossRestarts) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "modules/ledger/ledger.h"
 #include "modules/orgs/orgs.h"
 #include "storage/database.h"
 
@@ -83,9 +84,7 @@ bj::object person_json(const PersonRow& p, bool show_contact);
 
 // What the ledger hashes for a record: canonical content and its salt (salt empty if not yet
 // given one); nothing if the record is gone. type: "org", "sector" or "membership".
-struct LedgerState {
-  std::string content, salt;
-};
+using LedgerState = ledger::RecordState;
 Result<std::optional<LedgerState>> ledger_state(Conn& c, std::string_view type, int64_t id);
 Status set_ledger_salt(Conn& c, std::string_view type, int64_t id, const std::string& salt);
 
