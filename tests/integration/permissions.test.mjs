@@ -68,6 +68,12 @@ const MATRIX = {
   'GET /api/v1/ledger/proof/consistency': [
     { req: () => ({ path: '/api/v1/ledger/proof/consistency?first=2&second=1' }), expect: ex('400') },
   ],
+  // tlog-tiles: the demo data fills more than one full tile, so tile 0 is covered.
+  'GET /api/v1/ledger/tile/{path...}': [
+    { name: 'hash tile', req: () => ({ path: '/api/v1/ledger/tile/0/000' }), expect: ex('200') },
+    { name: 'entry bundle', req: () => ({ path: '/api/v1/ledger/tile/entries/000' }), expect: ex('200') },
+    { name: 'not canonical', req: () => ({ path: '/api/v1/ledger/tile/0/0' }), expect: ex('400') },
+  ],
 
   'POST /api/v1/auth/login': [
     {

@@ -85,6 +85,8 @@ void register_routes(net::Router& router, Ledger& ledger) {
     r.set_header("Cache-Control", "public, max-age=31536000, immutable");
     return r;
   }));
+
+  register_tile_routes(router, ledger);  // GET /api/v1/ledger/tile/{path...} (ledger_tiles.cc)
 }
 
 }  // namespace sl::ledger

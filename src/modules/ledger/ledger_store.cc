@@ -86,4 +86,17 @@ Status insert_checkpoint(Conn& c, uint64_t size, const Hash& root, const std::st
   return Ok();
 }
 
+// ---- tlog-tiles (ledger_tiles.cc) ----
+
+Result<std::vector<std::pair<uint64_t, std::string>>> nodes_range(Conn& c, int level, uint64_t from, uint64_t count) {
+  SL_ASSIGN(auto rows, c.query("SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
+                               {int64_t{level}, static_cast<int64_t>(from), static_cast<int64_t>(from + count)}));
+  std::vector<std::pair<uint64_t, std::string>> out;
+  out.reserve(rows.size());
+  for (auto& r : rows) out.emplace_back(static_cast<uint64_t>(r.i64(0)), r.str(1));
+  return out;
+}
+
+// ---- end tlog-tiles ----
+
 }  // namespace sl::ledger::store

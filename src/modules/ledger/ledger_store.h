@@ -38,4 +38,10 @@ Result<std::optional<CheckpointRow>> latest_checkpoint(Conn& c);
 Result<std::optional<CheckpointRow>> checkpoint_at(Conn& c, uint64_t size);
 Status insert_checkpoint(Conn& c, uint64_t size, const Hash& root, const std::string& note, TimeMs now);
 
+// ---- tlog-tiles (ledger_tiles.cc) ----
+// Stored node hashes at `level` with indices [from, from + count), in index order, as
+// (index, hash bytes). Rows that are missing are simply absent; the caller checks.
+Result<std::vector<std::pair<uint64_t, std::string>>> nodes_range(Conn& c, int level, uint64_t from, uint64_t count);
+// ---- end tlog-tiles ----
+
 }  // namespace sl::ledger::store
