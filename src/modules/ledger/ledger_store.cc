@@ -5,11 +5,12 @@ namespace sl::ledger::store {
 using storage::Blob;
 
 Result<int64_t> next_seq(Conn& c) {
-  // The UPDATE takes the head row's lock (PostgreSQL) until commit, so concurrent appenders
-  // get dense, ordered sequence numbers; SQLite has one writer anyway.
-  SL_ASSIGN(auto rows, c.query("UPDATE ledger_head SET size = size + 1 WHERE id = 1 RETURNING size"));
-  if (rows.empty()) return Error::Internal("ledger_head missing");
-  return rows.front().i64(0) - 1;
+  // Appenders must get dense, ordered numbers. SQLite has one writer, so the largest key is
+  // enough; PostgreSQL transactions run concurrently, so they queue on a transaction-level
+  // advisory lock first (released at commit).
+  if (c.dialect() == storage::Dialect::kPostgres) SL_TRY(c.query("SELECT pg_advisory_xact_lock(7001)"));
+  SL_ASSIGN(auto r, c.query_one("SELECT MAX(seq) FROM ledger_entries"));
+  return r && !r->is_null(0) ? r->i64(0) + 1 : int64_t{0};
 }
 
 Status insert_entry(Conn& c, int64_t seq, TimeMs at, const std::string& actor, const std::string& action,
@@ -22,9 +23,8 @@ Status insert_entry(Conn& c, int64_t seq, TimeMs at, const std::string& actor, c
 }
 
 Result<int64_t> head_size(Conn& c) {
-  SL_ASSIGN(auto r, c.query_one("SELECT size FROM ledger_head WHERE id = 1"));
-  if (!r) return Error::Internal("ledger_head missing");
-  return r->i64(0);
+  SL_ASSIGN(auto r, c.query_one("SELECT MAX(seq) FROM ledger_entries"));
+  return r && !r->is_null(0) ? r->i64(0) + 1 : int64_t{0};
 }
 
 Result<std::vector<std::pair<int64_t, std::string>>> entries_from(Conn& c, uint64_t from, int64_t limit) {

@@ -14,13 +14,6 @@ CREATE TABLE ledger_entries (
 );
 CREATE INDEX ledger_entries_object_idx ON ledger_entries (object_type, object_id, seq);
 
--- One row: the number of entries. Appends update it, which also orders concurrent appenders.
-CREATE TABLE ledger_head (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  size {{BIGINT}} NOT NULL
-);
-INSERT INTO ledger_head (id, size) VALUES (1, 0);
-
 -- Hashes of complete, aligned subtrees (level 0 = leaves), derived from the entries by the
 -- checkpointer; a cache that can always be rebuilt from ledger_entries.
 CREATE TABLE ledger_nodes (
