@@ -67,6 +67,12 @@ const routes: RouteRecordRaw[] = [
     meta: { admin: true, title: 'admin.title', tabbar: true },
   },
   {
+    path: '/ledger',
+    name: 'ledger',
+    component: () => import('@/views/LedgerView.vue'),
+    meta: { public: true, title: 'ledger.title', tabbar: true },
+  },
+  {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
     component: () => import('@/views/NotFoundView.vue'),

@@ -1,0 +1,279 @@
+// The public ledger (全程留痕) checked in the browser: "核验留痕" on an organisation, a sector
+// and a membership, the public /ledger page with its checkpoint signature verified in the
+// page, and the same checks failing when the server's answers are tampered with on the way
+// (page.route): a flipped byte in an inclusion proof, an entry changed under its hash, a
+// checkpoint whose size was changed after signing.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHash, generateKeyPairSync, sign } from 'node:crypto'
+import { apiGet, centre, launchBrowser, login, newPage, shot, startServer } from './harness.mjs'
+
+describe('ledger', () => {
+  let server, browser
+  before(async () => {
+    server = await startServer()
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  /** Press the verify button in `scope` and wait for the result sheet to settle; returns it. */
+  async function verify(page, scope) {
+    await scope.getByTestId('ledger-verify').first().click()
+    const sheet = page.locator('[data-testid="ledger-result"]:visible')
+    const summary = sheet.getByTestId('ledger-summary')
+    await summary.waitFor({ timeout: 30_000 })
+    return { sheet, summary, status: await summary.getAttribute('data-status'), text: (await summary.innerText()).trim() }
+  }
+
+  async function closeSheet(page) {
+    await page.locator('[data-testid="ledger-result"]:visible .van-popup__close-icon').click()
+    await page.locator('[data-testid="ledger-result"]:visible').waitFor({ state: 'hidden' })
+  }
+
+  const flipFirstProofByte = async (route) => {
+    const res = await route.fetch()
+    const body = await res.json()
+    const h = Buffer.from(body.proof[0], 'base64')
+    h[0] ^= 0x01
+    body.proof[0] = h.toString('base64')
+    await route.fulfill({ response: res, json: body })
+  }
+
+  test('an organisation verifies; a flipped proof byte or a changed entry fails', async () => {
+    const page = await newPage(browser, server.baseUrl)
+    await login(page)
+    await page.goto('/orgs/1')
+    const detail = page.getByTestId('org-detail')
+    await detail.waitFor()
+
+    let r = await verify(page, detail)
+    assert.equal(r.status, 'ok', r.text)
+    await r.sheet.getByText('江南省政协').waitFor()
+    assert.match(r.text, /^✓ 这条记录自 \d{4}-\d\d-\d\d \d\d:\d\d 起已记入公开账本（第 \d+ 条），账本签名有效，记录未被篡改$/)
+    // every step passed, in plain words
+    const steps = r.sheet.getByTestId('ledger-steps').locator('li')
+    const codes = await steps.evaluateAll((ls) => ls.map((l) => `${l.dataset.step}:${l.dataset.ok}`))
+    assert.deepEqual(codes, ['found:true', 'action:true', 'leaf:true', 'signature:true', 'checkpoint:true', 'inclusion:true'])
+    await r.sheet.getByText('包含证明成立').waitFor()
+    // the seq shown is the org's latest entry
+    const items = (await apiGet(page, 'ledger/objects/org/1')).items
+    const latest = Math.max(...items.map((i) => i.seq))
+    assert.ok(r.text.includes(`第 ${latest} 条`))
+    await shot(page, '40-ledger-org-verified-phone')
+    await closeSheet(page)
+
+    // a proof with one flipped bit no longer folds to the signed root
+    await page.route('**/api/v1/ledger/proof/inclusion**', flipFirstProofByte)
+    r = await verify(page, detail)
+    assert.equal(r.status, 'failed', r.text)
+    assert.match(r.text, /^✗ 核验未通过：包含证明不成立/)
+    await r.sheet.locator('li[data-step="inclusion"][data-ok="false"]').waitFor()
+    await shot(page, '41-ledger-org-tampered-proof-phone')
+    await closeSheet(page)
+    await page.unroute('**/api/v1/ledger/proof/inclusion**')
+
+    // an entry changed under its old leaf hash
+    await page.route('**/api/v1/ledger/objects/org/1', async (route) => {
+      const res = await route.fetch()
+      const body = await res.json()
+      for (const i of body.items) i.entry = i.entry.replace(/"content":"[0-9a-f]/, '"content":"x')
+      await route.fulfill({ response: res, json: body })
+    })
+    r = await verify(page, detail)
+    assert.equal(r.status, 'failed', r.text)
+    assert.match(r.text, /条目内容与它的哈希值不一致/)
+    await closeSheet(page)
+    await page.unroute('**/api/v1/ledger/objects/org/1')
+
+    // untouched again: ok
+    r = await verify(page, detail)
+    assert.equal(r.status, 'ok', r.text)
+    assert.deepEqual(page.consoleErrors, [])
+    await page.context().close()
+  })
+
+  test('a new sector and a membership verify from the admin area', async () => {
+    const page = await newPage(browser, server.baseUrl)
+    await login(page)
+    await page.goto('/admin/orgs/1?tab=sectors')
+    await page.locator('input[name="sector_name"]').waitFor()
+    const name = `留痕界${Date.now() % 100000}`
+    await page.locator('input[name="sector_name"]').fill(name)
+    await page.getByRole('button', { name: '新建界别' }).click()
+    const row = page.getByTestId('sector-row').filter({ hasText: name })
+    await row.waitFor()
+    // just written: the sheet waits for the next checkpoint (every ~2 s) before answering
+    const r = await verify(page, row)
+    assert.ok(['ok', 'pending'].includes(r.status), r.text)
+    if (r.status === 'pending') {
+      assert.match(r.text, /正在等待下一次签名/)
+      await r.sheet.getByRole('button', { name: '再核验一次' }).click()
+      await r.sheet.locator('[data-testid="ledger-summary"][data-status="ok"]').waitFor({ timeout: 30_000 })
+    }
+    await r.sheet.getByText('新建界别').waitFor()
+    await shot(page, '42-ledger-sector-verified-phone')
+    await closeSheet(page)
+
+    await page.goto('/admin/orgs/1?tab=people')
+    const member = page.getByTestId('member-row').first()
+    await member.waitFor()
+    await centre(member)
+    await shot(page, '49-ledger-admin-people-rows-phone')
+    const m = await verify(page, member)
+    assert.equal(m.status, 'ok', m.text)
+    // the verify button does not open the member's edit sheet
+    assert.equal(await page.locator('#edit-title').count(), 0)
+    await shot(page, '43-ledger-membership-verified-phone')
+    assert.deepEqual(page.consoleErrors, [])
+    await page.context().close()
+  })
+
+  test('the public ledger page, without logging in: key, checkpoint verified, newest entries', async () => {
+    const page = await newPage(browser, server.baseUrl)
+    await page.goto('/login')
+    await page.getByTestId('ledger-link').click()
+    await page.waitForURL(/\/ledger$/)
+    const sig = page.getByTestId('checkpoint-signature')
+    await sig.waitFor()
+    assert.equal(await sig.getAttribute('data-ok'), 'true')
+    assert.match(await sig.innerText(), /签名有效/)
+
+    const key = (await page.request.get('/api/v1/ledger/key').then((r) => r.json())).vkey
+    assert.equal((await page.getByTestId('ledger-vkey').innerText()).trim(), key)
+    const size = Number(await page.getByTestId('checkpoint-size').innerText())
+    assert.ok(size > 300, `size ${size}`)
+
+    // newest first, 20 a page, then earlier ones
+    const seqs = () => page.getByTestId('ledger-entry').evaluateAll((es) => es.map((e) => Number(e.dataset.seq)))
+    let s = await seqs()
+    assert.equal(s.length, 20)
+    assert.equal(s[0], size - 1)
+    assert.deepEqual(s, [...s].sort((a, b) => b - a))
+    await shot(page, '44-ledger-page-phone')
+    await page.getByTestId('ledger-older').click()
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="ledger-entry"]').length === 40)
+    s = await seqs()
+    assert.equal(s[39], size - 40)
+    await centre(page.getByTestId('ledger-entry').nth(2))
+    await shot(page, '50-ledger-entries-phone')
+
+    // verify one entry from the list
+    const first = page.getByTestId('ledger-entry').first()
+    const r = await verify(page, first)
+    assert.equal(r.status, 'ok', r.text)
+    assert.ok(r.text.includes(`第 ${size - 1} 条`))
+    await shot(page, '45-ledger-entry-verified-phone')
+    await closeSheet(page)
+
+    // the home page links here too
+    await login(page)
+    await page.getByTestId('home').getByTestId('ledger-link').click()
+    await page.waitForURL(/\/ledger$/)
+    await page.getByTestId('checkpoint-signature').waitFor()
+    await page.goto('/orgs')
+    await page.getByTestId('orgs').getByTestId('ledger-link').waitFor()
+    assert.deepEqual(page.consoleErrors, [])
+    await page.context().close()
+  })
+
+  test('a checkpoint changed after signing is shown as invalid', async () => {
+    const page = await newPage(browser, server.baseUrl)
+    await page.route('**/api/v1/ledger/checkpoint', async (route) => {
+      const res = await route.fetch()
+      const note = await res.text()
+      const [origin, size, ...rest] = note.split('\n')
+      await route.fulfill({ response: res, body: [origin, String(Number(size) + 1), ...rest].join('\n') })
+    })
+    await page.goto('/ledger')
+    const sig = page.getByTestId('checkpoint-signature')
+    await sig.waitFor()
+    assert.equal(await sig.getAttribute('data-ok'), 'false')
+    assert.match(await sig.innerText(), /签名无效/)
+    const r = await verify(page, page.getByTestId('ledger-entry').first())
+    assert.equal(r.status, 'failed', r.text)
+    assert.match(r.text, /账本签名无效/)
+    await shot(page, '46-ledger-bad-signature-phone')
+    await page.context().close()
+  })
+
+  // A stand-in platform key (made here) whose vkey's base64 holds '+' and '/', re-signing the
+  // real checkpoint body: parsing must not trip over base64's own '+'.
+  function standInKey(origin) {
+    for (;;) {
+      const { publicKey, privateKey } = generateKeyPairSync('ed25519')
+      const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url')
+      const b64 = Buffer.concat([Buffer.from([1]), pub]).toString('base64')
+      if (!b64.includes('+') || !b64.includes('/')) continue
+      const keyId = createHash('sha256').update(Buffer.concat([Buffer.from(`${origin}\n`), Buffer.from([1]), pub])).digest().subarray(0, 4)
+      return {
+        info: { origin, algorithm: 'Ed25519', vkey: `${origin}+${keyId.toString('hex')}+${b64}`, public_key: pub.toString('base64') },
+        signNote(note) {
+          const body = note.slice(0, note.indexOf('\n\n') + 1)
+          const sig = sign(null, Buffer.from(body, 'utf8'), privateKey)
+          return `${body}\n\u2014 ${origin} ${Buffer.concat([keyId, sig]).toString('base64')}\n`
+        },
+      }
+    }
+  }
+
+  test("a key whose base64 holds '+' and '/' verifies; the server's own signature then does not", async () => {
+    const page = await newPage(browser, server.baseUrl)
+    const origin = (await page.request.get('/api/v1/ledger/key').then((r) => r.json())).origin
+    const k = standInKey(origin)
+    await page.route('**/api/v1/ledger/key', (route) => route.fulfill({ json: k.info }))
+    let resign = true
+    await page.route('**/api/v1/ledger/checkpoint', async (route) => {
+      const res = await route.fetch()
+      const note = await res.text()
+      await route.fulfill({ response: res, body: resign ? k.signNote(note) : note })
+    })
+    await page.goto('/ledger')
+    const sig = page.getByTestId('checkpoint-signature')
+    await sig.waitFor()
+    assert.equal(await sig.getAttribute('data-ok'), 'true')
+    assert.equal((await page.getByTestId('ledger-vkey').innerText()).trim(), k.info.vkey)
+    let r = await verify(page, page.getByTestId('ledger-entry').first())
+    assert.equal(r.status, 'ok', r.text)
+    await closeSheet(page)
+
+    // the real note carries only the real key's signature: not valid under the stand-in
+    resign = false
+    await page.getByTestId('ledger-refresh').click()
+    await page.locator('[data-testid="checkpoint-signature"][data-ok="false"]').waitFor()
+    r = await verify(page, page.getByTestId('ledger-entry').first())
+    assert.equal(r.status, 'failed', r.text)
+    assert.match(r.text, /账本签名无效/)
+    await page.context().close()
+  })
+
+  test('English and elderly mode', async () => {
+    const page = await newPage(browser, server.baseUrl, { locale: 'en' })
+    await page.addInitScript(() => {
+      localStorage.setItem('shangliang.locale', 'en')
+      localStorage.setItem('shangliang.elderly', '1')
+    })
+    await page.goto('/ledger')
+    await page.getByTestId('checkpoint-signature').getByText('Signature valid').waitFor()
+    assert.ok(await page.evaluate(() => document.documentElement.classList.contains('sl-elderly')))
+    await shot(page, '47-ledger-page-en-elderly-phone')
+    await login(page)
+    await page.goto('/orgs/1')
+    const r = await verify(page, page.getByTestId('org-detail'))
+    assert.equal(r.status, 'ok', r.text)
+    assert.match(r.text, /^✓ This record has been in the public ledger since .* the record has not been tampered with$/)
+    await shot(page, '48-ledger-org-verified-en-elderly-phone')
+    await page.context().close()
+
+    const tw = await newPage(browser, server.baseUrl, { locale: 'zh-TW' })
+    await tw.addInitScript(() => localStorage.setItem('shangliang.locale', 'zh-TW'))
+    await login(tw)
+    await tw.goto('/orgs/1')
+    const rt = await verify(tw, tw.getByTestId('org-detail'))
+    assert.equal(rt.status, 'ok', rt.text)
+    assert.match(rt.text, /紀錄未被竄改/)
+    await tw.context().close()
+  })
+})
