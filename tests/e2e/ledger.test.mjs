@@ -52,7 +52,7 @@ describe('ledger', () => {
     let r = await verify(page, detail)
     assert.equal(r.status, 'ok', r.text)
     await r.sheet.getByText('江南省政协').waitFor()
-    assert.match(r.text, /^✓ 这条记录自 \d{4}-\d\d-\d\d \d\d:\d\d 起已记入公开账本（第 \d+ 条），账本签名有效，记录未被篡改$/)
+    assert.match(r.text, /^✓ 这条记录自 \d{4}-\d\d-\d\d \d\d:\d\d 起已记入公开账本（第 \d+ 条），账本签名有效，留痕条目完好无损$/)
     // every step passed, in plain words
     const steps = r.sheet.getByTestId('ledger-steps').locator('li')
     const codes = await steps.evaluateAll((ls) => ls.map((l) => `${l.dataset.step}:${l.dataset.ok}`))

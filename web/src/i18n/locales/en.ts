@@ -250,7 +250,7 @@ const en: Messages = {
     resultTitle: 'Audit trail check',
     openLedger: 'Open the public ledger',
     record: '{type} #{id}',
-    ok: '✓ This record has been in the public ledger since {time} (entry {seq}); the ledger signature is valid and the record has not been tampered with',
+    ok: '✓ This record has been in the public ledger since {time} (entry {seq}); the ledger signature is valid and its ledger entry is intact',
     failed: '✗ Verification failed: {reason}',
     failedAdvice: 'The trail in the ledger does not match what the platform shows. Please take a screenshot and contact the platform administrator or the supervisory body.',
     pending: 'The latest change to this record ({time}, entry {seq}) has just been written to the ledger and is waiting for the next signature, usually a few seconds. Please check again shortly.',

@@ -250,7 +250,7 @@ const zhTW: Messages = {
     resultTitle: '留痕核驗結果',
     openLedger: '查看公開帳本',
     record: '{type} #{id}',
-    ok: '✓ 這筆紀錄自 {time} 起已記入公開帳本（第 {seq} 筆），帳本簽章有效，紀錄未被竄改',
+    ok: '✓ 這筆紀錄自 {time} 起已記入公開帳本（第 {seq} 筆），帳本簽章有效，留痕條目完好無損',
     failed: '✗ 核驗未通過：{reason}',
     failedAdvice: '這表示帳本中的留痕與平臺提供的資料對不上。請截圖保存，並聯絡平臺管理員或監督單位。',
     pending: '這筆紀錄的最新變更（{time}，第 {seq} 筆）剛寫入帳本，正在等待下一次簽署，通常幾秒鐘後即可核驗。',
