@@ -263,7 +263,7 @@ describe('ledger', () => {
     await page.goto('/orgs/1')
     const r = await verify(page, page.getByTestId('org-detail'))
     assert.equal(r.status, 'ok', r.text)
-    assert.match(r.text, /^✓ This record has been in the public ledger since .* the record has not been tampered with$/)
+    assert.match(r.text, /^✓ This record has been in the public ledger since .* its ledger entry is intact$/)
     await shot(page, '48-ledger-org-verified-en-elderly-phone')
     await page.context().close()
 
@@ -273,7 +273,7 @@ describe('ledger', () => {
     await tw.goto('/orgs/1')
     const rt = await verify(tw, tw.getByTestId('org-detail'))
     assert.equal(rt.status, 'ok', rt.text)
-    assert.match(rt.text, /紀錄未被竄改/)
+    assert.match(rt.text, /留痕條目完好無損/)
     await tw.context().close()
   })
 })

