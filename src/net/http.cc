@@ -138,6 +138,7 @@ namespace {
 HttpResponse make_problem(int status, std::string_view slug, std::string_view detail,
                           std::string_view instance, std::string_view details_json) {
   boost::json::object o;
+  std::string retry_after;
   std::string type = "https://shangliang.org/problems/";
   type.append(slug);
   o["type"] = type;
@@ -155,6 +156,9 @@ HttpResponse make_problem(int status, std::string_view slug, std::string_view de
         for (auto& [k, v] : extra.as_object()) {
           if (!o.contains(k)) o[k] = std::move(v);
         }
+        // A problem that says when to come back also says it in the standard header.
+        if (auto* ra = o.if_contains("retry_after_seconds"); ra && ra->is_int64() && ra->as_int64() > 0)
+          retry_after = std::to_string(ra->as_int64());
       } else {
         o["details"] = std::move(extra);
       }
@@ -164,6 +168,7 @@ HttpResponse make_problem(int status, std::string_view slug, std::string_view de
   r.status = status;
   r.content_type = "application/problem+json";
   r.body = boost::json::serialize(o);
+  if (!retry_after.empty()) r.set_header("Retry-After", retry_after);
   return r;
 }
 

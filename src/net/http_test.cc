@@ -85,6 +85,15 @@ TEST(HttpTest, ProblemBody) {
   EXPECT_EQ(v["instance"].as_string(), "/api/v1/accounts");
 }
 
+TEST(HttpTest, ProblemWithRetryAfterSecondsSetsTheHeader) {
+  Error e = Error::TooMany("login_throttled", "later");
+  e.details_json = R"({"retry_after_seconds":90})";
+  HttpResponse r = HttpResponse::problem(e);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.header("Retry-After"), "90");
+  EXPECT_EQ(HttpResponse::problem(Error::TooMany("x", "y")).header("Retry-After"), "");
+}
+
 TEST(HttpTest, ProblemMergesDetailsAndDefaultsSlug) {
   Error e = Error::Unprocessable("roster_invalid", "名单有误", R"({"errors":[{"row":3,"field":"mobile"}],"status":999})");
   HttpResponse r = HttpResponse::problem(e);

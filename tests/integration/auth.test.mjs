@@ -106,6 +106,7 @@ test('repeated failures throttle the account: 429 login_throttled, even for the 
   const t = await api.post('/api/v1/auth/login', { login, password: 'wrong-again-password' })
   assertProblem(t, 429, 'login_throttled')
   assert.ok(t.json.retry_after_seconds > 0, String(t))
+  assert.equal(t.header('retry-after'), String(t.json.retry_after_seconds))
   const right = await api.post('/api/v1/auth/login', { login, password: DEMO_PASSWORD })
   assertProblem(right, 429, 'login_throttled')
   // Another account from the same address is not locked.
