@@ -44,17 +44,10 @@ Result<std::optional<ledger::RecordState>> person_ledger_state(Conn& c, int64_t 
 Status record_person(Conn& c, ledger::Ledger& ledger, const access::Caller& actor, std::string_view action,
                      int64_t person_id) {
   SL_ASSIGN(auto state, person_ledger_state(c, person_id));
-  ledger::Change ch{std::string(action), "person", person_id, "", ""};
-  if (state) {
-    ch.content = std::move(state->content);
-    ch.salt = std::move(state->salt);
-    if (ch.salt.empty()) {
-      ch.salt = ledger.new_salt();
-      SL_TRY(c.exec("UPDATE people SET ledger_salt = ? WHERE id = ?", {ch.salt, person_id}));
-    }
-  }
-  SL_TRY(ledger.append(c, actor, ch));
-  return Ok();
+  return ledger.record(c, actor, action, "person", person_id, std::move(state), [&](const std::string& salt) -> Status {
+    SL_TRY(c.exec("UPDATE people SET ledger_salt = ? WHERE id = ?", {salt, person_id}));
+    return Ok();
+  });
 }
 
 namespace store {

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -62,6 +63,11 @@ class Ledger {
 
   // Appends one entry inside the caller's write transaction; returns its sequence number.
   Result<int64_t> append(storage::Conn& c, const access::Caller& actor, const Change& change);
+  // Appends the entry for a record's current state (nothing: the record is gone). A record
+  // without a salt yet gets one, kept through `store_salt`, in the same transaction.
+  Status record(storage::Conn& c, const access::Caller& actor, std::string_view action, std::string_view type,
+                int64_t id, std::optional<RecordState> state,
+                const std::function<Status(const std::string& salt)>& store_salt);
   // A fresh random salt for a new or changed record.
   std::string new_salt();
   std::string actor_pseudonym(const access::Caller& actor) const;

@@ -119,6 +119,21 @@ Result<int64_t> Ledger::append(Conn& c, const access::Caller& actor, const Chang
   return seq;
 }
 
+Status Ledger::record(Conn& c, const access::Caller& actor, std::string_view action, std::string_view type, int64_t id,
+                      std::optional<RecordState> state, const std::function<Status(const std::string&)>& store_salt) {
+  Change ch{std::string(action), std::string(type), id, "", ""};
+  if (state) {
+    ch.content = std::move(state->content);
+    ch.salt = std::move(state->salt);
+    if (ch.salt.empty()) {
+      ch.salt = new_salt();
+      SL_TRY(store_salt(ch.salt));
+    }
+  }
+  SL_TRY(append(c, actor, ch));
+  return Ok();
+}
+
 std::array<uint8_t, 32> Ledger::public_key() const { return public_key_of(signer_of(origin_, keys_)); }
 
 std::string Ledger::verifier_key() const {

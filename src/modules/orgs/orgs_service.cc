@@ -78,17 +78,8 @@ OrgsService::OrgsService(storage::Database& db, const Clock& clock, accounts::Ac
 Status OrgsService::record(Conn& c, const Caller& caller, std::string_view action, std::string_view type, int64_t id) {
   if (type == "person") return accounts::record_person(c, ledger_, caller, action, id);
   SL_ASSIGN(auto state, store::ledger_state(c, type, id));
-  ledger::Change ch{std::string(action), std::string(type), id, "", ""};
-  if (state) {
-    ch.content = std::move(state->content);
-    ch.salt = std::move(state->salt);
-    if (ch.salt.empty()) {
-      ch.salt = ledger_.new_salt();
-      SL_TRY(store::set_ledger_salt(c, type, id, ch.salt));
-    }
-  }
-  SL_TRY(ledger_.append(c, caller, ch));
-  return Ok();
+  return ledger_.record(c, caller, action, type, id, std::move(state),
+                        [&](const std::string& salt) { return store::set_ledger_salt(c, type, id, salt); });
 }
 
 // ---- organisations ---------------------------------------------------------------------

@@ -30,15 +30,6 @@ CREATE TABLE ledger_checkpoints (
   created_at {{BIGINT}} NOT NULL
 );
 
--- Content that had to be removed (moderation, right to deletion): its leaf stays.
-CREATE TABLE ledger_erasures (
-  object_type TEXT NOT NULL,
-  object_id TEXT NOT NULL,
-  erased_at {{BIGINT}} NOT NULL,
-  entry_seq {{BIGINT}} NOT NULL,
-  PRIMARY KEY (object_type, object_id)
-);
-
 ALTER TABLE orgs ADD COLUMN ledger_salt TEXT;
 ALTER TABLE sectors ADD COLUMN ledger_salt TEXT;
 ALTER TABLE memberships ADD COLUMN ledger_salt TEXT;
