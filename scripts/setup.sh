@@ -23,6 +23,8 @@ PACKAGES=(
   libsodium-dev libssl-dev libsqlite3-dev libpq-dev
   libspdlog-dev libcli11-dev libtomlplusplus-dev libxlsxwriter-dev
   libgtest-dev libgmock-dev
+  # deliberation: Markdown, Chinese folding, upload sniffing, thumbnails
+  libcmark-gfm-dev libcmark-gfm-extensions-dev libopencc-dev libopencc-data libmagic-dev libvips-dev
   # real services for tests (started on loopback by the test scripts)
   postgresql-15
   # browser tests, benchmarks, precompression
