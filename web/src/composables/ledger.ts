@@ -43,7 +43,9 @@ export function useLedgerText() {
     const time = formatLedgerTime(r.entry?.at)
     switch (r.status) {
       case 'ok':
+        // an erasure entry (checked from the record, or as one entry of the list)
         if (r.erased) return t('ledger.okErased', { time: formatLedgerTime(r.erased.at), seq: r.erased.seq })
+        if (r.entry?.action.endsWith('.erased')) return t('ledger.okErased', { time, seq: r.seq ?? '' })
         return t(r.contentChecked ? 'ledger.okContent' : 'ledger.ok', { time, seq: r.seq ?? '' })
       case 'pending':
         return t('ledger.pending', { time, seq: r.seq ?? '' })
