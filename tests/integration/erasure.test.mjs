@@ -18,6 +18,7 @@ const bin = resolve(REPO, process.env.SHANGLIANG_BIN ?? 'build/shangliang')
 const dataDir = mkdtempSync(join(tmpdir(), 'shangliang-erasure-'))
 const db = freshDatabase(dataDir)
 let server, api, admin, prov, city
+let erasedId // a person erased by an administrator
 
 const contentHash = (salt, content) => createHash('sha256').update(`${salt}\n${content}`, 'utf8').digest('hex')
 
@@ -120,6 +121,7 @@ test('an administrator erases a person: 410 with when and which entry, no login,
 
   const r = await api.delete(`/api/v1/people/${p.id}`, { as: admin })
   assert.equal(r.status, 200, String(r))
+  erasedId = p.id
   const { erased } = r.json
   assert.equal(erased.reason, 'right_to_deletion')
   assert.match(erased.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
@@ -215,4 +217,12 @@ test('shangliang ledger verify passes after the erasures', async () => {
   const v = spawnSync(bin, ['ledger', 'verify', '--data', dataDir, `--database.url=${db.url}`], { cwd: REPO, encoding: 'utf8' })
   assert.equal(v.status, 0, v.stdout + v.stderr)
   assert.match(v.stdout, /ledger verified/)
+  // Nor does the shell give an erased person anything again (and the ledger stays as it was).
+  for (const args of [['superadmin', '--person', String(erasedId)], ['role', 'grant', '--person', String(erasedId), '--org', String(prov), '--role', 'member']]) {
+    const r = spawnSync(bin, ['admin', ...args, `--database.url=${db.url}`, `--data_dir=${dataDir}`], { cwd: REPO, encoding: 'utf8' })
+    assert.notEqual(r.status, 0, `admin ${args.join(' ')} succeeded on an erased person`)
+    assert.match(r.stderr, /person_erased/)
+  }
+  const again = spawnSync(bin, ['ledger', 'verify', '--data', dataDir, `--database.url=${db.url}`], { cwd: REPO, encoding: 'utf8' })
+  assert.equal(again.status, 0, again.stdout + again.stderr)
 })

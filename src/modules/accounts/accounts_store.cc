@@ -105,7 +105,8 @@ Status delete_sessions_of(Conn& c, int64_t person_id) {
 }
 
 Status set_password_hash(Conn& c, int64_t person_id, const std::string& hash, TimeMs now) {
-  SL_ASSIGN(int64_t n, c.exec("UPDATE people SET password_hash = ?, updated_at = ? WHERE id = ?", {hash, now, person_id}));
+  SL_ASSIGN(int64_t n, c.exec("UPDATE people SET password_hash = ?, updated_at = ? WHERE id = ? AND erased_at IS NULL",
+                              {hash, now, person_id}));
   if (n == 0) return Error::NotFound("person_not_found", "人员不存在");
   return Ok();
 }
