@@ -33,6 +33,9 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
                                                                *app->ledger_, cfg.auth);
   app->orgs_ = std::make_unique<orgs::OrgsService>(*app->db_, app->clock_, *app->accounts_, *app->ledger_);
   app->inbox_ = std::make_unique<notifications::InboxService>(*app->db_, app->clock_);
+  app->accounts_->add_erasure_step([](storage::Conn& c, const access::Caller&, int64_t person_id, std::string_view) {
+    return notifications::erase_person(c, person_id);
+  });
   app->register_routes();
   return app;
 }

@@ -47,6 +47,20 @@ async function freshMembership(org = ctx.prov) {
   assert.equal(r.status, 201, `fixture membership: ${r}`)
   return { membership: r.json.id, person: r.json.person.id }
 }
+// A person erased by the superadmin (reading or erasing them again answers 410).
+async function erasedPerson() {
+  const { person } = await freshMembership()
+  const r = await api.delete(`/api/v1/people/${person}`, { as: token.admin })
+  assert.equal(r.status, 200, `fixture erasure: ${r}`)
+  return person
+}
+// A session of a fresh person with a password, to erase themselves.
+async function freshSelf() {
+  const login = `me${unique()}`
+  const r = await api.post(`/api/v1/orgs/${ctx.prov}/members`, { display_name: '矩阵自删', login, password: 'matrix-self-1', role: 'member' }, { as: token.admin })
+  assert.equal(r.status, 201, `fixture person: ${r}`)
+  return api.login(login, 'matrix-self-1')
+}
 const csvRow = () => `display_name,login,role\n矩阵导入,ri${unique()},委员\n`
 
 // route -> cases; each case builds a request for a role and says what each role must get.
@@ -110,6 +124,17 @@ const MATRIX = {
         return { json: { old_password: pw, new_password: pw } }
       },
       expect: ex('401 204 204 204 204 204 204 204'),
+    },
+  ],
+
+  'POST /api/v1/me/erase': [
+    // Nobody's demo account is erased here: a wrong password is refused for everyone...
+    { name: 'a wrong password', req: () => ({ json: { password: 'not-the-password' } }), expect: ex('401 403 403 403 403 403 403 403') },
+    // ...and anyone signed in may erase themselves (each role acts as a fresh person of its own).
+    {
+      name: 'a fresh person, their own password',
+      req: async (role) => ({ as: role === 'anonymous' ? undefined : await freshSelf(), json: { password: 'matrix-self-1' } }),
+      expect: ex('401 200 200 200 200 200 200 200'),
     },
   ],
 
@@ -209,6 +234,12 @@ const MATRIX = {
     // Not visible is 404, so that existence is not revealed.
     { name: 'a 委员 of the province only', req: () => ({ path: `/api/v1/people/${ctx.provOnlyPerson}` }), expect: ex('401 404 404 404 200 200 404 200') },
     { name: 'a 委员 of 临江市', req: () => ({ path: `/api/v1/people/${ctx.cityPerson}` }), expect: ex('401 404 404 404 200 200 200 200') },
+    { name: 'an erased person', req: () => ({ path: `/api/v1/people/${ctx.erasedPerson}` }), expect: ex('401 410 410 410 410 410 410 410') },
+  ],
+  'DELETE /api/v1/people/{id}': [
+    { name: 'a 委员 of the province', req: async () => ({ path: `/api/v1/people/${(await freshMembership()).person}` }), expect: ex('401 403 403 403 403 200 403 200') },
+    { name: 'a 委员 of 临江市', req: async () => ({ path: `/api/v1/people/${(await freshMembership(ctx.city)).person}` }), expect: ex('401 403 403 403 403 200 200 200') },
+    { name: 'an erased person', req: () => ({ path: `/api/v1/people/${ctx.erasedPerson}` }), expect: ex('401 410 410 410 410 410 410 410') },
   ],
   'PATCH /api/v1/people/{id}': [
     {
@@ -260,6 +291,7 @@ before(async () => {
   const inbox = (await api.get('/api/v1/inbox', { as: token.member })).json
   ctx.memberWelcome = inbox.items.find((i) => i.kind === 'welcome')?.id
   assert.ok(ctx.memberWelcome, `no welcome message in ${JSON.stringify(inbox)}`)
+  ctx.erasedPerson = await erasedPerson()
 })
 after(async () => {
   await server?.stop()
