@@ -136,14 +136,40 @@ test('a witness cosigns; the platform shows its cosignature; it follows the ledg
   assert.ok(sizeOf(newest) > size)
   assert.equal(verifiedCosignatures(newest, witnessKey).length, 1)
 
-  // The whole platform, checked from outside.
+  // The whole platform, checked from outside: every public organisation and sector that
+  // carries its ledger data is checked against its latest entry.
   const v = await run(['ledger', 'verify', '--url', server.baseUrl, '--log-key', logKey])
   assert.equal(v.status, 0, `${v}`)
   assert.match(v.stdout, /ledger verified/)
   assert.match(v.stdout, /entries: [1-9]\d+/)
   assert.match(v.stdout, /checkpoints: [1-9]/)
   assert.match(v.stdout, new RegExp(`(cosigned by: 1 witness\\(es\\): ${WITNESS}|cosigned by: 0)`))
+  const records = await publicRecords()
+  const carrying = records.filter((r) => r.ledger).length
+  assert.match(v.stdout, new RegExp(`records checked: ${carrying} \\(without ledger data: ${records.length - carrying};`))
 })
+
+/** Every public organisation (as its own GET answers when the list has no ledger data) and sector. */
+async function publicRecords() {
+  const out = []
+  for (const org of await allOrgs()) {
+    out.push(org.ledger ? org : (await server.api.get(`/api/v1/orgs/${org.id}`)).json)
+    out.push(...(await server.api.get(`/api/v1/orgs/${org.id}/sectors`)).json.items)
+  }
+  return out
+}
+async function allOrgs() {
+  const orgs = []
+  const queue = [null]
+  while (queue.length) {
+    const parent = queue.shift()
+    for (const o of await server.api.all(parent ? `/api/v1/orgs?limit=200&parent_id=${parent}` : '/api/v1/orgs?limit=200')) {
+      orgs.push(o)
+      if (o.child_count > 0) queue.push(o.id)
+    }
+  }
+  return orgs
+}
 
 test('refused: a wrong log key, an unknown witness, a fork, a shrunken tree; nothing is cosigned', async () => {
   const before = (await server.api.get('/api/v1/ledger/witnesses')).json.items[0]
@@ -198,6 +224,39 @@ test('refused: a wrong log key, an unknown witness, a fork, a shrunken tree; not
   const again = await server.api.post('/api/v1/ledger/cosignatures', { size: sizeOf(cosigned), cosignature: line })
   assert.equal(again.status, 200, `${again}`)
   assert.equal(again.json.stored, false)
+})
+
+test('ledger verify --url names a public record changed behind the platform\'s back (when records carry ledger data)', async () => {
+  const admin = sessionCookie(await server.api.post('/api/v1/auth/login', { login: 'admin', password: DEMO_PASSWORD }))
+  const name = `TamperTarget${unique()}`
+  const created = await server.api.post('/api/v1/orgs', { parent_id: 1, name, level: 'city', kind: 'cppcc' }, { as: admin })
+  assert.equal(created.status, 201)
+  const carries = created.json.ledger !== undefined
+  const tampered = name.replace('Target', 'Targes')
+  await server.stop()
+  if (db.url.startsWith('sqlite:')) {
+    const file = db.url.slice('sqlite:'.length)
+    const bytes = readFileSync(file)
+    const at = bytes.indexOf(Buffer.from(name))
+    assert.ok(at > 0, 'the record is not in the database file')
+    assert.equal(bytes.indexOf(Buffer.from(name), at + 1), -1, 'the name is stored more than once')
+    bytes.write(tampered, at)
+    writeFileSync(file, bytes)
+  } else {
+    psql(db.url, `UPDATE orgs SET name = '${tampered}' WHERE id = ${created.json.id}`)
+  }
+  server = await start()
+  const v = await run(['ledger', 'verify', '--url', server.baseUrl, '--log-key', logKey])
+  if (carries) {
+    // The record as the platform now shows it no longer hashes to its latest entry.
+    assert.notEqual(v.status, 0, `${v}`)
+    assert.match(v.stderr, new RegExp(`org/${created.json.id} 与平台公开的内容不符`), `${v}`)
+  } else {
+    // Without a record's ledger data an outside verifier cannot see such a change (the local
+    // `ledger verify --data` can); it says how many records it could not check.
+    assert.equal(v.status, 0, `${v}`)
+    assert.match(v.stdout, /without ledger data: [1-9]/)
+  }
 })
 
 test('ledger verify --url names an entry changed behind the platform\'s back', async () => {
