@@ -29,6 +29,7 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   SL_ASSIGN(app->sms_, notifications::make_sms_sender(cfg.notify));
   SL_ASSIGN(auto keys, ledger::load_or_create_keys(cfg.data_dir + "/ledger", app->random_));
   app->ledger_ = std::make_unique<ledger::Ledger>(*app->db_, app->clock_, app->random_, std::move(keys), cfg.ledger.origin);
+  SL_TRY(app->ledger_->set_witnesses(cfg.ledger.witnesses));
   app->accounts_ = std::make_unique<accounts::AccountsService>(*app->db_, app->clock_, app->random_, *app->sms_,
                                                                *app->ledger_, cfg.auth);
   app->orgs_ = std::make_unique<orgs::OrgsService>(*app->db_, app->clock_, *app->accounts_, *app->ledger_);

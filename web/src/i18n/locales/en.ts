@@ -307,6 +307,18 @@ const en: Messages = {
       right_to_deletion: 'the person’s right to deletion',
       moderation: 'moderation',
     },
+    witness: {
+      title: 'Witnesses',
+      intro:
+        'Witnesses are independent verifiers outside the platform (for example the organisation one level up). They follow this ledger, check that every new checkpoint extends the previous one so that nothing is ever changed or removed, and then cosign the checkpoint.',
+      none: 'This platform has no witnesses configured yet.',
+      cosigned: 'Cosigned the checkpoint of {size} entries at {time}',
+      notYet: 'Has not cosigned yet',
+      signatureOk: '✓ Cosignature valid (checked in your browser)',
+      signatureBad: '✗ Cosignature invalid',
+      key: 'Witness key',
+      error: 'Could not load the witnesses: {reason}',
+    },
     keyTitle: 'Platform key',
     keyDesc: 'Verifies the ledger signatures (Ed25519, C2SP signed-note format). Keep a copy to check the ledger later.',
     checkpointTitle: 'Latest checkpoint',

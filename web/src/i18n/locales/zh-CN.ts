@@ -306,6 +306,18 @@ const zhCN = {
       right_to_deletion: '依本人删除个人信息的权利',
       moderation: '内容审核',
     },
+    witness: {
+      title: '见证方',
+      intro:
+        '见证方是平台之外的独立核验者（例如上一级组织）。它们持续跟踪这本账本，确认每个新检查点都是上一个的延续、账本只增不改，然后对检查点联署签名。',
+      none: '本平台尚未配置见证方。',
+      cosigned: '已联署账本共 {size} 条时的检查点，联署时间 {time}',
+      notYet: '尚未联署',
+      signatureOk: '✓ 联署签名有效（已在本机核验）',
+      signatureBad: '✗ 联署签名无效',
+      key: '见证方公钥',
+      error: '无法获取见证方信息：{reason}',
+    },
     keyTitle: '平台公钥',
     keyDesc: '用来核验账本签名（Ed25519，C2SP 签名格式）。可抄下保存，日后用它核对账本。',
     checkpointTitle: '最新检查点',

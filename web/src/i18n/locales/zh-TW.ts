@@ -307,6 +307,18 @@ const zhTW: Messages = {
       right_to_deletion: '依本人刪除個人資料的權利',
       moderation: '內容審核',
     },
+    witness: {
+      title: '見證方',
+      intro:
+        '見證方是平臺之外的獨立核驗者（例如上一級組織）。它們持續追蹤這本帳本，確認每個新檢查點都是上一個的延續、帳本只增不改，然後對檢查點聯署簽章。',
+      none: '本平臺尚未設定見證方。',
+      cosigned: '已聯署帳本共 {size} 筆時的檢查點，聯署時間 {time}',
+      notYet: '尚未聯署',
+      signatureOk: '✓ 聯署簽章有效（已在本機核驗）',
+      signatureBad: '✗ 聯署簽章無效',
+      key: '見證方公鑰',
+      error: '無法取得見證方資訊：{reason}',
+    },
     keyTitle: '平臺公鑰',
     keyDesc: '用來核驗帳本簽章（Ed25519，C2SP 簽章格式）。可抄下保存，日後用它核對帳本。',
     checkpointTitle: '最新檢查點',
