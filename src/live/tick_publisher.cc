@@ -9,6 +9,13 @@ namespace sl::live {
 
 void TickPublisher::start() {
   if (per_second_ <= 0 || thread_.joinable()) return;
+  // Numbered by wall-clock time (ticks since the epoch), so a restarted server continues the
+  // sequence instead of starting again at 1: a reconnecting client sees a gap, as it would
+  // for a deliberation whose events went on while it was away.
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  seq_.store(now_ms * per_second_ / 1000);
   thread_ = std::thread([this] {
     using Clock = std::chrono::steady_clock;
     auto period = std::chrono::nanoseconds(1'000'000'000 / per_second_);

@@ -2,7 +2,8 @@
 // benchmark (bench/live.sh, enabled by live.bench_publish_per_second): it stands in for the
 // deliberation module's events, so the transport can be measured on its own. Each event is
 //   {"type":"bench.tick","seq":N,"at":"<ISO>","data":{"sent_us":<µs since the epoch>}}
-// with seq 1, 2, 3... (per process run), in room "bench".
+// with consecutive seq numbers in room "bench", starting from the number of ticks since the
+// epoch (so they keep growing across restarts).
 #pragma once
 
 #include <atomic>

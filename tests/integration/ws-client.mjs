@@ -46,6 +46,7 @@ export function openSocket(url, { headers = {} } = {}) {
     let fragments = []
 
     const deliver = (text) => {
+      if (client.onText) return client.onText(text)
       let msg
       try {
         msg = JSON.parse(text)
@@ -91,6 +92,8 @@ export function openSocket(url, { headers = {} } = {}) {
     }
 
     const client = {
+      /** When set, receives each text message instead of `messages` (e.g. a WebSocket adapter). */
+      onText: null,
       closing: false,
       messages,
       closed,
