@@ -244,13 +244,22 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
     rbuf_.resize(std::max(kReadChunk, leftover.size() + kReadChunk));
     std::memcpy(rbuf_.data(), leftover.data(), leftover.size());
     rend_ = leftover.size();
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);  // for the writer's immediate attempt (flush)
     if (!call_handler([&] { handler_->on_open(queue_); })) return;
     asio::co_spawn(socket_.get_executor(), reader(shared_from_this()), asio::detached);
   }
 
   // Writes whatever is queued (control frames first), unless a write is under way.
   void flush() {
-    if (writing_ || socket_closed_) return;
+    while (write_batch()) {
+    }
+  }
+
+  // Takes a batch from the queue and writes it; true when it was written at once and the
+  // queue should be looked at again.
+  bool write_batch() {
+    if (writing_ || socket_closed_) return false;
     inflight_.clear();
     std::optional<std::pair<uint16_t, std::string>> close_request;
     {
@@ -265,9 +274,9 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
     }
     if (close_request) {
       start_close(close_request->first, close_request->second);
-      return;  // start_close flushes again
+      return false;  // start_close flushes again
     }
-    if (inflight_.empty() && ctrl_.empty()) return;
+    if (inflight_.empty() && ctrl_.empty()) return false;
     bufs_.clear();
     ctrl_inflight_.swap(ctrl_);
     ctrl_.clear();
@@ -281,10 +290,26 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
       bufs_.emplace_back(inflight_[i]->data(), inflight_[i]->size());
     }
     writing_ = true;
+    // Usually the whole batch fits in the socket's send buffer: write it now (the socket is
+    // non-blocking), and only wait for the socket when it does not.
+    boost::system::error_code ec;
+    size_t total = 0;
+    for (const auto& b : bufs_) total += b.size();
+    size_t n = socket_.write_some(bufs_, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      n = 0;
+    }
+    if (ec || n == total) return written(ec);
+    size_t skip = 0;
+    while (n >= bufs_[skip].size()) n -= bufs_[skip++].size();
+    bufs_.erase(bufs_.begin(), bufs_.begin() + static_cast<std::ptrdiff_t>(skip));
+    bufs_.front() += n;
     write_deadline_ = SteadyClock::now() + std::chrono::milliseconds(opts_->idle_timeout_ms);
-    asio::async_write(socket_, bufs_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
-      self->on_written(ec);
+    asio::async_write(socket_, bufs_, [self = shared_from_this()](boost::system::error_code ec2, size_t) {
+      if (self->written(ec2)) self->flush();
     });
+    return false;
   }
 
   void check_deadlines(SteadyClock::time_point now) {
@@ -371,33 +396,46 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
     flush();
   }
 
-  // Fails the connection: close frame with `code`, then close the socket once it is written.
+  // Fails the connection: a close frame with `code`, then FIN; what the peer still sends is
+  // read and dropped until it closes too (or close_timeout_ms), so our close frame is not
+  // lost to a reset caused by unread bytes.
   void fail(uint16_t code, std::string_view reason) {
     failing_ = true;
+    draining_ = true;
     if (close_written_) {
-      close_socket();
+      shutdown_send();
       return;
     }
     start_close(code, reason);
   }
 
-  void on_written(boost::system::error_code ec) {
+  void shutdown_send() {
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // A batch is written (or failed); true when the writer should look at the queue again.
+  bool written(boost::system::error_code ec) {
     writing_ = false;
     write_deadline_ = kNever;
     inflight_.clear();
     ctrl_inflight_.clear();
     if (ec) {
       close_socket();
-      return;
+      return false;
     }
     if (close_in_batch_) {
       close_written_ = true;
-      if (close_received_ || failing_) {
+      if (close_received_) {
         close_socket();
-        return;
+        return false;
+      }
+      if (failing_) {
+        shutdown_send();
+        return false;
       }
     }
-    flush();
+    return true;
   }
 
   static asio::awaitable<void> reader(std::shared_ptr<WsConnection> self) {
@@ -443,6 +481,10 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
 
   Parse parse_one() {
     if (socket_closed_) return Parse::kStop;
+    if (draining_) {  // failed: the stream is no longer parsed
+      rpos_ = rend_ = 0;
+      return Parse::kNeedMore;
+    }
     size_t avail = rend_ - rpos_;
     if (avail < 2) return Parse::kNeedMore;
     const auto* b = reinterpret_cast<const uint8_t*>(rbuf_.data() + rpos_);
@@ -473,11 +515,11 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
       if (op != ws::kContinuation && in_message_) return protocol_error("上一条消息尚未结束");
       if (op == ws::kBinary) {
         fail(kUnsupported, "只接受文本消息");
-        return Parse::kStop;
+        return Parse::kNeedMore;
       }
       if (len > opts_->max_message_bytes || msg_.size() + len > opts_->max_message_bytes) {
         fail(kTooBig, "消息过大");
-        return Parse::kStop;
+        return Parse::kNeedMore;
       }
     }
     size_t total = hdr + 4 + static_cast<size_t>(len);
@@ -531,12 +573,12 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
 
   Parse protocol_error(std::string_view why) {
     fail(kProtocolError, why);
-    return Parse::kStop;
+    return Parse::kNeedMore;  // the reader drains until the peer closes
   }
 
   Parse invalid_data() {
     fail(kInvalidData, "消息不是合法的 UTF-8 文本");
-    return Parse::kStop;
+    return Parse::kNeedMore;
   }
 
   Parse on_close_frame(std::string_view data) {
@@ -555,7 +597,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
     if (!close_queued_) {
       start_close(code, {});
     }
-    // Our close frame is queued or being written; on_written closes the socket.
+    // Our close frame is queued or being written; written() closes the socket.
     return Parse::kStop;
   }
 
@@ -631,7 +673,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
 
   // closing
   bool close_queued_ = false, close_in_batch_ = false, close_written_ = false, close_received_ = false;
-  bool failing_ = false, socket_closed_ = false, handler_closed_ = false, close_after_busy_ = false;
+  bool failing_ = false, draining_ = false, socket_closed_ = false, handler_closed_ = false, close_after_busy_ = false;
   SteadyClock::time_point close_deadline_ = kNever;
 
   friend class WsWorker;
