@@ -87,18 +87,20 @@ while [ "$(now_ms)" -lt $((t1 + 3500)) ]; do
   if [ "$(now_ms)" -ge $((t1 - 1000)) ] && [ ! -s "$dir/metrics" ]; then
     curl -s "http://127.0.0.1:$port/metrics" | grep '^shangliang_live_' >"$dir/metrics" || true
   fi
+  if [ "$(now_ms)" -ge "$t1" ] && [ -z "${cpu1:-}" ]; then
+    cpu1=$(cpu_ticks "$spid")
+    ccpu1=0
+    for p in "${pids[@]:1}"; do ccpu1=$((ccpu1 + $(cpu_ticks "$p"))); done
+  fi
   sleep 0.5
 done
-cpu1=$(cpu_ticks "$spid")
-ccpu1=0
-for p in "${pids[@]:1}"; do ccpu1=$((ccpu1 + $(cpu_ticks "$p"))); done
 for i in $(seq 0 $((procs - 1))); do
   for _ in $(seq 1 100); do [ -s "$dir/out.$i" ] && break; sleep 0.1; done
 done
 echo "server rss peak during the window: $(( peak / 1024 )) MiB"
 hz=$(getconf CLK_TCK)
-echo "server cpu during the window: $(awk -v a="$cpu0" -v b="$cpu1" -v hz="$hz" -v d="$DURATION" 'BEGIN {printf "%.2f s (%.0f%% of one core)", (b - a) / hz, 100 * (b - a) / hz / (d + 3.5)}')"
-echo "viewer processes' cpu during the window: $(awk -v a="$ccpu0" -v b="$ccpu1" -v hz="$hz" -v d="$DURATION" 'BEGIN {printf "%.2f s (%.0f%% of one core)", (b - a) / hz, 100 * (b - a) / hz / (d + 3.5)}')"
+echo "server cpu during the window: $(awk -v a="$cpu0" -v b="$cpu1" -v hz="$hz" -v d="$DURATION" 'BEGIN {printf "%.2f s (%.0f%% of one core)", (b - a) / hz, 100 * (b - a) / hz / (d + 1)}')"
+echo "viewer processes' cpu during the window: $(awk -v a="$ccpu0" -v b="$ccpu1" -v hz="$hz" -v d="$DURATION" 'BEGIN {printf "%.2f s (%.0f%% of one core)", (b - a) / hz, 100 * (b - a) / hz / (d + 1)}')"
 "$dir/sl_bench_live" merge "$dir"/out.*
 echo "server metrics at the end of the window:"
 cat "$dir/metrics"

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -109,21 +110,73 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
     if (sh_.failed <= 5) std::cerr << "viewer failed: " << why << "\n";
   }
 
+  // After the handshake (Beast), frames are read straight from the socket and parsed here:
+  // cheaper per message than a websocket::stream read, so the load client is not what lags.
   void read() {
-    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code e, size_t) {
-      if (e) {
-        if (!self->failed_) self->sh_.closed++;
-        return self->fail("read: " + e.message());
+    if (rbuf_.size() - used_ < 512) rbuf_.resize(rbuf_.size() * 2);
+    ws_.next_layer().async_read_some(
+        asio::buffer(rbuf_.data() + used_, rbuf_.size() - used_), [self = shared_from_this()](beast::error_code e, size_t n) {
+          if (e) {
+            if (!self->failed_) self->sh_.closed++;
+            return self->fail("read: " + e.message());
+          }
+          self->used_ += n;
+          if (!self->parse()) return;
+          self->read();
+        });
+  }
+
+  // Server frames are unmasked and not fragmented. False when the server closed.
+  bool parse() {
+    size_t pos = 0;
+    while (used_ - pos >= 2) {
+      const auto* b = reinterpret_cast<const uint8_t*>(rbuf_.data() + pos);
+      int op = b[0] & 0x0F;
+      uint64_t len = b[1] & 0x7F;
+      size_t hdr = 2;
+      if (len == 126) {
+        if (used_ - pos < 4) break;
+        len = (uint64_t{b[2]} << 8) | b[3];
+        hdr = 4;
+      } else if (len == 127) {
+        if (used_ - pos < 10) break;
+        len = 0;
+        for (int i = 0; i < 8; ++i) len = (len << 8) | b[2 + i];
+        hdr = 10;
       }
-      self->on_message(beast::buffers_to_string(self->buf_.data()));
-      self->buf_.consume(self->buf_.size());
-      self->read();
+      if (used_ - pos < hdr + len) {
+        if (hdr + len > rbuf_.size()) rbuf_.resize(hdr + len + 512);
+        break;
+      }
+      std::string_view payload(rbuf_.data() + pos + hdr, static_cast<size_t>(len));
+      pos += hdr + static_cast<size_t>(len);
+      if (op == 1) {
+        on_message(payload);
+      } else if (op == 9) {
+        pong(payload);
+      } else if (op == 8) {
+        sh_.closed++;
+        fail("closed by the server");
+        return false;
+      }
+    }
+    std::memmove(rbuf_.data(), rbuf_.data() + pos, used_ - pos);
+    used_ -= pos;
+    return true;
+  }
+
+  void pong(std::string_view payload) {
+    if (writing_) return;  // one at a time; a missed pong is answered by the next ping
+    pong_.assign({static_cast<char>(0x8A), static_cast<char>(0x80 | payload.size()), 0, 0, 0, 0});  // zero mask key
+    pong_.append(payload);
+    writing_ = true;
+    asio::async_write(ws_.next_layer(), asio::buffer(pong_), [self = shared_from_this()](beast::error_code, size_t) {
+      self->writing_ = false;
     });
   }
 
-  void on_message(const std::string& m) {
+  void on_message(std::string_view s) {
     int64_t t = now_us();
-    std::string_view s(m);
     if (s.find("\"op\":\"event\"") != std::string_view::npos) {
       int64_t seq = 0, sent = 0;
       if (!number_after(s, "\"seq\":", seq) || !number_after(s, "\"sent_us\":", sent)) return;
@@ -157,9 +210,10 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
 
   bws::stream<tcp::socket> ws_;
   Shared& sh_;
-  beast::flat_buffer buf_;
-  std::string host_, out_;
-  bool subscribed_ = false, failed_ = false, gap_in_window_ = false;
+  std::vector<char> rbuf_ = std::vector<char>(1024);
+  size_t used_ = 0;
+  std::string host_, out_, pong_;
+  bool subscribed_ = false, failed_ = false, gap_in_window_ = false, writing_ = false;
   int64_t last_ = 0, first_ = 0, last_win_ = 0, count_ = 0;
 };
 

@@ -246,8 +246,14 @@ void Hub::subscribe(Client& c, std::string_view room_name, int64_t /*after_seq*/
       }
     }
     if (wanted) {
-      room->latest_seq = std::max(room->latest_seq, *latest);
-      room->seq_known = true;
+      // The room's own number moves with the bus only: events up to *latest may still be on
+      // their way to the viewers already here. The newcomer is told the larger of the two and
+      // fetches up to it (what then arrives twice it ignores).
+      if (!room->seq_known) {
+        room->latest_seq = std::max(room->latest_seq, *latest);
+        room->seq_known = true;
+      }
+      int64_t told = std::max(room->latest_seq, *latest);
       room->index[c.id_] = room->members.size();
       room->members.push_back(c.shared_from_this());
       const access::Caller& who = c.viewer_.caller;
@@ -262,7 +268,7 @@ void Hub::subscribe(Client& c, std::string_view room_name, int64_t /*after_seq*/
         room->anonymous++;
       }
       room->presence_dirty = true;
-      send_locked(*room, c, json_frame(bj::object{{"op", "subscribed"}, {"room", name}, {"seq", room->latest_seq}}));
+      send_locked(*room, c, json_frame(bj::object{{"op", "subscribed"}, {"room", name}, {"seq", told}}));
       if (room->presence) send_locked(*room, c, room->presence);
       joined = true;
     }
