@@ -66,7 +66,7 @@ struct Shared {
   std::vector<uint32_t> hist = std::vector<uint32_t>(kBuckets + 1, 0);
   int64_t samples = 0, max_us = 0;
   int subscribed = 0, failed = 0, closed = 0;
-  int64_t gaps = 0, resyncs = 0, events = 0;
+  int64_t gaps = 0, resyncs = 0, events = 0, duplicates = 0;
   std::string room = "bench";
 };
 
@@ -181,6 +181,10 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
       int64_t seq = 0, sent = 0;
       if (!number_after(s, "\"seq\":", seq) || !number_after(s, "\"sent_us\":", sent)) return;
       sh_.events++;
+      if (last_ != 0 && seq <= last_) {  // already covered by `subscribed` (the protocol says: ignore)
+        sh_.duplicates++;
+        return;
+      }
       bool gap = last_ != 0 && seq != last_ + 1;
       if (gap) sh_.gaps++;
       last_ = seq;
@@ -276,7 +280,7 @@ int run(int argc, char** argv) {
       }
       std::ofstream o(out_file);
       o << "viewers " << sh.subscribed << "\nfailed " << sh.failed << "\nclosed " << sh.closed << "\nevents " << sh.events
-        << "\ngaps " << sh.gaps << "\nresyncs " << sh.resyncs << "\ngappy " << gappy << "\nsamples " << sh.samples
+        << "\ngaps " << sh.gaps << "\nduplicates " << sh.duplicates << "\nresyncs " << sh.resyncs << "\ngappy " << gappy << "\nsamples " << sh.samples
         << "\nmax_us " << sh.max_us << "\n";
       for (auto& [t, count] : cover)
         o << "cover " << std::get<0>(t) << " " << std::get<1>(t) << " " << std::get<2>(t) << " " << count << "\n";
@@ -350,8 +354,9 @@ int merge(int argc, char** argv) {
               static_cast<long long>(first == INT64_MAX ? 0 : first), static_cast<long long>(last),
               static_cast<long long>(expected), static_cast<long long>(complete),
               static_cast<long long>(totals["viewers"]));
-  std::printf("gaps=%lld resyncs=%lld viewers_with_a_gap_in_the_window=%lld events_received=%lld\n",
-              static_cast<long long>(totals["gaps"]), static_cast<long long>(totals["resyncs"]),
+  std::printf("gaps=%lld duplicates=%lld resyncs=%lld viewers_with_a_gap_in_the_window=%lld events_received=%lld\n",
+              static_cast<long long>(totals["gaps"]), static_cast<long long>(totals["duplicates"]),
+              static_cast<long long>(totals["resyncs"]),
               static_cast<long long>(totals["gappy"]), static_cast<long long>(totals["events"]));
   std::printf("latency over %llu deliveries: p50=%.1f ms p99=%.1f ms p99.9=%.1f ms max=%.1f ms\n",
               static_cast<unsigned long long>(total), pct(0.50), pct(0.99), pct(0.999),
