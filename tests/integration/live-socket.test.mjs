@@ -167,6 +167,12 @@ test('a failing catch-up is retried; a dropped connection reconnects with growin
     ws.drop()
     mock.timers.tick(500)
     assert.equal(FakeWs.all.length, 5)
+    // Login or logout: a fresh connection at once, the rooms resubscribed from where they were.
+    FakeWs.all.at(-1).open()
+    s.sessionChanged()
+    assert.equal(FakeWs.all.length, 6)
+    FakeWs.all.at(-1).open()
+    assert.deepEqual(FakeWs.all.at(-1).sent, [{ op: 'subscribe', room, after_seq: 3 }])
     s.reset()
   } finally {
     mock.timers.reset()

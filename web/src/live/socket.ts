@@ -186,7 +186,19 @@ export class LiveSocket {
     this.setStatus('closed')
   }
 
-  /** Reconnects now (e.g. after login, so the server sees the new session). */
+  /**
+   * The person behind the cookie changed (login, logout): reconnect so the server checks the
+   * rooms again for the new person; subscriptions are kept and resume from where they were.
+   */
+  sessionChanged(): void {
+    if (this.rooms.size === 0) return
+    this.attempts = 0
+    this.teardown()
+    this.setStatus('closed')
+    this.connect()
+  }
+
+  /** Reconnects now unless connected (back online, tab visible again). */
   reconnectNow(): void {
     if (this.rooms.size === 0) return
     if (this.ws && this.ws.readyState === 1 && this.status === 'open') return
