@@ -116,6 +116,9 @@ class Ledger {
   Result<uint64_t> checkpoint_now();
   // Runs checkpoint_now() every interval on a background thread until stop().
   void start(int interval_ms);
+  // Called from that thread with the new tree size whenever a run signs a larger checkpoint
+  // (the application publishes it to the live room "ledger"). Set it before start().
+  void set_checkpoint_listener(std::function<void(uint64_t size)> fn) { on_checkpoint_ = std::move(fn); }
   void stop();
 
   const std::string& origin() const { return origin_; }
@@ -178,6 +181,7 @@ class Ledger {
   Keys keys_;
   std::string origin_;
   std::mutex cp_mu_;  // one checkpointer run at a time
+  std::function<void(uint64_t)> on_checkpoint_;
   std::thread thread_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
