@@ -68,6 +68,8 @@ const std::map<std::string, Setter>& setters() {
       SL_STR("notify.outbox_path", notify.outbox_path),
       SL_STR("ledger.origin", ledger.origin),
       SL_INT("ledger.checkpoint_interval_ms", ledger.checkpoint_interval_ms),
+      SL_STR("moderation.sensitive_words_path", moderation.sensitive_words_path),
+      SL_STR("moderation.sensitive_action", moderation.sensitive_action),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -82,6 +84,8 @@ const std::map<std::string, Setter>& setters() {
 Status validate(const Config& c) {
   if (c.database.durability != "process" && c.database.durability != "power")
     return Error::Invalid("bad_config", "database.durability 只能是 process 或 power");
+  if (c.moderation.sensitive_action != "reject" && c.moderation.sensitive_action != "hold")
+    return Error::Invalid("bad_config", "moderation.sensitive_action 只能是 reject 或 hold");
   if (c.server.port < 0 || c.server.port > 65535) return Error::Invalid("bad_config", "server.port 超出范围");
   if (c.server.threads < 1 || c.server.worker_threads < 1) return Error::Invalid("bad_config", "线程数至少为 1");
   return Ok();
@@ -134,7 +138,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "moderation", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

@@ -22,6 +22,8 @@ TEST(ConfigExample, LoadsToTheDefaults) {
   EXPECT_EQ(c.auth.argon2_memlimit_kib, d.auth.argon2_memlimit_kib);
   EXPECT_EQ(c.log.access_log, d.log.access_log);
   EXPECT_EQ(c.data_dir, d.data_dir);
+  EXPECT_EQ(c.moderation.sensitive_words_path, d.moderation.sensitive_words_path);
+  EXPECT_EQ(c.moderation.sensitive_action, d.moderation.sensitive_action);
 }
 
 TEST(ConfigExample, MentionsEveryKey) {
