@@ -12,6 +12,7 @@
 #include "modules/ledger/ledger.h"
 #include "modules/notifications/sms.h"
 #include "modules/orgs/orgs.h"
+#include "modules/search/search.h"
 #include "net/metrics.h"
 #include "net/router.h"
 #include "storage/database.h"
@@ -39,6 +40,9 @@ class Application {
   accounts::AccountsService& accounts() { return *accounts_; }
   orgs::OrgsService& orgs() { return *orgs_; }
   ledger::Ledger& ledger() { return *ledger_; }
+  search::SearchService& search() { return *search_; }
+  // The sensitive-word list posts are screened against (moderation.sensitive_words_path).
+  const search::WordFilter& word_filter() const { return word_filter_; }
   net::Router& router() { return router_; }
 
  private:
@@ -53,6 +57,8 @@ class Application {
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<accounts::AccountsService> accounts_;
   std::unique_ptr<orgs::OrgsService> orgs_;
+  std::unique_ptr<search::SearchService> search_;
+  search::WordFilter word_filter_;
   net::Router router_;
   net::Metrics metrics_;
   std::unique_ptr<net::StaticFiles> static_files_;
