@@ -6,10 +6,12 @@
 // the index changes exactly when the record does. The rules of matching are in text.h; how
 // each backend stores the index is in search_store.h.
 //
-// Results are ordered by time, newest first (then kind and id, so the order is total and the
-// same on both backends), not by relevance: a deliberation is a conversation, people look for
-// "what was said about 养老 lately", and relevance scores would differ between SQLite and
-// PostgreSQL. Pagination is by cursor over that order.
+// Results are ordered by time, newest first, not by relevance: a deliberation is a
+// conversation, people look for "what was said about 养老 lately", and relevance scores would
+// differ between SQLite and PostgreSQL. Each document's key is its creation time in
+// milliseconds followed by 21 bits of a hash of (kind, id) (doc_key()), so the order is total,
+// the same on both backends, and is the index's own row order: a common word needs only the
+// newest matches, not all of them sorted. Pagination is by cursor over that order.
 #pragma once
 
 #include <cstdint>
@@ -59,10 +61,13 @@ Status index(storage::Conn& c, const Doc& doc);
 // Removes it; no error when it is not indexed.
 Status unindex(storage::Conn& c, std::string_view kind, int64_t id);
 
+// A document's place in the result order (see above): created_at (clamped to 0..2^42-1 ms,
+// i.e. until 2109) << 21 | 21 bits of FNV-1a of "kind:id". Should two documents of the same
+// millisecond collide, index() takes the next free key.
+int64_t doc_key(TimeMs created_at, std::string_view kind, int64_t id);
+
 struct Cursor {
-  TimeMs created_at = 0;
-  std::string kind;
-  int64_t id = 0;
+  int64_t key = 0;  // the last hit's doc_key
 };
 std::string encode_cursor(const Cursor& c);
 Result<Cursor> decode_cursor(std::string_view text);
@@ -79,6 +84,9 @@ struct Query {
   std::optional<std::string> kind;     // "post" or "attachment"
   std::optional<Cursor> after;         // the next_cursor of the previous page
   int limit = 20;                      // 1..100
+  // SQLite plan (same results either way): when the scopes hold fewer documents than this,
+  // read them and check each one's token text; otherwise walk the FTS5 index's matches.
+  int64_t scan_scope_below = 5000;
 };
 
 struct Hit {

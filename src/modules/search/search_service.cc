@@ -1,4 +1,5 @@
 // The search library (index, unindex, find) and the service behind the route.
+#include <algorithm>
 #include <charconv>
 
 #include "core/encoding.h"
@@ -27,6 +28,17 @@ std::vector<Token> concat(std::vector<Token> a, const std::vector<Token>& b) {
 
 }  // namespace
 
+int64_t doc_key(TimeMs created_at, std::string_view kind, int64_t id) {
+  constexpr int64_t kMaxTime = (int64_t{1} << 42) - 1;
+  const int64_t t = std::clamp<int64_t>(created_at, 0, kMaxTime);
+  uint64_t h = 1469598103934665603ull;  // FNV-1a 64 of "kind:id"
+  for (char c : std::string(kind) + ":" + std::to_string(id)) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return (t << 21) | static_cast<int64_t>(h & ((1u << 21) - 1));
+}
+
 Status index(storage::Conn& c, const Doc& doc) {
   if (!valid_kind(doc.kind)) return Error::Invalid("invalid_kind", "检索文档类型无效");
   if (doc.id <= 0) return Error::Invalid("invalid_id", "检索文档编号无效");
@@ -34,16 +46,20 @@ Status index(storage::Conn& c, const Doc& doc) {
   const std::vector<Token> body = tokenize(fold32(doc.body));
   store::Prepared p;
   p.doc = &doc;
+  p.key = doc_key(doc.created_at, doc.kind, doc.id);
   p.title_tokens = token_text(title);
   p.body_tokens = token_text(body);
   if (c.dialect() == storage::Dialect::kSqlite) {
     p.title_terms = fts_terms(title);
     p.body_terms = fts_terms(body);
-    SL_ASSIGN(auto old, store::find_doc(c, doc.kind, doc.id));
-    return store::put_sqlite(c, p, old);
+  } else {
+    p.pg_terms = pg_array(pg_terms(concat(title, body)));
   }
-  p.pg_terms = pg_array(pg_terms(concat(title, body)));
-  return store::put_postgres(c, p);
+  SL_ASSIGN(auto old, store::find_doc(c, doc.kind, doc.id));
+  // Same creation time: same place in the order, replace in place. Otherwise move it.
+  if (old && (old->doc_id >> 21) == (p.key >> 21)) return store::update(c, p, *old);
+  if (old) SL_TRY(store::remove(c, *old));
+  return store::insert(c, p);
 }
 
 Status unindex(storage::Conn& c, std::string_view kind, int64_t id) {
@@ -52,27 +68,16 @@ Status unindex(storage::Conn& c, std::string_view kind, int64_t id) {
   return store::remove(c, *old);
 }
 
-std::string encode_cursor(const Cursor& c) {
-  return base64url_encode("s:" + std::to_string(c.created_at) + ":" + c.kind + ":" + std::to_string(c.id));
-}
+std::string encode_cursor(const Cursor& c) { return base64url_encode("k:" + std::to_string(c.key)); }
 
 Result<Cursor> decode_cursor(std::string_view text) {
-  const Error bad = Error::Invalid("invalid_cursor", "分页游标无效");
   auto raw = base64url_decode(text);
-  if (!raw || raw->rfind("s:", 0) != 0) return bad;
-  std::string_view s = *raw;
-  s.remove_prefix(2);
-  const size_t c1 = s.find(':');
-  const size_t c2 = c1 == std::string_view::npos ? c1 : s.find(':', c1 + 1);
-  if (c2 == std::string_view::npos) return bad;
   Cursor out;
-  auto num = [](std::string_view v, int64_t& x) {
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-    return ec == std::errc() && p == v.data() + v.size();
-  };
-  out.kind = std::string(s.substr(c1 + 1, c2 - c1 - 1));
-  if (!num(s.substr(0, c1), out.created_at) || !num(s.substr(c2 + 1), out.id) || !valid_kind(out.kind)) return bad;
-  return out;
+  if (raw && raw->rfind("k:", 0) == 0) {
+    auto [p, ec] = std::from_chars(raw->data() + 2, raw->data() + raw->size(), out.key);
+    if (ec == std::errc() && p == raw->data() + raw->size() && out.key >= 0) return out;
+  }
+  return Error::Invalid("invalid_cursor", "分页游标无效");
 }
 
 Result<Page> find(storage::Conn& c, const Query& q) {
@@ -80,7 +85,12 @@ Result<Page> find(storage::Conn& c, const Query& q) {
   if (q.limit < 1 || q.limit > 100) return Error::Invalid("invalid_limit", "limit 必须在 1 到 100 之间");
   Page page;
   if (q.scope_ids.empty()) return page;
-  SL_ASSIGN(storage::Rows rows, store::search(c, pq, q, q.limit + 1));
+  bool scope_first = false;
+  if (c.dialect() == storage::Dialect::kSqlite && q.scan_scope_below > 0) {
+    SL_ASSIGN(int64_t in_scope, store::count_in_scope(c, q.scope_ids, q.scan_scope_below));
+    scope_first = in_scope < q.scan_scope_below;
+  }
+  SL_ASSIGN(storage::Rows rows, store::search(c, pq, q, q.limit + 1, scope_first));
   const bool more = rows.size() > static_cast<size_t>(q.limit);
   if (more) rows.erase(rows.begin() + q.limit, rows.end());
   for (const storage::Row& r : rows) {
@@ -98,7 +108,7 @@ Result<Page> find(storage::Conn& c, const Query& q) {
     h.snippet_html = highlight_html(r.str(10), pq, false, kSnippetChars);
     page.hits.push_back(std::move(h));
   }
-  if (more) page.next = Cursor{page.hits.back().created_at, page.hits.back().kind, page.hits.back().id};
+  if (more) page.next = Cursor{rows.back().i64(11)};
   return page;
 }
 

@@ -14,7 +14,7 @@ Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(Null{}
 
 constexpr const char* kColumns =
     "d.kind, d.ref_id, d.scope_id, d.org_path, d.author_id, d.sector_id, d.department_id, d.subtopic, "
-    "d.created_at, d.title, d.body";
+    "d.created_at, d.title, d.body, d.doc_id";
 
 std::string json_ids(const std::vector<int64_t>& ids) {
   std::string out = "[";
@@ -64,14 +64,6 @@ void add_filters(const Query& q, std::string& sql, Params& params) {
     sql += " AND d.created_at < ?";
     params.emplace_back(*q.to);
   }
-  if (q.after) {
-    sql += " AND (d.created_at < ? OR (d.created_at = ? AND (d.kind < ? OR (d.kind = ? AND d.ref_id < ?))))";
-    params.emplace_back(q.after->created_at);
-    params.emplace_back(q.after->created_at);
-    params.emplace_back(q.after->kind);
-    params.emplace_back(q.after->kind);
-    params.emplace_back(q.after->id);
-  }
 }
 
 }  // namespace
@@ -83,79 +75,129 @@ Result<std::optional<Stored>> find_doc(Conn& c, std::string_view kind, int64_t i
   return std::optional<Stored>(Stored{row->i64(0), row->str(1), row->str(2)});
 }
 
-Status put_sqlite(Conn& c, const Prepared& p, const std::optional<Stored>& old) {
-  const Doc& d = *p.doc;
-  int64_t doc_id = 0;
-  if (old) {
-    doc_id = old->doc_id;
-    // A contentless FTS5 table forgets a row only when told the terms it was given.
-    SL_TRY(c.exec("INSERT INTO search_fts (search_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-                  {doc_id, fts_terms(parse_token_text(old->title_tokens)),
-                   fts_terms(parse_token_text(old->body_tokens))}));
-    SL_TRY(c.exec("UPDATE search_docs SET scope_id = ?, org_path = ?, author_id = ?, sector_id = ?, department_id = ?, "
-                  "subtopic = ?, created_at = ?, title = ?, body = ?, title_tokens = ?, body_tokens = ? WHERE doc_id = ?",
-                  {d.scope_id, d.org_path, d.author_id, opt(d.sector_id), opt(d.department_id), d.subtopic,
-                   d.created_at, d.title, d.body, p.title_tokens, p.body_tokens, doc_id}));
-  } else {
-    SL_ASSIGN(auto rows,
-              c.query("INSERT INTO search_docs (kind, ref_id, scope_id, org_path, author_id, sector_id, department_id, "
-                      "subtopic, created_at, title, body, title_tokens, body_tokens) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING doc_id",
-                      {d.kind, d.id, d.scope_id, d.org_path, d.author_id, opt(d.sector_id), opt(d.department_id),
-                       d.subtopic, d.created_at, d.title, d.body, p.title_tokens, p.body_tokens}));
-    doc_id = rows.front().i64(0);
-  }
-  SL_TRY(c.exec("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", {doc_id, p.title_terms, p.body_terms}));
+namespace {
+
+Status fts_delete(Conn& c, const Stored& old) {
+  SL_TRY(c.exec("INSERT INTO search_fts (search_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                {old.doc_id, fts_terms(parse_token_text(old.title_tokens)),
+                 fts_terms(parse_token_text(old.body_tokens))}));
   return Ok();
 }
 
-Status put_postgres(Conn& c, const Prepared& p) {
+}  // namespace
+
+Status update(Conn& c, const Prepared& p, const Stored& old) {
   const Doc& d = *p.doc;
-  SL_TRY(c.exec("INSERT INTO search_docs (kind, ref_id, scope_id, org_path, author_id, sector_id, department_id, "
-                "subtopic, created_at, title, body, title_tokens, body_tokens, terms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT[])) "
-                "ON CONFLICT (kind, ref_id) DO UPDATE SET scope_id = EXCLUDED.scope_id, org_path = EXCLUDED.org_path, "
-                "author_id = EXCLUDED.author_id, sector_id = EXCLUDED.sector_id, department_id = EXCLUDED.department_id, "
-                "subtopic = EXCLUDED.subtopic, created_at = EXCLUDED.created_at, title = EXCLUDED.title, "
-                "body = EXCLUDED.body, title_tokens = EXCLUDED.title_tokens, body_tokens = EXCLUDED.body_tokens, "
-                "terms = EXCLUDED.terms",
-                {d.kind, d.id, d.scope_id, d.org_path, d.author_id, opt(d.sector_id), opt(d.department_id), d.subtopic,
-                 d.created_at, d.title, d.body, p.title_tokens, p.body_tokens, p.pg_terms}));
+  const bool sqlite = c.dialect() == Dialect::kSqlite;
+  if (sqlite) SL_TRY(fts_delete(c, old));
+  SL_TRY(c.exec(sqlite ? "UPDATE search_docs SET scope_id = ?, org_path = ?, author_id = ?, sector_id = ?, "
+                         "department_id = ?, subtopic = ?, created_at = ?, title = ?, body = ?, title_tokens = ?, "
+                         "body_tokens = ? WHERE doc_id = ?"
+                       : "UPDATE search_docs SET scope_id = ?, org_path = ?, author_id = ?, sector_id = ?, "
+                         "department_id = ?, subtopic = ?, created_at = ?, title = ?, body = ?, title_tokens = ?, "
+                         "body_tokens = ?, terms = CAST(? AS TEXT[]) WHERE doc_id = ?",
+                sqlite ? Params{d.scope_id, d.org_path, d.author_id, opt(d.sector_id), opt(d.department_id), d.subtopic,
+                                d.created_at, d.title, d.body, p.title_tokens, p.body_tokens, old.doc_id}
+                       : Params{d.scope_id, d.org_path, d.author_id, opt(d.sector_id), opt(d.department_id), d.subtopic,
+                                d.created_at, d.title, d.body, p.title_tokens, p.body_tokens, p.pg_terms, old.doc_id}));
+  if (sqlite)
+    SL_TRY(c.exec("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)",
+                  {old.doc_id, p.title_terms, p.body_terms}));
   return Ok();
+}
+
+Status insert(Conn& c, const Prepared& p) {
+  const Doc& d = *p.doc;
+  const bool sqlite = c.dialect() == Dialect::kSqlite;
+  // ON CONFLICT DO NOTHING: a key taken by another document of the same millisecond returns no
+  // row (and, on PostgreSQL, does not abort the transaction); then the next key is tried.
+  const char* sql = sqlite ? "INSERT INTO search_docs (doc_id, kind, ref_id, scope_id, org_path, author_id, sector_id, "
+                             "department_id, subtopic, created_at, title, body, title_tokens, body_tokens) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id) DO NOTHING "
+                             "RETURNING doc_id"
+                           : "INSERT INTO search_docs (doc_id, kind, ref_id, scope_id, org_path, author_id, sector_id, "
+                             "department_id, subtopic, created_at, title, body, title_tokens, body_tokens, terms) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT[])) "
+                             "ON CONFLICT (doc_id) DO NOTHING RETURNING doc_id";
+  for (int64_t key = p.key; key < p.key + 64; ++key) {
+    Params params{key, d.kind, d.id, d.scope_id, d.org_path, d.author_id, opt(d.sector_id), opt(d.department_id),
+                  d.subtopic, d.created_at, d.title, d.body, p.title_tokens, p.body_tokens};
+    if (!sqlite) params.emplace_back(p.pg_terms);
+    SL_ASSIGN(auto rows, c.query(sql, params));
+    if (rows.empty()) continue;
+    if (sqlite)
+      SL_TRY(c.exec("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", {key, p.title_terms, p.body_terms}));
+    return Ok();
+  }
+  return Error::Internal("search: no free document key");
 }
 
 Status remove(Conn& c, const Stored& old) {
-  if (c.dialect() == Dialect::kSqlite) {
-    SL_TRY(c.exec("INSERT INTO search_fts (search_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-                  {old.doc_id, fts_terms(parse_token_text(old.title_tokens)),
-                   fts_terms(parse_token_text(old.body_tokens))}));
-  }
+  if (c.dialect() == Dialect::kSqlite) SL_TRY(fts_delete(c, old));
   SL_TRY(c.exec("DELETE FROM search_docs WHERE doc_id = ?", {old.doc_id}));
   return Ok();
 }
 
-Result<storage::Rows> search(Conn& c, const ParsedQuery& pq, const Query& q, int limit) {
+Result<int64_t> count_in_scope(Conn& c, const std::vector<int64_t>& scope_ids, int64_t cap) {
+  const bool sqlite = c.dialect() == Dialect::kSqlite;
+  SL_ASSIGN(auto row, c.query_one(sqlite ? "SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE scope_id IN "
+                                           "(SELECT value FROM json_each(?)) LIMIT ?)"
+                                         : "SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE scope_id = "
+                                           "ANY(CAST(? AS BIGINT[])) LIMIT ?) AS s",
+                                  {sqlite ? json_ids(scope_ids) : pg_ids(scope_ids), cap}));
+  return row->i64(0);
+}
+
+Result<storage::Rows> search(Conn& c, const ParsedQuery& pq, const Query& q, int limit, bool scope_first) {
   std::string sql = std::string("SELECT ") + kColumns;
   Params params;
-  if (c.dialect() == Dialect::kSqlite) {
-    // FTS5 finds the candidates; CROSS JOIN keeps it the outer loop (SQLite never reorders a
-    // CROSS JOIN), so a MATCH is never evaluated once per row of search_docs.
-    sql += " FROM search_fts CROSS JOIN search_docs d ON d.doc_id = search_fts.rowid"
-           " WHERE search_fts MATCH ? AND d.scope_id IN (SELECT value FROM json_each(?))";
+  // One deliberation: `=`, so its index (scope_id, doc_id) also gives the order.
+  const bool one = q.scope_ids.size() == 1;
+  const bool sqlite = c.dialect() == Dialect::kSqlite;
+  const bool fts = sqlite && !scope_first;
+  if (fts) {
+    // FTS5 walks the matches newest first (rowid = doc_id, ORDER BY rowid) and the scan stops
+    // once the page is full. CROSS JOIN keeps FTS5 the outer loop (SQLite never reorders one).
+    sql += " FROM search_fts CROSS JOIN search_docs d ON d.doc_id = search_fts.rowid WHERE search_fts MATCH ?";
     params.emplace_back(fts_match(pq));
+  } else if (sqlite) {
+    // Few documents in scope: read them newest first and check each one's token text,
+    // exactly as PostgreSQL rechecks its candidates (no FTS5 lookups per row: a prefix query
+    // would merge every matching term's list again for each row).
+    sql += " FROM search_docs d WHERE 1 = 1";
+  } else {
+    // PostgreSQL: the planner chooses between the GIN index, the primary key (newest first)
+    // and the scope index; the token text is the exact check. How many documents hold the
+    // terms decides the plan (a common word: the newest rows, a rare one: the GIN index), so
+    // plan with the values, not a generic plan that cannot see them.
+    SL_TRY(c.exec("SET LOCAL plan_cache_mode = force_custom_plan"));
+    sql += " FROM search_docs d WHERE d.terms @> CAST(? AS TEXT[])";
+    params.emplace_back(pg_array(pg_query_terms(pq)));
+  }
+  if (one) {
+    sql += " AND d.scope_id = ?";
+    params.emplace_back(q.scope_ids.front());
+  } else if (sqlite) {
+    sql += " AND d.scope_id IN (SELECT value FROM json_each(?))";
     params.emplace_back(json_ids(q.scope_ids));
   } else {
-    sql += " FROM search_docs d WHERE d.terms @> CAST(? AS TEXT[]) AND d.scope_id = ANY(CAST(? AS BIGINT[]))";
-    params.emplace_back(pg_array(pg_query_terms(pq)));
+    sql += " AND d.scope_id = ANY(CAST(? AS BIGINT[]))";
     params.emplace_back(pg_ids(q.scope_ids));
-    for (const std::string& pattern : like_patterns(pq)) {
-      sql += " AND (d.title_tokens LIKE ? OR d.body_tokens LIKE ?)";
-      params.emplace_back(pattern);
-      params.emplace_back(pattern);
+  }
+  if (!fts) {
+    for (const std::string& needle : needles(pq)) {
+      sql += sqlite ? " AND (instr(d.title_tokens, ?) > 0 OR instr(d.body_tokens, ?) > 0)"
+                    : " AND (strpos(d.title_tokens, ?) > 0 OR strpos(d.body_tokens, ?) > 0)";
+      params.emplace_back(needle);
+      params.emplace_back(needle);
     }
   }
+  if (q.after) {
+    sql += fts ? " AND search_fts.rowid < ?" : " AND d.doc_id < ?";
+    params.emplace_back(q.after->key);
+  }
   add_filters(q, sql, params);
-  sql += " ORDER BY d.created_at DESC, d.kind DESC, d.ref_id DESC LIMIT ?";
+  sql += fts ? " ORDER BY search_fts.rowid DESC LIMIT ?" : " ORDER BY d.doc_id DESC LIMIT ?";
   params.emplace_back(int64_t{limit});
   return c.query(sql, params);
 }

@@ -3,7 +3,7 @@
 //   SQLite: search_docs + a contentless FTS5 table `search_fts` (rowid = doc_id) fed with the
 //           term sequences text.h computes; a query is an FTS5 MATCH of phrases of terms.
 //   PostgreSQL: search_docs.terms (text[], GIN); a query is `terms @> <query terms>`, then
-//           LIKE on the token text per query word (the exact check).
+//           a substring check of the token text per query word (the exact check).
 #pragma once
 
 #include <optional>
@@ -27,21 +27,27 @@ struct Stored {
 // What index() writes for one document.
 struct Prepared {
   const Doc* doc = nullptr;
+  int64_t key = 0;                        // doc_key(), the first choice of doc_id
   std::string title_tokens, body_tokens;  // token_text()
   std::string title_terms, body_terms;    // SQLite: fts_terms()
   std::string pg_terms;                   // PostgreSQL: pg_array(pg_terms())
 };
 
 Result<std::optional<Stored>> find_doc(Conn& c, std::string_view kind, int64_t id);
-// SQLite: inserts or updates the row and its FTS5 entry (the old entry is deleted with the
-// terms it was inserted with, re-derived from the stored tokens).
-Status put_sqlite(Conn& c, const Prepared& p, const std::optional<Stored>& old);
-// PostgreSQL: one INSERT ... ON CONFLICT DO UPDATE.
-Status put_postgres(Conn& c, const Prepared& p);
+// Replaces the document `old` in place (same doc_id).
+Status update(Conn& c, const Prepared& p, const Stored& old);
+// Inserts a new row at doc_id p.key, or the next free one after it.
+Status insert(Conn& c, const Prepared& p);
+// Removes the row and (SQLite) its FTS5 entry: a contentless FTS5 table forgets a row only
+// when given the terms it was inserted with, re-derived here from the stored tokens.
 Status remove(Conn& c, const Stored& old);
 
+// How many documents the scopes hold, counting no further than `cap`.
+Result<int64_t> count_in_scope(Conn& c, const std::vector<int64_t>& scope_ids, int64_t cap);
 // The rows of one page (at most `limit`), newest first. Columns: kind, ref_id, scope_id,
-// org_path, author_id, sector_id, department_id, subtopic, created_at, title, body.
-Result<storage::Rows> search(Conn& c, const ParsedQuery& pq, const Query& q, int limit);
+// org_path, author_id, sector_id, department_id, subtopic, created_at, title, body, doc_id.
+// scope_first (SQLite): read the scopes' documents and check each one's token text,
+// instead of walking the FTS5 index's matches and keeping those in scope.
+Result<storage::Rows> search(Conn& c, const ParsedQuery& pq, const Query& q, int limit, bool scope_first);
 
 }  // namespace sl::search::store

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/json.h"
 #include "modules/common/test_fixture.h"
 #include "modules/search/search_test_corpus.h"
@@ -36,24 +38,30 @@ class SearchStoreTest : public sl::testing::ModuleTest {
   std::vector<Doc> docs_;
 };
 
+// Both SQLite plans: walk the index's matches (scan_scope_below = 0) or the scopes' documents.
+constexpr int64_t kPlans[] = {0, int64_t{1} << 40};
+
 TEST_F(SearchStoreTest, CorpusQueriesFindWhatTheyShould) {
   for (const testing::Case& c : testing::cases()) {
-    EXPECT_EQ(run(c.query), c.expect) << c.name;
+    for (int64_t plan : kPlans) {
+      Query query = c.query;
+      query.scan_scope_below = plan;
+      EXPECT_EQ(run(query), c.expect) << c.name << " plan " << plan;
+      EXPECT_EQ(run(query, 1), c.expect) << c.name << " plan " << plan << ", pages of 1";
+    }
     EXPECT_EQ(testing::reference(docs_, c.query), c.expect) << c.name << " (reference)";
   }
 }
 
 TEST_F(SearchStoreTest, PagesFollowTheCursor) {
-  for (const testing::Case& c : testing::cases()) {
-    EXPECT_EQ(run(c.query, 1), c.expect) << c.name;
-    EXPECT_EQ(run(c.query, 3), c.expect) << c.name;
-  }
+  for (const testing::Case& c : testing::cases()) EXPECT_EQ(run(c.query, 3), c.expect) << c.name;
   Query query = testing::q("养老");
   query.limit = 2;
   auto first = find_page(query);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->hits.size(), 2u);
   ASSERT_TRUE(first->next.has_value());
+  EXPECT_EQ(first->next->key, doc_key(testing::kT0 + 2 * testing::kStep, "post", 103));
   query.after = decode_cursor(encode_cursor(*first->next)).value();
   auto second = find_page(query);
   ASSERT_TRUE(second.ok());
@@ -68,7 +76,10 @@ TEST_F(SearchStoreTest, RandomQueriesAgreeWithTheReference) {
     Query query = testing::q(text);
     auto want = testing::reference(docs_, query);
     nonempty += !want.empty();
-    EXPECT_EQ(run(query), want) << "q=" << text << " fts=" << fts_match(parse_query(text).value());
+    for (int64_t plan : kPlans) {
+      query.scan_scope_below = plan;
+      EXPECT_EQ(run(query), want) << "q=" << text << " fts=" << fts_match(parse_query(text).value());
+    }
   }
   EXPECT_GT(nonempty, 300);  // the queries come from the texts, so most find something
 }
@@ -149,16 +160,72 @@ TEST_F(SearchStoreTest, RejectsBadInput) {
 }
 
 TEST(SearchCursor, RoundTripsAndRejectsGarbage) {
-  Cursor c{1'790'000'000'000, "attachment", 42};
+  Cursor c{doc_key(1'790'000'000'000, "attachment", 42)};
   auto back = decode_cursor(encode_cursor(c));
   ASSERT_TRUE(back.ok());
-  EXPECT_EQ(back->created_at, c.created_at);
-  EXPECT_EQ(back->kind, c.kind);
-  EXPECT_EQ(back->id, c.id);
+  EXPECT_EQ(back->key, c.key);
   EXPECT_FALSE(decode_cursor("").ok());
   EXPECT_FALSE(decode_cursor("!!!").ok());
   EXPECT_FALSE(decode_cursor(sl::json::encode_cursor(5)).ok());
-  EXPECT_EQ(decode_cursor("czox").error().slug, "invalid_cursor");
+  EXPECT_EQ(decode_cursor("azo").error().slug, "invalid_cursor");
+}
+
+TEST(SearchKey, TimeFirstThenAHashOfKindAndId) {
+  const TimeMs t = 1'790'000'000'000;
+  EXPECT_LT(doc_key(t, "post", 999), doc_key(t + 1, "post", 1));
+  EXPECT_EQ(doc_key(t, "post", 7) >> 21, t);
+  EXPECT_NE(doc_key(t, "post", 7), doc_key(t, "post", 8));
+  EXPECT_NE(doc_key(t, "post", 7), doc_key(t, "attachment", 7));
+  EXPECT_EQ(doc_key(-5, "post", 1) >> 21, 0);                     // clamped
+  EXPECT_EQ(doc_key(int64_t{1} << 50, "post", 1) >> 21, (int64_t{1} << 42) - 1);
+  EXPECT_GT(doc_key(int64_t{1} << 50, "post", 1), 0);
+}
+
+TEST_F(SearchStoreTest, DocumentsOfTheSameMillisecondGetKeysOfTheirOwn) {
+  // Many documents in one millisecond: every one is found, in key order, across pages.
+  std::vector<Doc> same;
+  for (int i = 0; i < 300; ++i) {
+    Doc d = docs_[0];
+    d.id = 10'000 + i;
+    d.created_at = testing::kT0 - 5;
+    same.push_back(d);
+  }
+  ASSERT_TRUE(testing::index_all(*db_, same).ok());
+  Query query = testing::q("社区养老");
+  auto all = run(query);
+  EXPECT_EQ(all.size(), 301u);  // 101 and the 300
+  EXPECT_EQ(run(query, 7), all);
+}
+
+TEST_F(SearchStoreTest, AKeyCollisionTakesTheNextKey) {
+  // Two ids whose keys collide in one millisecond (found by trying ids).
+  const TimeMs t = testing::kT0 - 7;
+  std::map<int64_t, int64_t> by_key;
+  int64_t a = 0, b = 0;
+  for (int64_t id = 20'000; id < 200'000 && !a; ++id) {
+    auto [it, fresh] = by_key.emplace(doc_key(t, "post", id), id);
+    if (!fresh) a = it->second, b = id;
+  }
+  ASSERT_NE(a, 0);
+  for (int64_t id : {a, b}) {
+    Doc d = docs_[0];
+    d.id = id;
+    d.created_at = t;
+    d.title = "碰撞";
+    d.body = "";
+    ASSERT_TRUE(db_->write([&](storage::Conn& c) { return index(c, d); }).ok());
+  }
+  const std::string first = "post:" + std::to_string(a), second = "post:" + std::to_string(b);
+  EXPECT_EQ(run(testing::q("碰撞")), (std::vector<std::string>{second, first}));  // b took key + 1
+  EXPECT_EQ(run(testing::q("碰撞"), 1), (std::vector<std::string>{second, first}));
+  // Re-indexing b keeps its key; removing a leaves b.
+  Doc d = docs_[0];
+  d.id = b;
+  d.created_at = t;
+  d.title = "碰撞 again";
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) { return index(c, d); }).ok());
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) { return unindex(c, "post", a); }).ok());
+  EXPECT_EQ(run(testing::q("碰撞 again")), std::vector<std::string>{second});
 }
 
 }  // namespace

@@ -190,7 +190,7 @@ inline std::vector<std::string> reference(const std::vector<Doc>& docs, const Qu
     hits.push_back(&d);
   }
   std::sort(hits.begin(), hits.end(), [](const Doc* a, const Doc* b) {
-    return std::tie(a->created_at, a->kind, a->id) > std::tie(b->created_at, b->kind, b->id);
+    return doc_key(a->created_at, a->kind, a->id) > doc_key(b->created_at, b->kind, b->id);
   });
   std::vector<std::string> out;
   for (const Doc* d : hits) out.push_back(d->kind + ":" + std::to_string(d->id));

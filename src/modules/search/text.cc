@@ -242,16 +242,15 @@ std::vector<std::string> pg_query_terms(const ParsedQuery& q) {
   return {terms.begin(), terms.end()};
 }
 
-std::vector<std::string> like_patterns(const ParsedQuery& q) {
+std::vector<std::string> needles(const ParsedQuery& q) {
   std::vector<std::string> out;
   for (const QueryWord& w : q.words) {
-    std::string p = w.tokens.front().kind == TokenKind::kCjk ? "%" : "% ";
+    std::string n = w.tokens.front().kind == TokenKind::kCjk ? "" : " ";
     for (size_t i = 0; i < w.tokens.size(); ++i) {
-      if (i) p += ' ';
-      p += to_utf8(w.tokens[i].text);
+      if (i) n += ' ';
+      n += to_utf8(w.tokens[i].text);
     }
-    p += '%';  // the last token matches the start of a run or of a word
-    out.push_back(std::move(p));
+    out.push_back(std::move(n));
   }
   return out;
 }

@@ -14,9 +14,10 @@
 //   - A query word of several tokens (uber司机, 2024年) matches consecutive document tokens:
 //     the first may be the end of a run, the last the start of a run or of a word, the ones
 //     between must be equal (and a first word token too).
-// SQLite (an FTS5 phrase of bigrams) and PostgreSQL (GIN over the terms, then LIKE over the
-// token text) both implement exactly this; find_matches() is the reference the tests compare
-// them with, and the snippets use it to mark what matched.
+// SQLite (an FTS5 phrase of bigrams, or for small scopes a substring check of the token text)
+// and PostgreSQL (GIN over the terms, then the same substring check) both implement exactly
+// this; find_matches() is the reference the tests compare them with, and the snippets use it
+// to mark what matched.
 #pragma once
 
 #include <cstdint>
@@ -67,7 +68,7 @@ struct Token {
 
 std::vector<Token> tokenize(std::u32string_view folded);
 // The token text stored beside each document: " tok tok tok " (leading and trailing space),
-// "" for no tokens. PostgreSQL rechecks candidates against it with LIKE; SQLite re-derives
+// "" for no tokens. PostgreSQL rechecks candidates against it (needles()); SQLite re-derives
 // the FTS5 terms from it to delete a document from its contentless index.
 std::string token_text(const std::vector<Token>& tokens);
 std::vector<Token> parse_token_text(std::string_view text);
@@ -99,10 +100,12 @@ struct ParsedQuery {
 Result<ParsedQuery> parse_query(std::string_view q);
 // SQLite: the FTS5 MATCH expression, e.g. ("养老" + "老金") AND ("uber").
 std::string fts_match(const ParsedQuery& q);
-// PostgreSQL: terms every match must contain (for `terms @> ...`), and one LIKE pattern per
-// query word over the token text.
+// PostgreSQL: terms every match must contain (for `terms @> ...`).
 std::vector<std::string> pg_query_terms(const ParsedQuery& q);
-std::vector<std::string> like_patterns(const ParsedQuery& q);
+// The exact check over the token text (" tok tok "): one needle per query word, which the
+// title's or the body's token text must contain. The tokens joined by spaces, after a space
+// when the first is a word (so a word must start there); a run may end or begin anywhere.
+std::vector<std::string> needles(const ParsedQuery& q);
 
 // The reference matcher: where `word` matches in a document's tokens, as ranges of the
 // folded text (code points, end exclusive). Empty when it does not.
