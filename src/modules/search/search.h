@@ -84,9 +84,13 @@ struct Query {
   std::optional<std::string> kind;     // "post" or "attachment"
   std::optional<Cursor> after;         // the next_cursor of the previous page
   int limit = 20;                      // 1..100
-  // SQLite plan (same results either way): when the scopes hold fewer documents than this,
-  // read them and check each one's token text; otherwise walk the FTS5 index's matches.
+  // How to find them (every plan gives the same results; tests try each). When the scopes
+  // hold fewer documents than scan_scope_below, read them all and check each one's token
+  // text. Otherwise SQLite walks the FTS5 matches newest first, and PostgreSQL takes every
+  // GIN candidate when fewer than pg_candidates_below documents hold the query's terms, else
+  // reads the newest documents until the page is full.
   int64_t scan_scope_below = 5000;
+  int64_t pg_candidates_below = 2000;
 };
 
 struct Hit {

@@ -61,14 +61,27 @@ class SearchBothBackendsTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  // Runs the query on both; expects them to agree with each other and with the reference.
+  // Runs the query on both, PostgreSQL with each of its plans, SQLite with each of its own;
+  // expects every list to equal the reference.
   void expect_same(const Query& query, const std::string& label, int page = 100) {
-    auto pg = testing::run(*pg_, query, page);
-    auto lite = testing::run(*sqlite_, query, page);
-    ASSERT_TRUE(pg.ok()) << label << ": " << pg.error().message;
-    ASSERT_TRUE(lite.ok()) << label << ": " << lite.error().message;
-    EXPECT_EQ(*pg, *lite) << label;
-    EXPECT_EQ(*pg, testing::reference(docs_, query)) << label;
+    const auto want = testing::reference(docs_, query);
+    struct Plan {
+      const char* name;
+      int64_t scan_scope_below, pg_candidates_below;
+    };
+    constexpr int64_t kAlways = int64_t{1} << 40;
+    for (Plan plan : {Plan{"scope", kAlways, 0}, Plan{"index", 0, kAlways}, Plan{"newest", 0, 0}}) {
+      Query x = query;
+      x.scan_scope_below = plan.scan_scope_below;
+      x.pg_candidates_below = plan.pg_candidates_below;
+      auto pg = testing::run(*pg_, x, page);
+      ASSERT_TRUE(pg.ok()) << label << ": " << pg.error().message;
+      EXPECT_EQ(*pg, want) << label << ", PostgreSQL plan " << plan.name;
+      if (plan.pg_candidates_below == 0 && plan.scan_scope_below == 0) continue;  // SQLite has two plans
+      auto lite = testing::run(*sqlite_, x, page);
+      ASSERT_TRUE(lite.ok()) << label << ": " << lite.error().message;
+      EXPECT_EQ(*lite, want) << label << ", SQLite plan " << plan.name;
+    }
   }
 
   Status write_both(const std::function<Status(storage::Conn&)>& fn) {

@@ -85,12 +85,19 @@ Result<Page> find(storage::Conn& c, const Query& q) {
   if (q.limit < 1 || q.limit > 100) return Error::Invalid("invalid_limit", "limit 必须在 1 到 100 之间");
   Page page;
   if (q.scope_ids.empty()) return page;
-  bool scope_first = false;
-  if (c.dialect() == storage::Dialect::kSqlite && q.scan_scope_below > 0) {
+  // The plan (all give the same rows): few documents in scope, read them all; otherwise
+  // SQLite walks the FTS5 matches newest first, and PostgreSQL takes every GIN candidate when
+  // they are few, else reads the newest documents until the page is full.
+  store::Plan plan = store::Plan::kIndex;
+  if (q.scan_scope_below > 0) {
     SL_ASSIGN(int64_t in_scope, store::count_in_scope(c, q.scope_ids, q.scan_scope_below));
-    scope_first = in_scope < q.scan_scope_below;
+    if (in_scope < q.scan_scope_below) plan = store::Plan::kScope;
   }
-  SL_ASSIGN(storage::Rows rows, store::search(c, pq, q, q.limit + 1, scope_first));
+  if (plan == store::Plan::kIndex && c.dialect() == storage::Dialect::kPostgres) {
+    SL_ASSIGN(int64_t candidates, store::count_candidates(c, pq, q.pg_candidates_below));
+    if (candidates >= q.pg_candidates_below) plan = store::Plan::kNewest;
+  }
+  SL_ASSIGN(storage::Rows rows, store::search(c, pq, q, q.limit + 1, plan));
   const bool more = rows.size() > static_cast<size_t>(q.limit);
   if (more) rows.erase(rows.begin() + q.limit, rows.end());
   for (const storage::Row& r : rows) {

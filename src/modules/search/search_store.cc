@@ -148,33 +148,62 @@ Result<int64_t> count_in_scope(Conn& c, const std::vector<int64_t>& scope_ids, i
   return row->i64(0);
 }
 
-Result<storage::Rows> search(Conn& c, const ParsedQuery& pq, const Query& q, int limit, bool scope_first) {
+namespace {
+
+// PostgreSQL: which kinds of scan the planner may use for the rest of the transaction. The
+// plan is chosen from what we counted, not from statistics: array statistics cannot tell a
+// word in 0.1% of the documents from one in 1%, and guessing wrong costs 100 times over.
+Status pg_scans(Conn& c, bool bitmap, bool index) {
+  SL_TRY(c.query("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', ?, true), "
+                 "set_config('enable_indexscan', ?, true), set_config('plan_cache_mode', 'force_custom_plan', true)",
+                 {std::string(bitmap ? "on" : "off"), std::string(index ? "on" : "off")}));
+  return Ok();
+}
+
+Status pg_scans_default(Conn& c) {
+  SL_TRY(c.query("SELECT set_config('enable_seqscan', 'on', true), set_config('enable_bitmapscan', 'on', true), "
+                 "set_config('enable_indexscan', 'on', true), set_config('plan_cache_mode', 'auto', true)"));
+  return Ok();
+}
+
+}  // namespace
+
+Result<int64_t> count_candidates(Conn& c, const ParsedQuery& pq, int64_t cap) {
+  SL_TRY(pg_scans(c, /*bitmap=*/true, /*index=*/false));  // the GIN index, stopping at cap rows
+  SL_ASSIGN(auto row, c.query_one("SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE terms @> CAST(? AS TEXT[]) "
+                                  "LIMIT ?) AS s",
+                                  {pg_array(pg_query_terms(pq)), cap}));
+  SL_TRY(pg_scans_default(c));
+  return row->i64(0);
+}
+
+Result<storage::Rows> search(Conn& c, const ParsedQuery& pq, const Query& q, int limit, Plan plan) {
   std::string sql = std::string("SELECT ") + kColumns;
   Params params;
-  // One deliberation: `=`, so its index (scope_id, doc_id) also gives the order.
-  const bool one = q.scope_ids.size() == 1;
   const bool sqlite = c.dialect() == Dialect::kSqlite;
-  const bool fts = sqlite && !scope_first;
+  const bool fts = plan == Plan::kIndex && sqlite;
   if (fts) {
     // FTS5 walks the matches newest first (rowid = doc_id, ORDER BY rowid) and the scan stops
     // once the page is full. CROSS JOIN keeps FTS5 the outer loop (SQLite never reorders one).
     sql += " FROM search_fts CROSS JOIN search_docs d ON d.doc_id = search_fts.rowid WHERE search_fts MATCH ?";
     params.emplace_back(fts_match(pq));
-  } else if (sqlite) {
-    // Few documents in scope: read them newest first and check each one's token text,
-    // exactly as PostgreSQL rechecks its candidates (no FTS5 lookups per row: a prefix query
-    // would merge every matching term's list again for each row).
+  } else if (plan == Plan::kScope) {
+    // Few documents in scope: read them newest first and check each one's token text, exactly
+    // as the other plans check their candidates (on SQLite, no FTS5 lookup per row: a prefix
+    // query would merge every matching term's list again for each row).
     sql += " FROM search_docs d WHERE 1 = 1";
+    if (!sqlite) SL_TRY(pg_scans(c, /*bitmap=*/false, /*index=*/true));
   } else {
-    // PostgreSQL: the planner chooses between the GIN index, the primary key (newest first)
-    // and the scope index; the token text is the exact check. How many documents hold the
-    // terms decides the plan (a common word: the newest rows, a rare one: the GIN index), so
-    // plan with the values, not a generic plan that cannot see them.
-    SL_TRY(c.exec("SET LOCAL plan_cache_mode = force_custom_plan"));
+    // PostgreSQL, many documents in scope. Rare terms: the GIN index gives every candidate
+    // (bitmap scans only). Common terms: the newest rows first (index scans only, so the
+    // primary key; the terms are then a filter) until the page is full.
     sql += " FROM search_docs d WHERE d.terms @> CAST(? AS TEXT[])";
     params.emplace_back(pg_array(pg_query_terms(pq)));
+    const bool rare = plan == Plan::kIndex;
+    SL_TRY(pg_scans(c, /*bitmap=*/rare, /*index=*/!rare));
   }
-  if (one) {
+  // One deliberation: `=`, so its index (scope_id, doc_id) also gives the order.
+  if (q.scope_ids.size() == 1) {
     sql += " AND d.scope_id = ?";
     params.emplace_back(q.scope_ids.front());
   } else if (sqlite) {
@@ -199,7 +228,9 @@ Result<storage::Rows> search(Conn& c, const ParsedQuery& pq, const Query& q, int
   add_filters(q, sql, params);
   sql += fts ? " ORDER BY search_fts.rowid DESC LIMIT ?" : " ORDER BY d.doc_id DESC LIMIT ?";
   params.emplace_back(int64_t{limit});
-  return c.query(sql, params);
+  auto rows = c.query(sql, params);
+  if (!sqlite && rows.ok()) SL_TRY(pg_scans_default(c));
+  return rows;
 }
 
 }  // namespace sl::search::store

@@ -44,10 +44,20 @@ Status remove(Conn& c, const Stored& old);
 
 // How many documents the scopes hold, counting no further than `cap`.
 Result<int64_t> count_in_scope(Conn& c, const std::vector<int64_t>& scope_ids, int64_t cap);
+// PostgreSQL: how many documents hold all the query's terms (GIN), counting no further than cap.
+Result<int64_t> count_candidates(Conn& c, const ParsedQuery& pq, int64_t cap);
+
+// How to find a page; every plan gives the same rows (see search.cc for the choice).
+enum class Plan {
+  kScope,   // read the scopes' documents newest first, check each one's token text
+  kIndex,   // SQLite: walk the FTS5 matches newest first; PostgreSQL: every GIN candidate, sorted
+  kNewest,  // PostgreSQL: read all documents newest first (primary key), check terms and tokens
+};
+
 // The rows of one page (at most `limit`), newest first. Columns: kind, ref_id, scope_id,
 // org_path, author_id, sector_id, department_id, subtopic, created_at, title, body, doc_id.
-// scope_first (SQLite): read the scopes' documents and check each one's token text,
-// instead of walking the FTS5 index's matches and keeping those in scope.
-Result<storage::Rows> search(Conn& c, const ParsedQuery& pq, const Query& q, int limit, bool scope_first);
+// On PostgreSQL the plan is imposed with planner settings (set_config(..., true)) for the
+// statement, then put back to the defaults for the rest of the transaction.
+Result<storage::Rows> search(Conn& c, const ParsedQuery& pq, const Query& q, int limit, Plan plan);
 
 }  // namespace sl::search::store

@@ -120,6 +120,11 @@ TEST_F(SearchStoreTest, IndexReplacesAndUnindexRemoves) {
   Query by_author = testing::q("扶贫");
   by_author.author_id = 99;
   EXPECT_EQ(run(by_author), std::vector<std::string>{"post:101"});
+  // A new creation time moves it in the order (a new key); the old key is gone.
+  d.created_at = testing::kT0 + 100 * testing::kStep;
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) { return index(c, d); }).ok());
+  EXPECT_EQ(run(testing::q("扶贫")), (std::vector<std::string>{"post:101", "post:202", "post:201"}));
+  EXPECT_EQ(run(testing::q("扶贫"), 1), (std::vector<std::string>{"post:101", "post:202", "post:201"}));
 
   ASSERT_TRUE(db_->write([&](storage::Conn& c) { return unindex(c, "post", 101); }).ok());
   EXPECT_EQ(run(testing::q("扶贫")), (std::vector<std::string>{"post:202", "post:201"}));
