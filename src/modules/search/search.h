@@ -86,11 +86,10 @@ struct Query {
   int limit = 20;                      // 1..100
   // How to find them (every plan gives the same results; tests try each). When the scopes
   // hold fewer documents than scan_scope_below, read them all and check each one's token
-  // text. Otherwise SQLite walks the FTS5 matches newest first, and PostgreSQL takes every
-  // GIN candidate when fewer than pg_candidates_below documents hold the query's terms, else
-  // reads the newest documents until the page is full.
+  // text. Otherwise SQLite walks the FTS5 matches newest first; PostgreSQL checks the newest
+  // pg_newest_window documents, and when those do not fill the page, takes every GIN candidate.
   int64_t scan_scope_below = 5000;
-  int64_t pg_candidates_below = 2000;
+  int64_t pg_newest_window = 500;
 };
 
 struct Hit {

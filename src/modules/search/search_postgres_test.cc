@@ -67,17 +67,17 @@ class SearchBothBackendsTest : public ::testing::Test {
     const auto want = testing::reference(docs_, query);
     struct Plan {
       const char* name;
-      int64_t scan_scope_below, pg_candidates_below;
+      int64_t scan_scope_below, pg_newest_window;
     };
     constexpr int64_t kAlways = int64_t{1} << 40;
-    for (Plan plan : {Plan{"scope", kAlways, 0}, Plan{"index", 0, kAlways}, Plan{"newest", 0, 0}}) {
+    for (Plan plan : {Plan{"scope", kAlways, 0}, Plan{"index", 0, 0}, Plan{"newest", 0, 40}}) {
       Query x = query;
       x.scan_scope_below = plan.scan_scope_below;
-      x.pg_candidates_below = plan.pg_candidates_below;
+      x.pg_newest_window = plan.pg_newest_window;
       auto pg = testing::run(*pg_, x, page);
       ASSERT_TRUE(pg.ok()) << label << ": " << pg.error().message;
       EXPECT_EQ(*pg, want) << label << ", PostgreSQL plan " << plan.name;
-      if (plan.pg_candidates_below == 0 && plan.scan_scope_below == 0) continue;  // SQLite has two plans
+      if (plan.pg_newest_window > 0 && plan.scan_scope_below == 0) continue;  // SQLite has two plans
       auto lite = testing::run(*sqlite_, x, page);
       ASSERT_TRUE(lite.ok()) << label << ": " << lite.error().message;
       EXPECT_EQ(*lite, want) << label << ", SQLite plan " << plan.name;

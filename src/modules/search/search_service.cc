@@ -85,19 +85,25 @@ Result<Page> find(storage::Conn& c, const Query& q) {
   if (q.limit < 1 || q.limit > 100) return Error::Invalid("invalid_limit", "limit 必须在 1 到 100 之间");
   Page page;
   if (q.scope_ids.empty()) return page;
-  // The plan (all give the same rows): few documents in scope, read them all; otherwise
-  // SQLite walks the FTS5 matches newest first, and PostgreSQL takes every GIN candidate when
-  // they are few, else reads the newest documents until the page is full.
+  // The plan (all give the same rows): few documents in scope, read them all. Otherwise
+  // SQLite walks the FTS5 matches newest first. PostgreSQL first checks the newest documents
+  // (a common word fills the page there), and only when they do not fill it asks the GIN
+  // index for every candidate (a rarer word: few candidates).
+  const int fetch = q.limit + 1;
   store::Plan plan = store::Plan::kIndex;
   if (q.scan_scope_below > 0) {
     SL_ASSIGN(int64_t in_scope, store::count_in_scope(c, q.scope_ids, q.scan_scope_below));
     if (in_scope < q.scan_scope_below) plan = store::Plan::kScope;
   }
-  if (plan == store::Plan::kIndex && c.dialect() == storage::Dialect::kPostgres) {
-    SL_ASSIGN(int64_t candidates, store::count_candidates(c, pq, q.pg_candidates_below));
-    if (candidates >= q.pg_candidates_below) plan = store::Plan::kNewest;
+  std::optional<storage::Rows> found;
+  if (plan == store::Plan::kIndex && c.dialect() == storage::Dialect::kPostgres && q.pg_newest_window > 0) {
+    SL_ASSIGN(storage::Rows newest, store::search(c, pq, q, fetch, store::Plan::kNewest));
+    if (newest.size() == static_cast<size_t>(fetch)) found = std::move(newest);
   }
-  SL_ASSIGN(storage::Rows rows, store::search(c, pq, q, q.limit + 1, plan));
+  if (!found) {
+    SL_ASSIGN(found, store::search(c, pq, q, fetch, plan));
+  }
+  storage::Rows& rows = *found;
   const bool more = rows.size() > static_cast<size_t>(q.limit);
   if (more) rows.erase(rows.begin() + q.limit, rows.end());
   for (const storage::Row& r : rows) {

@@ -151,8 +151,8 @@ Result<int64_t> count_in_scope(Conn& c, const std::vector<int64_t>& scope_ids, i
 namespace {
 
 // PostgreSQL: which kinds of scan the planner may use for the rest of the transaction. The
-// plan is chosen from what we counted, not from statistics: array statistics cannot tell a
-// word in 0.1% of the documents from one in 1%, and guessing wrong costs 100 times over.
+// plan is chosen from what we found, not from statistics: array statistics cannot tell a word
+// in 0.1% of the documents from one in 1%, and a wrong guess costs a hundred times over.
 Status pg_scans(Conn& c, bool bitmap, bool index) {
   SL_TRY(c.query("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', ?, true), "
                  "set_config('enable_indexscan', ?, true), set_config('plan_cache_mode', 'force_custom_plan', true)",
@@ -166,52 +166,65 @@ Status pg_scans_default(Conn& c) {
   return Ok();
 }
 
-}  // namespace
-
-Result<int64_t> count_candidates(Conn& c, const ParsedQuery& pq, int64_t cap) {
-  SL_TRY(pg_scans(c, /*bitmap=*/true, /*index=*/false));  // the GIN index, stopping at cap rows
-  SL_ASSIGN(auto row, c.query_one("SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE terms @> CAST(? AS TEXT[]) "
-                                  "LIMIT ?) AS s",
-                                  {pg_array(pg_query_terms(pq)), cap}));
-  SL_TRY(pg_scans_default(c));
-  return row->i64(0);
+// "AND <alias>.scope_id ..." and its parameter.
+void add_scope(Conn& c, const Query& q, const char* alias, std::string& sql, Params& params) {
+  const std::string col = std::string(alias) + ".scope_id";
+  if (q.scope_ids.size() == 1) {  // `=`: the index (scope_id, doc_id) then also gives the order
+    sql += " AND " + col + " = ?";
+    params.emplace_back(q.scope_ids.front());
+  } else if (c.dialect() == Dialect::kSqlite) {
+    sql += " AND " + col + " IN (SELECT value FROM json_each(?))";
+    params.emplace_back(json_ids(q.scope_ids));
+  } else {
+    sql += " AND " + col + " = ANY(CAST(? AS BIGINT[]))";
+    params.emplace_back(pg_ids(q.scope_ids));
+  }
 }
+
+}  // namespace
 
 Result<storage::Rows> search(Conn& c, const ParsedQuery& pq, const Query& q, int limit, Plan plan) {
   std::string sql = std::string("SELECT ") + kColumns;
   Params params;
   const bool sqlite = c.dialect() == Dialect::kSqlite;
   const bool fts = plan == Plan::kIndex && sqlite;
+  const char* key = fts ? "search_fts.rowid" : "d.doc_id";
   if (fts) {
     // FTS5 walks the matches newest first (rowid = doc_id, ORDER BY rowid) and the scan stops
     // once the page is full. CROSS JOIN keeps FTS5 the outer loop (SQLite never reorders one).
     sql += " FROM search_fts CROSS JOIN search_docs d ON d.doc_id = search_fts.rowid WHERE search_fts MATCH ?";
     params.emplace_back(fts_match(pq));
-  } else if (plan == Plan::kScope) {
-    // Few documents in scope: read them newest first and check each one's token text, exactly
-    // as the other plans check their candidates (on SQLite, no FTS5 lookup per row: a prefix
-    // query would merge every matching term's list again for each row).
-    sql += " FROM search_docs d WHERE 1 = 1";
-    if (!sqlite) SL_TRY(pg_scans(c, /*bitmap=*/false, /*index=*/true));
-  } else {
-    // PostgreSQL, many documents in scope. Rare terms: the GIN index gives every candidate
-    // (bitmap scans only). Common terms: the newest rows first (index scans only, so the
-    // primary key; the terms are then a filter) until the page is full.
+  } else if (plan == Plan::kIndex) {
+    // PostgreSQL: every document the GIN index says holds the terms (bitmap scans only), then
+    // the exact check and a sort.
+    SL_TRY(pg_scans(c, /*bitmap=*/true, /*index=*/false));
     sql += " FROM search_docs d WHERE d.terms @> CAST(? AS TEXT[])";
     params.emplace_back(pg_array(pg_query_terms(pq)));
-    const bool rare = plan == Plan::kIndex;
-    SL_TRY(pg_scans(c, /*bitmap=*/rare, /*index=*/!rare));
-  }
-  // One deliberation: `=`, so its index (scope_id, doc_id) also gives the order.
-  if (q.scope_ids.size() == 1) {
-    sql += " AND d.scope_id = ?";
-    params.emplace_back(q.scope_ids.front());
-  } else if (sqlite) {
-    sql += " AND d.scope_id IN (SELECT value FROM json_each(?))";
-    params.emplace_back(json_ids(q.scope_ids));
+  } else if (plan == Plan::kNewest) {
+    // PostgreSQL: only the newest `window` documents in scope (index scans only: the primary
+    // key backwards), each checked exactly. Enough when a page's worth of them match.
+    SL_TRY(pg_scans(c, /*bitmap=*/false, /*index=*/true));
+    sql += " FROM (SELECT * FROM search_docs d0 WHERE 1 = 1";
+    add_scope(c, q, "d0", sql, params);
+    if (q.after) {
+      sql += " AND d0.doc_id < ?";
+      params.emplace_back(q.after->key);
+    }
+    sql += " ORDER BY d0.doc_id DESC LIMIT ?) AS d WHERE 1 = 1";
+    params.emplace_back(q.pg_newest_window);
   } else {
-    sql += " AND d.scope_id = ANY(CAST(? AS BIGINT[]))";
-    params.emplace_back(pg_ids(q.scope_ids));
+    // Few documents in scope: read them newest first and check each one's token text (on
+    // SQLite, no FTS5 lookup per row: a prefix query would merge every matching term's list
+    // again for each row).
+    if (!sqlite) SL_TRY(pg_scans(c, /*bitmap=*/false, /*index=*/true));
+    sql += " FROM search_docs d WHERE 1 = 1";
+  }
+  if (plan != Plan::kNewest) {
+    add_scope(c, q, "d", sql, params);
+    if (q.after) {
+      sql += std::string(" AND ") + key + " < ?";
+      params.emplace_back(q.after->key);
+    }
   }
   if (!fts) {
     for (const std::string& needle : needles(pq)) {
@@ -221,12 +234,8 @@ Result<storage::Rows> search(Conn& c, const ParsedQuery& pq, const Query& q, int
       params.emplace_back(needle);
     }
   }
-  if (q.after) {
-    sql += fts ? " AND search_fts.rowid < ?" : " AND d.doc_id < ?";
-    params.emplace_back(q.after->key);
-  }
   add_filters(q, sql, params);
-  sql += fts ? " ORDER BY search_fts.rowid DESC LIMIT ?" : " ORDER BY d.doc_id DESC LIMIT ?";
+  sql += std::string(" ORDER BY ") + key + " DESC LIMIT ?";
   params.emplace_back(int64_t{limit});
   auto rows = c.query(sql, params);
   if (!sqlite && rows.ok()) SL_TRY(pg_scans_default(c));

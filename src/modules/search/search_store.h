@@ -44,14 +44,13 @@ Status remove(Conn& c, const Stored& old);
 
 // How many documents the scopes hold, counting no further than `cap`.
 Result<int64_t> count_in_scope(Conn& c, const std::vector<int64_t>& scope_ids, int64_t cap);
-// PostgreSQL: how many documents hold all the query's terms (GIN), counting no further than cap.
-Result<int64_t> count_candidates(Conn& c, const ParsedQuery& pq, int64_t cap);
 
 // How to find a page; every plan gives the same rows (see search.cc for the choice).
 enum class Plan {
   kScope,   // read the scopes' documents newest first, check each one's token text
   kIndex,   // SQLite: walk the FTS5 matches newest first; PostgreSQL: every GIN candidate, sorted
-  kNewest,  // PostgreSQL: read all documents newest first (primary key), check terms and tokens
+  kNewest,  // PostgreSQL: check only the newest Query::pg_newest_window documents in scope; the
+            // page is exact when it is full (limit rows), else try kIndex
 };
 
 // The rows of one page (at most `limit`), newest first. Columns: kind, ref_id, scope_id,
