@@ -47,6 +47,21 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   app->accounts_->add_erasure_step([](storage::Conn& c, const access::Caller&, int64_t person_id, std::string_view) {
     return notifications::erase_person(c, person_id);
   });
+  // Search folds 繁→简 with OpenCC's tables: without them the index would be wrong, so do not start.
+  SL_TRY(search::fold_ready());
+  if (cfg.moderation.sensitive_words_path.empty()) {
+    app->word_filter_ = search::WordFilter::baseline();
+  } else {
+    SL_ASSIGN(app->word_filter_, search::WordFilter::load(cfg.moderation.sensitive_words_path));
+  }
+  // Which deliberations a caller may read is the deliberation module's to say. Until it is
+  // wired in here, nobody may read any: search finds nothing, and a named deliberation is 404.
+  search::ScopeResolver no_scopes = [](const access::Caller&,
+                                       std::optional<int64_t> deliberation_id) -> Result<std::vector<int64_t>> {
+    if (deliberation_id) return Error::NotFound("deliberation_not_found", "议题不存在");
+    return std::vector<int64_t>{};
+  };
+  app->search_ = std::make_unique<search::SearchService>(*app->db_, std::move(no_scopes));
   app->register_routes();
   return app;
 }
@@ -59,6 +74,7 @@ void Application::register_routes() {
   ledger::register_routes(router_, *ledger_);
   notifications::register_routes(router_, *inbox_, *accounts_);
   register_live();
+  search::register_routes(router_, *search_, *accounts_);
   // With PostgreSQL every query blocks on the network: keep it off the network threads.
   router_.set_offload_all(db_->dialect() == storage::Dialect::kPostgres);
   for (const auto& r : router_.routes()) metrics_.register_route(r.method, r.pattern);

@@ -103,6 +103,13 @@ const MATRIX = {
     { name: 'not canonical', req: () => ({ path: '/api/v1/ledger/tile/0/0' }), expect: ex('400') },
   ],
 
+  // Search is open to everyone; what each caller finds is limited to the deliberations they
+  // may read (decided by the deliberation module), so the status is the same for all.
+  'GET /api/v1/search': [
+    { name: '养老', req: () => ({ path: `/api/v1/search?q=${encodeURIComponent('养老')}` }), expect: ex('200') },
+    { name: 'no q', req: () => ({ path: '/api/v1/search' }), expect: ex('400') },
+  ],
+
   'POST /api/v1/auth/login': [
     {
       name: 'own credentials (anonymous: a 委员)',
