@@ -13,6 +13,7 @@ namespace sl::app {
 Application::Application(const Config& cfg) : cfg_(cfg) {}
 
 Application::~Application() {
+  if (attachments_) attachments_->stop_gc();
   if (ledger_) ledger_->stop();
   if (db_) db_->close();
 }
@@ -32,6 +33,9 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   app->accounts_ = std::make_unique<accounts::AccountsService>(*app->db_, app->clock_, app->random_, *app->sms_,
                                                                *app->ledger_, cfg.auth);
   app->orgs_ = std::make_unique<orgs::OrgsService>(*app->db_, app->clock_, *app->accounts_, *app->ledger_);
+  app->attachments_ = std::make_unique<attachments::AttachmentsService>(*app->db_, app->clock_, *app->ledger_,
+                                                                        cfg.attachments, cfg.data_dir);
+  SL_TRY(app->attachments_->init());
   app->register_routes();
   return app;
 }
@@ -42,6 +46,7 @@ void Application::register_routes() {
   accounts::register_routes(router_, *accounts_, cfg_.server.public_url.rfind("https://", 0) == 0);
   orgs::register_routes(router_, *orgs_, *accounts_);
   ledger::register_routes(router_, *ledger_);
+  attachments::register_routes(router_, *attachments_, *accounts_);
   // With PostgreSQL every query blocks on the network: keep it off the network threads.
   router_.set_offload_all(db_->dialect() == storage::Dialect::kPostgres);
   for (const auto& r : router_.routes()) metrics_.register_route(r.method, r.pattern);
@@ -61,6 +66,8 @@ Status Application::serve() {
   // Every entry so far is signed before the first request; then every few seconds.
   SL_TRY(ledger_->checkpoint_now());
   ledger_->start(cfg_.ledger.checkpoint_interval_ms);
+  // Uploads never attached, and files nothing refers to, are removed hourly.
+  attachments_->start_gc(3600 * 1000);
   static_files_ = std::make_unique<net::StaticFiles>(cfg_.server.web_root);
   net::HttpServer server(cfg_.server, router_, metrics_, static_files_.get());
   server.set_access_log(cfg_.log.access_log);
@@ -69,6 +76,7 @@ Status Application::serve() {
   std::fflush(stdout);
   server.run(true);
   spdlog::info("stopped serving; signing the last entries and closing the database");
+  attachments_->stop_gc();
   ledger_->stop();
   if (auto r = ledger_->checkpoint_now(); !r.ok()) spdlog::warn("final ledger checkpoint failed: {}", r.error().message);
   db_->close();

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/random.h"
 #include "modules/accounts/accounts.h"
+#include "modules/attachments/attachments.h"
 #include "modules/ledger/ledger.h"
 #include "modules/notifications/sms.h"
 #include "modules/orgs/orgs.h"
@@ -38,6 +39,7 @@ class Application {
   storage::Database& db() { return *db_; }
   accounts::AccountsService& accounts() { return *accounts_; }
   orgs::OrgsService& orgs() { return *orgs_; }
+  attachments::AttachmentsService& attachments() { return *attachments_; }
   ledger::Ledger& ledger() { return *ledger_; }
   net::Router& router() { return router_; }
 
@@ -53,6 +55,7 @@ class Application {
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<accounts::AccountsService> accounts_;
   std::unique_ptr<orgs::OrgsService> orgs_;
+  std::unique_ptr<attachments::AttachmentsService> attachments_;
   net::Router router_;
   net::Metrics metrics_;
   std::unique_ptr<net::StaticFiles> static_files_;

@@ -68,6 +68,13 @@ const std::map<std::string, Setter>& setters() {
       SL_STR("notify.outbox_path", notify.outbox_path),
       SL_STR("ledger.origin", ledger.origin),
       SL_INT("ledger.checkpoint_interval_ms", ledger.checkpoint_interval_ms),
+      SL_STR("attachments.dir", attachments.dir),
+      SL_INT("attachments.max_document_bytes", attachments.max_document_bytes),
+      SL_INT("attachments.max_image_bytes", attachments.max_image_bytes),
+      SL_INT("attachments.max_voice_bytes", attachments.max_voice_bytes),
+      SL_INT("attachments.max_image_pixels", attachments.max_image_pixels),
+      SL_INT("attachments.daily_quota_bytes", attachments.daily_quota_bytes),
+      SL_INT("attachments.unattached_ttl_hours", attachments.unattached_ttl_hours),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -84,6 +91,11 @@ Status validate(const Config& c) {
     return Error::Invalid("bad_config", "database.durability 只能是 process 或 power");
   if (c.server.port < 0 || c.server.port > 65535) return Error::Invalid("bad_config", "server.port 超出范围");
   if (c.server.threads < 1 || c.server.worker_threads < 1) return Error::Invalid("bad_config", "线程数至少为 1");
+  const AttachmentsConfig& a = c.attachments;
+  if (a.max_document_bytes < 1 || a.max_image_bytes < 1 || a.max_voice_bytes < 1 || a.max_image_pixels < 1)
+    return Error::Invalid("bad_config", "attachments 的大小上限须为正数");
+  if (a.daily_quota_bytes < 0 || a.unattached_ttl_hours < 1)
+    return Error::Invalid("bad_config", "attachments.daily_quota_bytes 不能为负，unattached_ttl_hours 至少为 1");
   return Ok();
 }
 
@@ -134,7 +146,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "attachments", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');
