@@ -66,7 +66,7 @@ Status remove(Conn& c, int64_t id) {
 }
 
 Result<int64_t> bytes_uploaded_since(Conn& c, int64_t owner, TimeMs since) {
-  SL_ASSIGN(auto r, c.query_one("SELECT COALESCE(SUM(size), 0) FROM attachments WHERE owner_id = ? AND created_at > ?",
+  SL_ASSIGN(auto r, c.query_one("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments WHERE owner_id = ? AND created_at > ?",
                                 {owner, since}));
   return r ? r->i64(0) : 0;
 }
