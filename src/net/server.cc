@@ -298,6 +298,7 @@ struct Slot {
   }
   void release_response() {
     resp.shared_body.reset();
+    resp.file.reset();  // closes the file as soon as it is sent
     if (resp.body.capacity() > 65536) std::string().swap(resp.body);
     resp.headers.clear();
   }

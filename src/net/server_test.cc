@@ -535,6 +535,13 @@ TEST_F(ServerTest, FileBodiesStreamWithRanges) {
   });
   start();
   Client c(server_->port());
+  ASSERT_EQ(c.request("GET", "/api/v1/ping").status, 200);
+  auto open_files = [] {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+  };
+  const size_t baseline = open_files();
   Response whole = c.request("GET", "/api/v1/file");
   ASSERT_EQ(whole.status, 200);
   EXPECT_EQ(whole.header("content-length"), std::to_string(data.size()));
@@ -564,6 +571,9 @@ TEST_F(ServerTest, FileBodiesStreamWithRanges) {
   EXPECT_EQ(head.header("content-length"), std::to_string(data.size()));
   Response after = c.request("GET", "/api/v1/ping");
   EXPECT_EQ(after.body, R"({"pong":true})");  // the HEAD sent no body: the stream is in step
+  // Every file is closed once its response is sent, even while the connection stays open.
+  for (int i = 0; i < 200 && open_files() != baseline; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(open_files(), baseline);
   std::filesystem::remove_all(dir);
 }
 
