@@ -301,11 +301,13 @@ const en: Messages = {
       sector: 'Sector',
       membership: 'Membership',
       person: 'Person',
+      attachment: 'Attachment',
     },
     actions: {
       org: { created: 'Organisation created', updated: 'Organisation updated', deleted: 'Organisation deleted' },
       sector: { created: 'Sector created', renamed: 'Sector renamed', deleted: 'Sector deleted' },
       membership: { granted: 'Joined', changed: 'Role or sector changed', revoked: 'Removed' },
+      attachment: { uploaded: 'Attachment uploaded', deleted: 'Attachment deleted', expired: 'Unused attachment removed' },
       person: {
         created: 'Person created',
         registered: 'Account registered',

@@ -300,11 +300,13 @@ const zhCN = {
       sector: '界别',
       membership: '成员身份',
       person: '人员',
+      attachment: '附件',
     },
     actions: {
       org: { created: '新建组织', updated: '修改组织信息', deleted: '删除组织' },
       sector: { created: '新建界别', renamed: '界别改名', deleted: '删除界别' },
       membership: { granted: '加入组织', changed: '调整角色或界别', revoked: '移出组织' },
+      attachment: { uploaded: '上传附件', deleted: '删除附件', expired: '清理未使用的附件' },
       person: {
         created: '新建人员',
         registered: '注册账号',

@@ -301,11 +301,13 @@ const zhTW: Messages = {
       sector: '界別',
       membership: '成員身分',
       person: '人員',
+      attachment: '附件',
     },
     actions: {
       org: { created: '新建組織', updated: '修改組織資訊', deleted: '刪除組織' },
       sector: { created: '新建界別', renamed: '界別改名', deleted: '刪除界別' },
       membership: { granted: '加入組織', changed: '調整角色或界別', revoked: '移出組織' },
+      attachment: { uploaded: '上傳附件', deleted: '刪除附件', expired: '清理未使用的附件' },
       person: {
         created: '新建人員',
         registered: '註冊帳號',
