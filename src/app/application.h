@@ -11,6 +11,7 @@
 #include "live/hub.h"
 #include "live/tick_publisher.h"
 #include "modules/accounts/accounts.h"
+#include "modules/attachments/attachments.h"
 #include "modules/ledger/ledger.h"
 #include "modules/notifications/inbox.h"
 #include "modules/notifications/sms.h"
@@ -43,6 +44,7 @@ class Application {
   storage::Database& db() { return *db_; }
   accounts::AccountsService& accounts() { return *accounts_; }
   orgs::OrgsService& orgs() { return *orgs_; }
+  attachments::AttachmentsService& attachments() { return *attachments_; }
   ledger::Ledger& ledger() { return *ledger_; }
   notifications::InboxService& inbox() { return *inbox_; }
   search::SearchService& search() { return *search_; }
@@ -73,6 +75,7 @@ class Application {
   std::unique_ptr<notifications::InboxService> inbox_;
   std::unique_ptr<search::SearchService> search_;
   search::WordFilter word_filter_;
+  std::unique_ptr<attachments::AttachmentsService> attachments_;
   net::Router router_;
   net::Metrics metrics_;
   std::unique_ptr<net::StaticFiles> static_files_;
