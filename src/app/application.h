@@ -9,11 +9,13 @@
 #include "core/config.h"
 #include "core/random.h"
 #include "modules/accounts/accounts.h"
+#include "modules/deliberation/deliberation.h"
 #include "modules/ledger/ledger.h"
 #include "modules/notifications/sms.h"
 #include "modules/orgs/orgs.h"
 #include "net/metrics.h"
 #include "net/router.h"
+#include "pubsub/bus.h"
 #include "storage/database.h"
 
 namespace sl::net {
@@ -39,6 +41,8 @@ class Application {
   accounts::AccountsService& accounts() { return *accounts_; }
   orgs::OrgsService& orgs() { return *orgs_; }
   ledger::Ledger& ledger() { return *ledger_; }
+  deliberation::DeliberationService& deliberations() { return *deliberations_; }
+  pubsub::Bus& bus() { return *bus_; }
   net::Router& router() { return router_; }
 
  private:
@@ -53,6 +57,8 @@ class Application {
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<accounts::AccountsService> accounts_;
   std::unique_ptr<orgs::OrgsService> orgs_;
+  std::unique_ptr<pubsub::Bus> bus_;
+  std::unique_ptr<deliberation::DeliberationService> deliberations_;
   net::Router router_;
   net::Metrics metrics_;
   std::unique_ptr<net::StaticFiles> static_files_;

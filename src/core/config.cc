@@ -68,6 +68,7 @@ const std::map<std::string, Setter>& setters() {
       SL_STR("notify.outbox_path", notify.outbox_path),
       SL_STR("ledger.origin", ledger.origin),
       SL_INT("ledger.checkpoint_interval_ms", ledger.checkpoint_interval_ms),
+      SL_INT("deliberation.author_delete_window_minutes", deliberation.author_delete_window_minutes),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -84,6 +85,8 @@ Status validate(const Config& c) {
     return Error::Invalid("bad_config", "database.durability 只能是 process 或 power");
   if (c.server.port < 0 || c.server.port > 65535) return Error::Invalid("bad_config", "server.port 超出范围");
   if (c.server.threads < 1 || c.server.worker_threads < 1) return Error::Invalid("bad_config", "线程数至少为 1");
+  if (c.deliberation.author_delete_window_minutes < 0)
+    return Error::Invalid("bad_config", "deliberation.author_delete_window_minutes 不能为负数");
   return Ok();
 }
 

@@ -65,6 +65,12 @@ struct LedgerConfig {
   int checkpoint_interval_ms = 2000;  // ledger.checkpoint_interval_ms: how often new entries are signed
 };
 
+struct DeliberationConfig {
+  // deliberation.author_delete_window_minutes: authors may delete their own posts this long
+  // after posting; afterwards only moderation can take a post down.
+  int author_delete_window_minutes = 30;
+};
+
 struct LogConfig {
   std::string level = "info";  // log.level: trace, debug, info, warn, error
   bool access_log = true;      // log.access_log: JSON line per request
@@ -76,6 +82,7 @@ struct Config {
   AuthConfig auth;
   NotifyConfig notify;
   LedgerConfig ledger;
+  DeliberationConfig deliberation;
   LogConfig log;
   std::string data_dir = "var";  // data_dir: keys, uploads, outbox
 };
