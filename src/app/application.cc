@@ -32,6 +32,7 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   app->accounts_ = std::make_unique<accounts::AccountsService>(*app->db_, app->clock_, app->random_, *app->sms_,
                                                                *app->ledger_, cfg.auth);
   app->orgs_ = std::make_unique<orgs::OrgsService>(*app->db_, app->clock_, *app->accounts_, *app->ledger_);
+  app->inbox_ = std::make_unique<notifications::InboxService>(*app->db_, app->clock_);
   app->bus_ = pubsub::make_local_bus();
   app->deliberations_ = std::make_unique<deliberation::DeliberationService>(
       *app->db_, app->clock_, *app->ledger_, *app->bus_,
@@ -46,6 +47,7 @@ void Application::register_routes() {
   accounts::register_routes(router_, *accounts_, cfg_.server.public_url.rfind("https://", 0) == 0);
   orgs::register_routes(router_, *orgs_, *accounts_);
   ledger::register_routes(router_, *ledger_);
+  notifications::register_routes(router_, *inbox_, *accounts_);
   deliberation::register_routes(router_, *deliberations_, *accounts_);
   // With PostgreSQL every query blocks on the network: keep it off the network threads.
   router_.set_offload_all(db_->dialect() == storage::Dialect::kPostgres);

@@ -11,6 +11,7 @@
 #include "modules/accounts/accounts.h"
 #include "modules/deliberation/deliberation.h"
 #include "modules/ledger/ledger.h"
+#include "modules/notifications/inbox.h"
 #include "modules/notifications/sms.h"
 #include "modules/orgs/orgs.h"
 #include "net/metrics.h"
@@ -41,6 +42,7 @@ class Application {
   accounts::AccountsService& accounts() { return *accounts_; }
   orgs::OrgsService& orgs() { return *orgs_; }
   ledger::Ledger& ledger() { return *ledger_; }
+  notifications::InboxService& inbox() { return *inbox_; }
   deliberation::DeliberationService& deliberations() { return *deliberations_; }
   pubsub::Bus& bus() { return *bus_; }
   net::Router& router() { return router_; }
@@ -57,6 +59,7 @@ class Application {
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<accounts::AccountsService> accounts_;
   std::unique_ptr<orgs::OrgsService> orgs_;
+  std::unique_ptr<notifications::InboxService> inbox_;
   std::unique_ptr<pubsub::Bus> bus_;
   std::unique_ptr<deliberation::DeliberationService> deliberations_;
   net::Router router_;

@@ -193,6 +193,17 @@ const MATRIX = {
     { name: '临江市', req: () => ({ path: `/api/v1/orgs/${ctx.city}/roster.xlsx` }), expect: ex('401 403 403 403 200 200 200 200') },
   ],
 
+  // Everyone signed in has an inbox and sees only their own; someone else's notification is 404.
+  'GET /api/v1/inbox': [{ req: () => ({ path: '/api/v1/inbox?limit=5' }), expect: ex('401 200 200 200 200 200 200 200') }],
+  'POST /api/v1/inbox/{id}/read': [
+    {
+      name: "the member's welcome message",
+      req: () => ({ path: `/api/v1/inbox/${ctx.memberWelcome}/read` }),
+      expect: ex('401 404 200 404 404 404 404 404'),
+    },
+  ],
+  'POST /api/v1/inbox/read-all': [{ req: () => ({ path: '/api/v1/inbox/read-all' }), expect: ex('401 200 200 200 200 200 200 200') }],
+
   'GET /api/v1/people': [{ req: () => ({ path: '/api/v1/people?q=m11' }), expect: ex('401 403 403 403 403 200 200 200') }],
   'GET /api/v1/people/{id}': [
     // Not visible is 404, so that existence is not revealed.
@@ -246,6 +257,9 @@ before(async () => {
   }
   ctx.provOnlyPerson = await find('m1100', 'm1100') // the 101st 委员: only in the province
   ctx.cityPerson = await find('city', 'city_staff') // (searching "city_staff" itself: see orgs.test.mjs)
+  const inbox = (await api.get('/api/v1/inbox', { as: token.member })).json
+  ctx.memberWelcome = inbox.items.find((i) => i.kind === 'welcome')?.id
+  assert.ok(ctx.memberWelcome, `no welcome message in ${JSON.stringify(inbox)}`)
 })
 after(async () => {
   await server?.stop()

@@ -4,6 +4,9 @@
 #include <set>
 
 #include "core/json.h"
+#include "modules/common/markdown.h"
+#include "modules/notifications/inbox.h"
+#include "modules/notifications/mentions.h"
 #include "modules/deliberation/deliberation_internal.h"
 
 namespace sl::deliberation {
@@ -260,44 +263,51 @@ Result<std::optional<std::vector<int64_t>>> id_list(const bj::object& o, std::st
   return std::optional<std::vector<int64_t>>(std::move(out));
 }
 
-// ---- seams ----
+// ---- other modules ----
 
-std::string render_markdown(std::string_view md) {
-  // Until modules/common/markdown.h lands: escaped text, paragraphs on blank lines, <br> on
-  // single line breaks. Never raw HTML.
-  std::string out = "<p>";
-  int newlines = 0;
-  for (char ch : md) {
-    if (ch == '\r') continue;
-    if (ch == '\n') {
-      ++newlines;
-      continue;
-    }
-    if (newlines == 1) out += "<br>";
-    else if (newlines > 1) out += "</p><p>";
-    newlines = 0;
-    switch (ch) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
-    }
-  }
-  out += "</p>";
-  return out;
+std::string render_markdown(std::string_view md) { return markdown::to_html(md); }
+
+std::string excerpt(std::string_view md, size_t n) { return markdown::excerpt(md, n); }
+
+std::string post_link(int64_t deliberation_id, int64_t post_id) {
+  return "/deliberations/" + std::to_string(deliberation_id) + "?post=" + std::to_string(post_id);
 }
 
+// The search module is not on this branch yet: indexing joins here when it lands.
 Status index_post(Conn&, const store::DelibRow&, const store::PostRow&) { return Ok(); }
 Status unindex_post(Conn&, int64_t) { return Ok(); }
 
-Status notify(Conn&, int64_t, std::string_view, std::string_view, std::string_view, std::string_view) { return Ok(); }
+Status notify(Conn& c, TimeMs at, int64_t person_id, std::string_view kind, std::string_view title, std::string_view body,
+              std::string_view link) {
+  return notifications::notify_at(c, at, person_id, kind, title, body, link);
+}
 
-Status notify_department(Conn& c, int64_t department_id, std::string_view kind, std::string_view title,
+Status notify_department(Conn& c, TimeMs at, int64_t department_id, std::string_view kind, std::string_view title,
                          std::string_view body, std::string_view link) {
-  SL_ASSIGN(auto rows, c.query("SELECT person_id FROM memberships WHERE org_id = ? AND role = 'responder'", {department_id}));
-  for (auto& r : rows) SL_TRY(notify(c, r.i64(0), kind, title, body, link));
+  SL_ASSIGN(auto people, notifications::mentions::responders(c, department_id));
+  for (int64_t p : people) SL_TRY(notify(c, at, p, kind, title, body, link));
+  return Ok();
+}
+
+Status notify_mentions(Conn& c, TimeMs at, const Loaded& l, const store::PostRow& p, std::string_view before,
+                       std::optional<int64_t> skip) {
+  namespace mn = notifications::mentions;
+  if (!mn::may_mention(p.body)) return Ok();
+  std::vector<int64_t> scope;
+  for (const auto& o : l.parties.orgs) scope.push_back(o.id);
+  for (const auto& o : l.parties.departments) scope.push_back(o.id);
+  SL_ASSIGN(auto now, mn::resolve(c, p.body, scope, p.author_id));
+  std::vector<int64_t> earlier;
+  if (!before.empty() && mn::may_mention(before)) {
+    SL_ASSIGN(auto was, mn::resolve(c, before, scope, p.author_id));
+    earlier = std::move(was.person_ids);
+  }
+  for (int64_t person : now.person_ids) {
+    if (skip && person == *skip) continue;
+    if (std::find(earlier.begin(), earlier.end(), person) != earlier.end()) continue;
+    SL_TRY(notify(c, at, person, "mention", p.author_name + " 在「" + excerpt(l.d.theme, 30) + "」中提到了您",
+                  excerpt(p.body, 80), post_link(l.d.id, p.id)));
+  }
   return Ok();
 }
 

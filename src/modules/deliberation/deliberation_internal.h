@@ -56,8 +56,8 @@ Result<store::PostRow> add_post(Conn& c, ledger::Ledger& ledger, Outbox& out, co
 // Replaces the content-bearing events of a post (created, edited, restored, answered) by
 // {"id":..,"redacted":true}, so that catching up never shows hidden or deleted content.
 Status redact_post_events(Conn& c, int64_t deliberation_id, int64_t post_id);
-// The first `n` characters of a text, with an ellipsis when cut.
-std::string excerpt(std::string_view s, size_t n);
+// Plain words of Markdown text, cut to `n` characters with an ellipsis (notifications, lists).
+std::string excerpt(std::string_view md, size_t n);
 
 // Appends the ledger entry for a record's current state (or its removal).
 Status record(Conn& c, ledger::Ledger& ledger, const Caller& caller, std::string_view action, std::string_view type,
@@ -86,17 +86,24 @@ Result<std::optional<TimeMs>> time_field(const bj::object& o, std::string_view k
 // An array of positive ids (deduplicated, order kept); nullopt when absent.
 Result<std::optional<std::vector<int64_t>>> id_list(const bj::object& o, std::string_view key, size_t max);
 
-// ---- seams to the modules other helpers are building ----
-// Markdown → safe HTML (cmark-gfm via modules/common/markdown.h once it lands; escaped text until then).
+// ---- other modules, behind narrow functions ----
+// Markdown → safe HTML (modules/common/markdown.h).
 std::string render_markdown(std::string_view md);
 // Search index (modules/search): inside the caller's transaction.
 Status index_post(Conn& c, const store::DelibRow& d, const store::PostRow& p);
 Status unindex_post(Conn& c, int64_t post_id);
 // In-app inbox (modules/notifications/inbox.h): inside the caller's transaction.
-Status notify(Conn& c, int64_t person_id, std::string_view kind, std::string_view title, std::string_view body,
+Status notify(Conn& c, TimeMs at, int64_t person_id, std::string_view kind, std::string_view title, std::string_view body,
               std::string_view link);
-// Notifies every responder of a department.
-Status notify_department(Conn& c, int64_t department_id, std::string_view kind, std::string_view title,
+// Notifies every active responder of a department.
+Status notify_department(Conn& c, TimeMs at, int64_t department_id, std::string_view kind, std::string_view title,
                          std::string_view body, std::string_view link);
+// Tells the people and departments @mentioned in a post (modules/notifications/mentions.h),
+// among the deliberation's organisations and invited departments; with `before` (an edit),
+// only those the earlier text did not mention already. `skip` was told otherwise.
+Status notify_mentions(Conn& c, TimeMs at, const Loaded& l, const store::PostRow& p, std::string_view before,
+                       std::optional<int64_t> skip);
+// The web app's path of a post.
+std::string post_link(int64_t deliberation_id, int64_t post_id);
 
 }  // namespace sl::deliberation::detail

@@ -48,8 +48,7 @@ Result<bj::object> point_with_answers(Conn& c, const store::PointRow& p, const V
 }
 
 std::string point_link(const store::PointRow& p) {
-  return "/deliberations/" + std::to_string(p.deliberation_id) + "/posts/" + std::to_string(p.post_id) + "#point-" +
-         std::to_string(p.id);
+  return detail::post_link(p.deliberation_id, p.post_id) + "&point=" + std::to_string(p.id);
 }
 
 std::string point_title(const store::PointRow& p) {
@@ -100,7 +99,7 @@ Result<bj::object> DeliberationService::create_point(const Caller& caller, int64
     SL_TRY(detail::record(c, ledger_, caller, "point.created", "point", id));
     if (department_id) {
       SL_TRY(store::refresh_response_stats(c, l.d.id, *department_id, now));
-      SL_TRY(detail::notify_department(c, *department_id, "point.assigned", "有一条要点交由贵部门回应", point_title(p),
+      SL_TRY(detail::notify_department(c, now, *department_id, "point.assigned", "有一条要点交由贵部门回应", point_title(p),
                                        point_link(p)));
     }
     SL_ASSIGN(result, point_with_answers(c, p, Viewer{caller.person_id, l.st.manage || l.st.oversee}));
@@ -187,7 +186,7 @@ Result<bj::object> DeliberationService::assign_point(const Caller& caller, int64
     SL_TRY(detail::record(c, ledger_, caller, "point.assigned", "point", point_id));
     if (previous && *previous != department_id) SL_TRY(store::refresh_response_stats(c, l.d.id, *previous, now));
     SL_TRY(store::refresh_response_stats(c, l.d.id, department_id, now));
-    SL_TRY(detail::notify_department(c, department_id, "point.assigned", "有一条要点交由贵部门回应", point_title(np),
+    SL_TRY(detail::notify_department(c, now, department_id, "point.assigned", "有一条要点交由贵部门回应", point_title(np),
                                      point_link(np)));
     SL_ASSIGN(result, point_with_answers(c, np, Viewer{caller.person_id, true}));
     return Ok();
@@ -269,7 +268,7 @@ Result<bj::object> DeliberationService::answer_point(const Caller& caller, int64
                         bj::object{{"point", detail::point_json(np)}, {"answer", detail::post_json(answer, Viewer{})}}));
     SL_TRY(detail::record(c, ledger_, caller, "point.answered", "point", point_id));
     SL_TRY(store::refresh_response_stats(c, l.d.id, *p.department_id, now));
-    SL_TRY(detail::notify(c, np.post_author_id, "point.answered", np.department_name + " 回应了您的要点",
+    SL_TRY(detail::notify(c, now, np.post_author_id, "point.answered", np.department_name + " 回应了您的要点",
                           detail::excerpt(spec.body, 60), point_link(np)));
     SL_ASSIGN(result, point_with_answers(c, np, Viewer{caller.person_id, l.st.manage || l.st.oversee}));
     return Ok();
@@ -297,7 +296,7 @@ Result<bj::object> DeliberationService::accept_point(const Caller& caller, int64
     SL_TRY(detail::emit(c, out, l.d.id, "point.accepted", now, std::nullopt, detail::point_json(np)));
     SL_TRY(detail::record(c, ledger_, caller, "point.accepted", "point", point_id));
     SL_TRY(store::refresh_response_stats(c, l.d.id, *p.department_id, now));
-    SL_TRY(detail::notify_department(c, *p.department_id, "point.accepted", "发言人采纳了贵部门的回应", point_title(np),
+    SL_TRY(detail::notify_department(c, now, *p.department_id, "point.accepted", "发言人采纳了贵部门的回应", point_title(np),
                                      point_link(np)));
     SL_ASSIGN(result, point_with_answers(c, np, Viewer{caller.person_id, l.st.manage || l.st.oversee}));
     return Ok();
@@ -336,7 +335,7 @@ Result<bj::object> DeliberationService::ask_again(const Caller& caller, int64_t 
                         bj::object{{"point", detail::point_json(np)}, {"follow_up", detail::post_json(follow, Viewer{})}}));
     SL_TRY(detail::record(c, ledger_, caller, "point.asked_again", "point", point_id));
     SL_TRY(store::refresh_response_stats(c, l.d.id, *p.department_id, now));
-    SL_TRY(detail::notify_department(c, *p.department_id, "point.asked_again", "发言人对贵部门的回应提出追问",
+    SL_TRY(detail::notify_department(c, now, *p.department_id, "point.asked_again", "发言人对贵部门的回应提出追问",
                                      detail::excerpt(spec.body, 60), point_link(np)));
     SL_ASSIGN(result, point_with_answers(c, np, Viewer{caller.person_id, l.st.manage || l.st.oversee}));
     return Ok();

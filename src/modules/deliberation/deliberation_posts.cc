@@ -62,17 +62,6 @@ void attach_points(bj::object& post, int64_t id, std::vector<std::pair<int64_t, 
 
 namespace detail {
 
-std::string excerpt(std::string_view s, size_t n) {
-  size_t chars = 0, i = 0;
-  while (i < s.size() && chars < n) {
-    unsigned char ch = static_cast<unsigned char>(s[i]);
-    i += ch < 0x80 ? 1 : (ch >> 5) == 6 ? 2 : (ch >> 4) == 14 ? 3 : 4;
-    ++chars;
-  }
-  if (i >= s.size()) return std::string(s);
-  return std::string(s.substr(0, i)) + "…";
-}
-
 Status redact_post_events(Conn& c, int64_t deliberation_id, int64_t post_id) {
   SL_ASSIGN(auto evs, store::events_of_post(c, deliberation_id, post_id));
   for (const auto& e : evs) {
@@ -170,8 +159,9 @@ Result<store::PostRow> add_post(Conn& c, ledger::Ledger& ledger, Outbox& out, co
   SL_TRY(record(c, ledger, caller, "post.created", "post", id));
   SL_TRY(index_post(c, l.d, p));
   if (parent && parent->author_id != caller.person_id)
-    SL_TRY(notify(c, parent->author_id, "post.replied", p.author_name + " 回复了您的发言", excerpt(p.body, 60),
-                  "/deliberations/" + std::to_string(l.d.id) + "/posts/" + std::to_string(id)));
+    SL_TRY(notify(c, now, parent->author_id, "post.replied", p.author_name + " 回复了您的发言", excerpt(p.body, 60),
+                  post_link(l.d.id, id)));
+  SL_TRY(notify_mentions(c, now, l, p, {}, parent ? std::optional<int64_t>(parent->author_id) : std::nullopt));
   return p;
 }
 
@@ -309,6 +299,7 @@ Result<bj::object> DeliberationService::edit_post(const Caller& caller, int64_t 
     SL_TRY(detail::emit(c, out, l.d.id, "post.edited", now, np.id, detail::post_json(np, Viewer{})));
     SL_TRY(detail::record(c, ledger_, caller, "post.edited", "post", np.id));
     SL_TRY(detail::index_post(c, l.d, np));
+    SL_TRY(detail::notify_mentions(c, now, l, np, p.body, std::nullopt));
     result = detail::post_json(np, viewer_of(caller, l.st));
     return Ok();
   }));
@@ -426,8 +417,8 @@ Result<bj::object> DeliberationService::hide_post(const Caller& caller, int64_t 
     SL_TRY(detail::emit(c, out, l.d.id, "post.hidden", now, std::nullopt, std::move(data)));
     SL_TRY(detail::record(c, ledger_, caller, "post.hidden", "post", p.id));
     SL_TRY(detail::unindex_post(c, p.id));
-    SL_TRY(detail::notify(c, p.author_id, "post.hidden", "您的发言已被隐藏", "理由：" + reason,
-                          "/deliberations/" + std::to_string(l.d.id) + "/posts/" + std::to_string(p.id)));
+    SL_TRY(detail::notify(c, now, p.author_id, "post.hidden", "您的发言已被隐藏", "理由：" + reason,
+                          detail::post_link(l.d.id, p.id)));
     SL_ASSIGN(auto np, find_post_or_404(c, post_id, caller.person_id));
     result = detail::post_json(np, viewer_of(caller, l.st));
     return Ok();
@@ -535,7 +526,7 @@ Result<bj::object> DeliberationService::ban(const Caller& caller, int64_t delibe
     if (person_id == caller.person_id) return Error::Invalid("cannot_ban_self", "不能禁言自己");
     SL_ASSIGN(int64_t id, store::insert_ban(c, deliberation_id, person_id, reason, caller.person_id, ledger_.new_salt(), now));
     SL_TRY(detail::record(c, ledger_, caller, "ban.created", "ban", id));
-    SL_TRY(detail::notify(c, person_id, "deliberation.banned", "您已被禁止在「" + l.d.theme + "」中发言", "理由：" + reason,
+    SL_TRY(detail::notify(c, now, person_id, "deliberation.banned", "您已被禁止在「" + l.d.theme + "」中发言", "理由：" + reason,
                           "/deliberations/" + std::to_string(deliberation_id)));
     return bj::object{{"id", id},
                       {"person", bj::object{{"id", person_id}, {"display_name", person->str(0)}}},

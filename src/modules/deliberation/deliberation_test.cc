@@ -720,6 +720,33 @@ TEST_F(DeliberationTest, ContributionsAcrossDeliberations) {
   EXPECT_EQ(items[1].as_object().at("body").as_string(), "一");
 }
 
+TEST_F(DeliberationTest, PeopleAreToldInTheirInbox) {
+  auto kinds = [&](const Caller& c) {
+    std::vector<std::string> out;
+    auto rows = db_->read_value<storage::Rows>([&](storage::Conn& cn) {
+      return cn.query("SELECT kind FROM notifications WHERE person_id = ? AND kind NOT LIKE 'membership.%' ORDER BY id", {c.person_id});
+    });
+    for (auto& r : *rows) out.push_back(r.str(0));
+    return out;
+  };
+  int64_t d = make_open();
+  int64_t p = post(member_, d, bj::object{{"body", "加大财政投入，请 @沈国栋 关注"}});
+  EXPECT_EQ(kinds(leader_), std::vector<std::string>{"mention"});
+  post(member_b_, d, bj::object{{"body", "赞同"}, {"parent_id", p}});
+  EXPECT_EQ(kinds(member_), std::vector<std::string>{"post.replied"});
+  // An edit tells only whom it newly mentions.
+  ASSERT_TRUE(svc_->edit_post(member_, p, bj::object{{"body", "加大财政投入，请 @沈国栋 @王秀英 关注"}}).ok());
+  EXPECT_EQ(kinds(leader_).size(), 1u);
+  EXPECT_EQ(kinds(member_b_), std::vector<std::string>{"mention"});
+  auto pt = svc_->create_point(staff_, p, bj::object{{"quote", "加大财政投入"}, {"department_id", dept_}});
+  ASSERT_TRUE(pt.ok());
+  EXPECT_EQ(kinds(resp_), std::vector<std::string>{"point.assigned"});
+  ASSERT_TRUE(svc_->answer_point(resp_, pt->at("id").as_int64(), bj::object{{"body", "已研究"}}).ok());
+  EXPECT_EQ(kinds(member_).back(), "point.answered");
+  ASSERT_TRUE(svc_->hide_post(staff_, post(member_b_, d, bj::object{{"body", "离题"}}), "与主题无关").ok());
+  EXPECT_EQ(kinds(member_b_).back(), "post.hidden");
+}
+
 TEST_F(DeliberationTest, ExportHasEverySheet) {
   int64_t d = make_open();
   int64_t p = post(member_, d, bj::object{{"body", "导出测试"}});

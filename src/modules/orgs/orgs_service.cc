@@ -7,6 +7,7 @@
 #include "core/csv.h"
 #include "modules/common/route_util.h"
 #include "core/json.h"
+#include "modules/notifications/inbox.h"
 #include "modules/orgs/orgs.h"
 #include "modules/orgs/orgs_store.h"
 
@@ -60,6 +61,14 @@ std::optional<Role> roster_role(const std::string& s) {
 Error roster_error(int line, std::string reason) {
   bj::object details{{"errors", bj::array{bj::object{{"line", line}, {"reason", std::move(reason)}}}}};
   return Error::Unprocessable("roster_invalid", "名册有误，未导入任何数据", json::serialize(details));
+}
+
+// Tells a person in their inbox that they now hold `role` in `org` (granted, or changed to).
+Status notify_membership(Conn& c, TimeMs now, int64_t person_id, const store::OrgRow& org, Role role, bool changed) {
+  std::string label = access::role_label(role, org.kind);
+  std::string title = changed ? "你在" + org.name + "的身份已改为" + label : "你已成为" + org.name + label;
+  return notifications::notify_at(c, now, person_id, changed ? "membership.changed" : "membership.added", title, "",
+                                  "/orgs/" + std::to_string(org.id));
 }
 
 }  // namespace
@@ -306,6 +315,8 @@ Result<bj::object> OrgsService::add_member(const Caller& caller, int64_t org_id,
     }
     SL_ASSIGN(int64_t mid, store::insert_membership(c, pid, org_id, std::string(access::role_name(*role)), sector_id, now));
     SL_TRY(record(c, caller, "membership.granted", "membership", mid));
+    SL_ASSIGN(auto org, store::find_org(c, org_id));
+    if (org) SL_TRY(notify_membership(c, now, pid, *org, *role, false));
     return mid;
   }));
   SL_ASSIGN(auto o, db_.read_value<std::optional<bj::object>>([&](Conn& c) { return store::membership_json(c, mid, true); }));
@@ -335,7 +346,11 @@ Result<bj::object> OrgsService::update_membership(const Caller& caller, int64_t 
       if (!s || s->org_id != m->org_id) return Error::Invalid("invalid_sector", "界别不属于该组织");
     }
     SL_TRY(store::update_membership(c, membership_id, std::string(access::role_name(new_role)), new_sector));
-    return record(c, caller, "membership.changed", "membership", membership_id);
+    SL_TRY(record(c, caller, "membership.changed", "membership", membership_id));
+    if (new_role == old_role) return Ok();
+    SL_ASSIGN(auto org, store::find_org(c, m->org_id));
+    if (!org) return Ok();
+    return notify_membership(c, clock_.now_ms(), m->person_id, *org, new_role, true);
   }));
   SL_ASSIGN(auto o, db_.read_value<std::optional<bj::object>>(
                         [&](Conn& c) { return store::membership_json(c, membership_id, true); }));
@@ -523,6 +538,7 @@ Result<ImportReport> OrgsService::import_roster(const Caller& caller, int64_t or
     SL_TRY(access::check(c, caller, org_id, Action::kMemberManage));
     std::string org_path;
     SL_ASSIGN(org_path, access::org_path(c, org_id));
+    SL_ASSIGN(auto org, store::find_org(c, org_id));
     bool can_grant = access::allowed(caller, org_path, Action::kGrantPrivileged);
     std::map<std::string, int64_t> sectors;
     SL_ASSIGN(bj::array sl, store::list_sectors(c, org_id));
@@ -587,6 +603,7 @@ Result<ImportReport> OrgsService::import_roster(const Caller& caller, int64_t or
       }
       SL_ASSIGN(int64_t mid, store::insert_membership(c, pid, org_id, std::string(access::role_name(p.row->role)), p.sector, now));
       SL_TRY(record(c, caller, "membership.granted", "membership", mid));
+      if (org) SL_TRY(notify_membership(c, now, pid, *org, p.row->role, false));
       report.imported++;
     }
     return Ok();

@@ -223,5 +223,30 @@ TEST_F(OrgsTest, ExportIsAnXlsxFile) {
   EXPECT_FALSE(svc_->export_roster_xlsx(as(Role::kMember, prov_), prov_).ok());
 }
 
+// People are told in their inbox when they join an organisation or their role changes;
+// a sector change alone, or a refused grant, tells nobody.
+TEST_F(OrgsTest, MembershipChangesReachTheInbox) {
+  auto titles = [&](int64_t pid) {
+    return db_->read_value<std::vector<std::string>>([&](storage::Conn& c) -> Result<std::vector<std::string>> {
+      SL_ASSIGN(auto rows, c.query("SELECT kind, title, link FROM notifications WHERE person_id = ? ORDER BY id", {pid}));
+      std::vector<std::string> out;
+      for (const auto& r : rows) out.push_back(r.str(0) + " " + r.str(1) + " " + r.str(2));
+      return out;
+    }).value();
+  };
+  auto m = svc_->add_member(sys_, prov_, bj::object{{"display_name", "王伟"}, {"login", "wangwei"}, {"role", "member"}});
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  int64_t pid = m->at("person").as_object().at("id").as_int64();
+  int64_t mid = m->at("id").as_int64();
+  ASSERT_TRUE(svc_->update_membership(sys_, mid, bj::object{{"sector_id", sector_}}).ok());
+  ASSERT_TRUE(svc_->update_membership(sys_, mid, bj::object{{"role", "leader"}}).ok());
+  EXPECT_FALSE(svc_->add_member(as(Role::kStaff, city_), city_, bj::object{{"person_id", pid}, {"role", "admin"}}).ok());
+  ASSERT_TRUE(svc_->import_roster(sys_, city_, "display_name,login,role\n王伟,wangwei,工作人员\n").ok());
+  std::string p = "/orgs/" + std::to_string(prov_), c = "/orgs/" + std::to_string(city_);
+  EXPECT_EQ(titles(pid), (std::vector<std::string>{"membership.added 你已成为江南省政协委员 " + p,
+                                                   "membership.changed 你在江南省政协的身份已改为领导 " + p,
+                                                   "membership.added 你已成为临江市政协工作人员 " + c}));
+}
+
 }  // namespace
 }  // namespace sl::orgs

@@ -3,6 +3,8 @@ import { http, request, type Query } from './http'
 import type {
   AddMemberInput,
   ImportResult,
+  InboxItem,
+  InboxPage,
   Me,
   Membership,
   Org,
@@ -74,6 +76,12 @@ export const api = {
     update: (id: Id, patch: { role?: Role; sector_id?: Id | null }) =>
       http.patch<Membership>(`/memberships/${enc(id)}`, patch),
     remove: (id: Id) => http.del(`/memberships/${enc(id)}`),
+  },
+  inbox: {
+    list: (q: { unread?: boolean; cursor?: string | null; limit?: number } = {}) =>
+      http.get<InboxPage>('/inbox', { unread: q.unread ? 1 : undefined, cursor: q.cursor, limit: q.limit ?? 20 }),
+    markRead: (id: Id) => http.post<{ item: InboxItem; unread_count: number }>(`/inbox/${enc(id)}/read`),
+    markAllRead: () => http.post<{ marked: number; unread_count: number }>('/inbox/read-all'),
   },
   people: {
     search: (q: string, cursor?: string | null, limit = 10) => http.get<Page<PersonRef>>('/people', { q, cursor, limit }),

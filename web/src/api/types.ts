@@ -99,3 +99,21 @@ export interface ImportResult {
 }
 
 export type SmsPurpose = 'register' | 'reset'
+
+/** One notification in one's inbox (站内消息). Title and body are plain text. */
+export interface InboxItem {
+  id: number
+  /** welcome, mention, membership.added, membership.changed, … */
+  kind: string
+  title: string
+  body: string
+  /** a path inside this app, or '' */
+  link: string
+  created_at: string
+  read_at: string | null
+  read: boolean
+}
+
+export interface InboxPage extends Page<InboxItem> {
+  unread_count: number
+}
