@@ -76,5 +76,7 @@ const char* openapi_json();
 
 // Loads the demo data set if it is not there yet; returns a text listing the demo accounts.
 Result<std::string> seed_demo(Application& app);
+// The demo deliberation (demo_deliberation.cc), once the demo people exist.
+Status seed_demo_deliberation(Application& app);
 
 }  // namespace sl::app
