@@ -274,7 +274,7 @@ std::string post_link(int64_t deliberation_id, int64_t post_id) {
 }
 
 // The search module is not on this branch yet: indexing joins here when it lands.
-Status index_post(Conn&, const store::DelibRow&, const store::PostRow&) { return Ok(); }
+Status index_post(Conn&, const Loaded&, const store::PostRow&) { return Ok(); }
 Status unindex_post(Conn&, int64_t) { return Ok(); }
 
 Status notify(Conn& c, TimeMs at, int64_t person_id, std::string_view kind, std::string_view title, std::string_view body,
@@ -349,6 +349,16 @@ Result<std::vector<int64_t>> readable_ids(storage::Conn& c, const Caller& caller
 
 Status check_readable(storage::Conn& c, const Caller& caller, int64_t id) {
   SL_TRY(detail::load(c, caller, id));
+  return Ok();
+}
+
+Status check_post_readable(storage::Conn& c, const Caller& caller, int64_t post_id) {
+  SL_ASSIGN(auto p, store::find_post(c, post_id, 0));
+  if (!p) return Error::NotFound("post_not_found", "发言不存在");
+  SL_ASSIGN(detail::Loaded l, detail::load(c, caller, p->deliberation_id));
+  bool content = p->state == "visible" ||
+                 (p->state == "hidden" && (l.st.manage || l.st.oversee || (caller.person_id && caller.person_id == p->author_id)));
+  if (!content) return Error::NotFound("post_not_found", "发言不存在");
   return Ok();
 }
 

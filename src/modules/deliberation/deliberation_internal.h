@@ -87,10 +87,14 @@ Result<std::optional<TimeMs>> time_field(const bj::object& o, std::string_view k
 Result<std::optional<std::vector<int64_t>>> id_list(const bj::object& o, std::string_view key, size_t max);
 
 // ---- other modules, behind narrow functions ----
+// (Attachments join here too when modules/attachments lands: create_post and answer_point take
+// `attachment_ids` and bind them with attachments::attach(c, caller, ids, "post", id); reading
+// a bound attachment asks check_post_readable.)
 // Markdown → safe HTML (modules/common/markdown.h).
 std::string render_markdown(std::string_view md);
-// Search index (modules/search): inside the caller's transaction.
-Status index_post(Conn& c, const store::DelibRow& d, const store::PostRow& p);
+// Search index (modules/search): inside the caller's transaction. The deliberation (its id is
+// the scope, the host's path the org path) and the post give search::Doc its fields.
+Status index_post(Conn& c, const Loaded& l, const store::PostRow& p);
 Status unindex_post(Conn& c, int64_t post_id);
 // In-app inbox (modules/notifications/inbox.h): inside the caller's transaction.
 Status notify(Conn& c, TimeMs at, int64_t person_id, std::string_view kind, std::string_view title, std::string_view body,

@@ -157,7 +157,7 @@ Result<store::PostRow> add_post(Conn& c, ledger::Ledger& ledger, Outbox& out, co
   SL_ASSIGN(store::PostRow p, find_post_or_404(c, id, caller.person_id));
   SL_TRY(emit(c, out, l.d.id, "post.created", now, id, post_json(p, Viewer{})));
   SL_TRY(record(c, ledger, caller, "post.created", "post", id));
-  SL_TRY(index_post(c, l.d, p));
+  SL_TRY(index_post(c, l, p));
   if (parent && parent->author_id != caller.person_id)
     SL_TRY(notify(c, now, parent->author_id, "post.replied", p.author_name + " 回复了您的发言", excerpt(p.body, 60),
                   post_link(l.d.id, id)));
@@ -298,7 +298,7 @@ Result<bj::object> DeliberationService::edit_post(const Caller& caller, int64_t 
     SL_ASSIGN(auto np, find_post_or_404(c, post_id, caller.person_id));
     SL_TRY(detail::emit(c, out, l.d.id, "post.edited", now, np.id, detail::post_json(np, Viewer{})));
     SL_TRY(detail::record(c, ledger_, caller, "post.edited", "post", np.id));
-    SL_TRY(detail::index_post(c, l.d, np));
+    SL_TRY(detail::index_post(c, l, np));
     SL_TRY(detail::notify_mentions(c, now, l, np, p.body, std::nullopt));
     result = detail::post_json(np, viewer_of(caller, l.st));
     return Ok();
@@ -441,7 +441,7 @@ Result<bj::object> DeliberationService::restore_post(const Caller& caller, int64
     SL_ASSIGN(auto np, find_post_or_404(c, post_id, caller.person_id));
     SL_TRY(detail::emit(c, out, l.d.id, "post.restored", now, np.id, detail::post_json(np, Viewer{})));
     SL_TRY(detail::record(c, ledger_, caller, "post.restored", "post", p.id));
-    SL_TRY(detail::index_post(c, l.d, np));
+    SL_TRY(detail::index_post(c, l, np));
     result = detail::post_json(np, viewer_of(caller, l.st));
     return Ok();
   }));

@@ -508,7 +508,15 @@ TEST_F(DeliberationTest, ModerationHidesWithAReasonTheAuthorSees) {
     EXPECT_EQ(s.find("不当言论"), std::string::npos) << s;
   }
   EXPECT_EQ(code(svc_->create_post(member_b_, d, bj::object{{"body", "x"}, {"parent_id", p}})), Code::kConflict);
+  auto post_readable = [&](const Caller& c) {
+    return db_->read([&](storage::Conn& cn) { return check_post_readable(cn, c, p); }).ok();
+  };
+  EXPECT_TRUE(post_readable(member_));   // the author
+  EXPECT_TRUE(post_readable(staff_));
+  EXPECT_FALSE(post_readable(member_b_));
+  EXPECT_FALSE(post_readable(anon_));
   ASSERT_TRUE(svc_->restore_post(staff_, p).ok());
+  EXPECT_TRUE(post_readable(anon_));  // public read
   EXPECT_EQ(get_post(anon_, p).at("body").as_string(), "不当言论");
   // Bans per deliberation.
   ASSERT_TRUE(svc_->ban(staff_, d, bj::object{{"person_id", member_.person_id}, {"reason", "多次违规"}}).ok());
