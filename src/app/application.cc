@@ -33,6 +33,13 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
                                                                *app->ledger_, cfg.auth);
   app->orgs_ = std::make_unique<orgs::OrgsService>(*app->db_, app->clock_, *app->accounts_, *app->ledger_);
   app->inbox_ = std::make_unique<notifications::InboxService>(*app->db_, app->clock_);
+  app->accounts_->add_erasure_step([](storage::Conn& c, const access::Caller&, int64_t person_id, std::string_view) {
+    return notifications::erase_person(c, person_id);
+  });
+  app->accounts_->add_erasure_step(
+      [ledger = app->ledger_.get()](storage::Conn& c, const access::Caller& actor, int64_t person_id, std::string_view) {
+        return deliberation::erase_person(c, *ledger, actor, person_id);
+      });
   app->bus_ = pubsub::make_local_bus();
   app->deliberations_ = std::make_unique<deliberation::DeliberationService>(
       *app->db_, app->clock_, *app->ledger_, *app->bus_,

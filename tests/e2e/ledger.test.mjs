@@ -1,11 +1,14 @@
 // The public ledger (全程留痕) checked in the browser: "核验留痕" on an organisation, a sector
-// and a membership, the public /ledger page with its checkpoint signature verified in the
-// page, and the same checks failing when the server's answers are tampered with on the way
-// (page.route): a flipped byte in an inclusion proof, an entry changed under its hash, a
-// checkpoint whose size was changed after signing.
+// and a membership (the entry is in the signed tree, and the record shown hashes to it), the
+// public /ledger page with its checkpoint signature verified in the page, and the same checks
+// failing when the server's answers are tampered with on the way (page.route): a flipped byte
+// in an inclusion proof, an entry changed under its hash, a checkpoint whose size was changed
+// after signing — and when a record was changed in the database behind the server's back.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { createHash, generateKeyPairSync, sign } from 'node:crypto'
+import { join } from 'node:path'
 import { apiGet, centre, launchBrowser, login, newPage, shot, startServer } from './harness.mjs'
 
 describe('ledger', () => {
@@ -52,12 +55,16 @@ describe('ledger', () => {
     let r = await verify(page, detail)
     assert.equal(r.status, 'ok', r.text)
     await r.sheet.getByText('江南省政协').waitFor()
-    assert.match(r.text, /^✓ 这条记录自 \d{4}-\d\d-\d\d \d\d:\d\d 起已记入公开账本（第 \d+ 条），账本签名有效，留痕条目完好无损$/)
+    assert.match(
+      r.text,
+      /^✓ 这条记录自 \d{4}-\d\d-\d\d \d\d:\d\d 起已记入公开账本（第 \d+ 条），账本签名有效，留痕条目完好无损，页面显示的内容与留痕一致$/,
+    )
     // every step passed, in plain words
     const steps = r.sheet.getByTestId('ledger-steps').locator('li')
     const codes = await steps.evaluateAll((ls) => ls.map((l) => `${l.dataset.step}:${l.dataset.ok}`))
-    assert.deepEqual(codes, ['found:true', 'action:true', 'leaf:true', 'signature:true', 'checkpoint:true', 'inclusion:true'])
+    assert.deepEqual(codes, ['found:true', 'action:true', 'leaf:true', 'signature:true', 'checkpoint:true', 'inclusion:true', 'content:true'])
     await r.sheet.getByText('包含证明成立').waitFor()
+    await r.sheet.getByText(/页面显示的内容与第 \d+ 条留痕一致/).waitFor()
     // the seq shown is the org's latest entry
     const items = (await apiGet(page, 'ledger/objects/org/1')).items
     const latest = Math.max(...items.map((i) => i.seq))
@@ -127,6 +134,59 @@ describe('ledger', () => {
     // the verify button does not open the member's edit sheet
     assert.equal(await page.locator('#edit-title').count(), 0)
     await shot(page, '43-ledger-membership-verified-phone')
+    assert.deepEqual(page.consoleErrors, [])
+    await page.context().close()
+  })
+
+  test("a record changed in the database behind the server's back shows a mismatch", async () => {
+    assert.ok(server.tmp, 'this test changes the database, so it needs a server started by the harness')
+    const dbFile = join(server.tmp, 'e2e.db')
+    const sql = (q) => {
+      const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', dbFile, q], { encoding: 'utf8' })
+      assert.equal(r.status, 0, `sqlite3: ${r.stderr}`)
+    }
+    const page = await newPage(browser, server.baseUrl)
+    await login(page)
+    const name = `留痕篡改市${Date.now() % 100000}`
+    const created = await page.request.post('/api/v1/orgs', { data: { parent_id: 1, name, level: 'city', kind: 'cppcc' } })
+    assert.equal(created.status(), 201, await created.text())
+    const id = (await created.json()).id
+    await page.goto(`/orgs/${id}`)
+    const detail = page.getByTestId('org-detail')
+    await detail.getByText(name).waitFor()
+    // as written through the platform: ok (or pending until the next signature)
+    let r = await verify(page, detail)
+    if (r.status === 'pending') {
+      await r.sheet.getByRole('button', { name: '再核验一次' }).click()
+      await r.sheet.locator('[data-testid="ledger-summary"][data-status="ok"]').waitFor({ timeout: 30_000 })
+    } else {
+      assert.equal(r.status, 'ok', r.text)
+    }
+    await closeSheet(page)
+
+    // the name changed in the database directly: the page shows it, the ledger does not agree
+    sql(`UPDATE orgs SET name = '${name}（改）' WHERE id = ${id}`)
+    await page.goto(`/orgs/${id}`)
+    await detail.getByText(`${name}（改）`).waitFor()
+    r = await verify(page, detail)
+    assert.equal(r.status, 'failed', r.text)
+    assert.match(r.text, /^✗ 核验未通过：页面显示的内容与账本留痕不一致/)
+    // the ledger itself is intact; only the record shown does not match its entry
+    const codes = await r.sheet
+      .getByTestId('ledger-steps')
+      .locator('li')
+      .evaluateAll((ls) => ls.map((l) => `${l.dataset.step}:${l.dataset.ok}`))
+    assert.deepEqual(codes, ['found:true', 'action:true', 'leaf:true', 'signature:true', 'checkpoint:true', 'inclusion:true', 'content:false'])
+    await r.sheet.getByText(/页面显示的内容与第 \d+ 条留痕不一致/).waitFor()
+    await shot(page, '51-ledger-org-changed-behind-the-back-phone')
+    await closeSheet(page)
+
+    // put back as it was: it matches again
+    sql(`UPDATE orgs SET name = '${name}' WHERE id = ${id}`)
+    await page.goto(`/orgs/${id}`)
+    await detail.getByText(name, { exact: true }).waitFor()
+    r = await verify(page, detail)
+    assert.equal(r.status, 'ok', r.text)
     assert.deepEqual(page.consoleErrors, [])
     await page.context().close()
   })
@@ -263,7 +323,7 @@ describe('ledger', () => {
     await page.goto('/orgs/1')
     const r = await verify(page, page.getByTestId('org-detail'))
     assert.equal(r.status, 'ok', r.text)
-    assert.match(r.text, /^✓ This record has been in the public ledger since .* its ledger entry is intact$/)
+    assert.match(r.text, /^✓ This record has been in the public ledger since .* its ledger entry is intact, and the record shown matches it$/)
     await shot(page, '48-ledger-org-verified-en-elderly-phone')
     await page.context().close()
 

@@ -47,6 +47,20 @@ async function freshMembership(org = ctx.prov) {
   assert.equal(r.status, 201, `fixture membership: ${r}`)
   return { membership: r.json.id, person: r.json.person.id }
 }
+// A person erased by the superadmin (reading or erasing them again answers 410).
+async function erasedPerson() {
+  const { person } = await freshMembership()
+  const r = await api.delete(`/api/v1/people/${person}`, { as: token.admin })
+  assert.equal(r.status, 200, `fixture erasure: ${r}`)
+  return person
+}
+// A session of a fresh person with a password, to erase themselves.
+async function freshSelf() {
+  const login = `me${unique()}`
+  const r = await api.post(`/api/v1/orgs/${ctx.prov}/members`, { display_name: '矩阵自删', login, password: 'matrix-self-1', role: 'member' }, { as: token.admin })
+  assert.equal(r.status, 201, `fixture person: ${r}`)
+  return api.login(login, 'matrix-self-1')
+}
 const csvRow = () => `display_name,login,role\n矩阵导入,ri${unique()},委员\n`
 
 // Deliberations: made and moved along by the superadmin. ctx.delib is the province's, open,
@@ -164,6 +178,17 @@ const MATRIX = {
     },
   ],
 
+  'POST /api/v1/me/erase': [
+    // Nobody's demo account is erased here: a wrong password is refused for everyone...
+    { name: 'a wrong password', req: () => ({ json: { password: 'not-the-password' } }), expect: ex('401 403 403 403 403 403 403 403') },
+    // ...and anyone signed in may erase themselves (each role acts as a fresh person of its own).
+    {
+      name: 'a fresh person, their own password',
+      req: async (role) => ({ as: role === 'anonymous' ? undefined : await freshSelf(), json: { password: 'matrix-self-1' } }),
+      expect: ex('401 200 200 200 200 200 200 200'),
+    },
+  ],
+
   'GET /api/v1/orgs': [
     { name: 'roots', req: () => ({ path: '/api/v1/orgs' }), expect: ex('200') },
     { name: 'children of the province', req: () => ({ path: `/api/v1/orgs?parent_id=${ctx.prov}` }), expect: ex('200') },
@@ -260,6 +285,12 @@ const MATRIX = {
     // Not visible is 404, so that existence is not revealed.
     { name: 'a 委员 of the province only', req: () => ({ path: `/api/v1/people/${ctx.provOnlyPerson}` }), expect: ex('401 404 404 404 200 200 404 200') },
     { name: 'a 委员 of 临江市', req: () => ({ path: `/api/v1/people/${ctx.cityPerson}` }), expect: ex('401 404 404 404 200 200 200 200') },
+    { name: 'an erased person', req: () => ({ path: `/api/v1/people/${ctx.erasedPerson}` }), expect: ex('401 410 410 410 410 410 410 410') },
+  ],
+  'DELETE /api/v1/people/{id}': [
+    { name: 'a 委员 of the province', req: async () => ({ path: `/api/v1/people/${(await freshMembership()).person}` }), expect: ex('401 403 403 403 403 200 403 200') },
+    { name: 'a 委员 of 临江市', req: async () => ({ path: `/api/v1/people/${(await freshMembership(ctx.city)).person}` }), expect: ex('401 403 403 403 403 200 200 200') },
+    { name: 'an erased person', req: () => ({ path: `/api/v1/people/${ctx.erasedPerson}` }), expect: ex('401 410 410 410 410 410 410 410') },
   ],
   'PATCH /api/v1/people/{id}': [
     {
@@ -377,6 +408,9 @@ const MATRIX = {
       expect: ex('401 404 403 403 403 200 404 200'),
     },
   ],
+  'POST /api/v1/posts/{id}/remove': [
+    { req: async () => ({ path: `/api/v1/posts/${await freshPost()}/remove`, json: { reason: '矩阵删除' } }), expect: ex('401 404 403 403 403 200 404 200') },
+  ],
   'POST /api/v1/posts/{id}/reports': [
     { req: async () => ({ path: `/api/v1/posts/${await freshPost()}/reports`, json: { reason: '矩阵举报' } }), expect: ex('401 404 201 201 201 201 404 201') },
   ],
@@ -441,6 +475,7 @@ before(async () => {
   const inbox = (await api.get('/api/v1/inbox', { as: token.member })).json
   ctx.memberWelcome = inbox.items.find((i) => i.kind === 'welcome')?.id
   assert.ok(ctx.memberWelcome, `no welcome message in ${JSON.stringify(inbox)}`)
+  ctx.erasedPerson = await erasedPerson()
   ctx.delib = (await freshDelib()).id
   ctx.pubDelib = (await freshDelib({ publicMode: 'comment' })).id
   ctx.post = await freshPost()

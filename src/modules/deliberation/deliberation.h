@@ -60,6 +60,10 @@ Status check_readable(storage::Conn& c, const Caller& caller, int64_t id);
 // deliberation readable, and the post visible — or hidden and theirs, or they oversee)?
 Status check_post_readable(storage::Conn& c, const Caller& caller, int64_t post_id);
 
+// A step of a person's erasure (AccountsService::add_erasure_step): their likes go. Their posts
+// stay as the deliberation's record, under a nameless author.
+Status erase_person(storage::Conn& c, ledger::Ledger& ledger, const Caller& actor, int64_t person_id);
+
 class DeliberationService {
  public:
   DeliberationService(storage::Database& db, const Clock& clock, ledger::Ledger& ledger, pubsub::Bus& bus, Options opts);
@@ -91,6 +95,8 @@ class DeliberationService {
   Result<bj::object> like(const Caller& caller, int64_t post_id, bool on);
   Result<bj::object> hide_post(const Caller& caller, int64_t post_id, const std::string& reason);
   Result<bj::object> restore_post(const Caller& caller, int64_t post_id);
+  // Moderation's removal: the content is erased (ledger erasure, reason "moderation").
+  Result<bj::object> remove_post(const Caller& caller, int64_t post_id, const std::string& reason);
   Result<bj::object> report_post(const Caller& caller, int64_t post_id, const std::string& reason);
   Result<bj::object> list_reports(const Caller& caller, int64_t deliberation_id, std::optional<std::string> state,
                                   int64_t after, int limit);

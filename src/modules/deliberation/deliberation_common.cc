@@ -124,10 +124,7 @@ Status record(Conn& c, ledger::Ledger& ledger, const Caller& caller, std::string
 
 Result<bj::object> ledger_json(Conn& c, std::string_view type, int64_t id) {
   SL_ASSIGN(auto state, store::ledger_state(c, type, id));
-  bj::object o{{"type", type}, {"id", id}};
-  o["salt"] = state ? state->salt : "";
-  o["content"] = state ? state->content : "";
-  return o;
+  return ledger::record_json(type, id, state.value_or(ledger::RecordState{}));
 }
 
 bj::value iso_or_null(const std::optional<TimeMs>& t) { return t ? bj::value(format_iso8601(*t)) : bj::value(nullptr); }
@@ -156,7 +153,11 @@ bj::object post_json(const store::PostRow& p, const Viewer& v) {
   o["root_id"] = id_or_null(p.root_id);
   o["reply_to_id"] = id_or_null(p.reply_to_id);
   o["depth"] = p.depth;
-  bj::object author{{"id", p.author_id}, {"display_name", p.author_name}, {"role", p.author_role}, {"role_label", role_label(p)}};
+  // A person whose personal data was erased keeps their place, without a name.
+  bj::object author{{"id", p.author_id},
+                    {"display_name", p.author_name.empty() ? std::string("（已注销）") : p.author_name},
+                    {"role", p.author_role},
+                    {"role_label", role_label(p)}};
   if (p.author_org_id) author["org"] = bj::object{{"id", *p.author_org_id}, {"name", p.author_org_name}};
   else author["org"] = nullptr;
   o["author"] = std::move(author);
@@ -168,7 +169,7 @@ bj::object post_json(const store::PostRow& p, const Viewer& v) {
   o["title"] = content ? p.title : "";
   o["body"] = content ? p.body : "";
   o["html"] = content ? p.body_html : "";
-  if (p.state == "hidden" && (v.moderator || v.person_id == p.author_id))
+  if ((p.state == "hidden" || p.state == "removed") && (v.moderator || v.person_id == p.author_id))
     o["moderation"] = bj::object{{"reason", p.moderation_reason.value_or("")}, {"at", iso_or_null(p.moderated_at)}};
   o["version"] = p.version;
   o["edited"] = p.version > 1;
@@ -185,7 +186,8 @@ bj::object point_json(const store::PointRow& p) {
   o["id"] = p.id;
   o["deliberation_id"] = p.deliberation_id;
   o["post_id"] = p.post_id;
-  o["quote"] = p.quote;
+  // The quote is the post's text: shown only while the post is.
+  o["quote"] = p.post_state == "visible" ? p.quote : "";
   o["summary"] = p.summary;
   o["state"] = p.state;
   if (p.department_id) o["department"] = bj::object{{"id", *p.department_id}, {"name", p.department_name}};
@@ -349,6 +351,12 @@ Result<std::vector<int64_t>> readable_ids(storage::Conn& c, const Caller& caller
 
 Status check_readable(storage::Conn& c, const Caller& caller, int64_t id) {
   SL_TRY(detail::load(c, caller, id));
+  return Ok();
+}
+
+Status erase_person(storage::Conn& c, ledger::Ledger& ledger, const Caller& actor, int64_t person_id) {
+  SL_ASSIGN(auto likes, store::delete_likes_of(c, person_id));
+  for (const auto& l : likes) SL_TRY(detail::record(c, ledger, actor, "like.deleted", "like", l.id));
   return Ok();
 }
 

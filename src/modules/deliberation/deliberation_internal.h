@@ -53,9 +53,15 @@ struct PostSpec {
 // two levels deep, inserts it with its counts, event (post.created) and ledger entry.
 Result<store::PostRow> add_post(Conn& c, ledger::Ledger& ledger, Outbox& out, const Loaded& l, const Caller& caller,
                                 const PostSpec& spec, TimeMs now);
-// Replaces the content-bearing events of a post (created, edited, restored, answered) by
-// {"id":..,"redacted":true}, so that catching up never shows hidden or deleted content.
+// Rewrites the events that carry a post's content — its post.* events become
+// {"id":..,"redacted":true}, the point.* events of its points lose their quotes — so that
+// catching up never shows hidden or erased content.
 Status redact_post_events(Conn& c, int64_t deliberation_id, int64_t post_id);
+// Erases a post's content (its author's deletion, or moderation's removal) with the ledger's
+// erasure entry; emits post.deleted / post.removed.
+Result<ledger::Erasure> erase_post(Conn& c, ledger::Ledger& ledger, Outbox& out, const Caller& caller,
+                                   const store::PostRow& p, const std::string& state, std::optional<std::string> reason,
+                                   std::string_view code, TimeMs now);
 // Plain words of Markdown text, cut to `n` characters with an ellipsis (notifications, lists).
 std::string excerpt(std::string_view md, size_t n);
 

@@ -95,7 +95,7 @@ Result<bj::object> DeliberationService::create_point(const Caller& caller, int64
     np.salt = ledger_.new_salt();
     SL_ASSIGN(int64_t id, store::insert_point(c, np, now));
     SL_ASSIGN(auto p, find_point_or_404(c, id));
-    SL_TRY(detail::emit(c, out, l.d.id, "point.created", now, std::nullopt, detail::point_json(p)));
+    SL_TRY(detail::emit(c, out, l.d.id, "point.created", now, p.post_id, detail::point_json(p)));
     SL_TRY(detail::record(c, ledger_, caller, "point.created", "point", id));
     if (department_id) {
       SL_TRY(store::refresh_response_stats(c, l.d.id, *department_id, now));
@@ -148,7 +148,7 @@ Result<bj::object> DeliberationService::update_point(const Caller& caller, int64
     if (has_deadline) p.deadline_at = deadline;
     SL_TRY(store::update_point(c, p, now));
     SL_ASSIGN(auto np, find_point_or_404(c, point_id));
-    SL_TRY(detail::emit(c, out, l.d.id, "point.updated", now, std::nullopt, detail::point_json(np)));
+    SL_TRY(detail::emit(c, out, l.d.id, "point.updated", now, np.post_id, detail::point_json(np)));
     SL_TRY(detail::record(c, ledger_, caller, "point.updated", "point", point_id));
     SL_ASSIGN(result, point_with_answers(c, np, Viewer{caller.person_id, l.st.manage || l.st.oversee}));
     return Ok();
@@ -182,7 +182,7 @@ Result<bj::object> DeliberationService::assign_point(const Caller& caller, int64
     }
     SL_TRY(store::update_point(c, p, now));
     SL_ASSIGN(auto np, find_point_or_404(c, point_id));
-    SL_TRY(detail::emit(c, out, l.d.id, "point.claimed", now, std::nullopt, detail::point_json(np)));
+    SL_TRY(detail::emit(c, out, l.d.id, "point.claimed", now, np.post_id, detail::point_json(np)));
     SL_TRY(detail::record(c, ledger_, caller, "point.assigned", "point", point_id));
     if (previous && *previous != department_id) SL_TRY(store::refresh_response_stats(c, l.d.id, *previous, now));
     SL_TRY(store::refresh_response_stats(c, l.d.id, department_id, now));
@@ -224,7 +224,7 @@ Result<bj::object> DeliberationService::claim_point(const Caller& caller, int64_
     p.state = "claimed";
     SL_TRY(store::update_point(c, p, now));
     SL_ASSIGN(auto np, find_point_or_404(c, point_id));
-    SL_TRY(detail::emit(c, out, l.d.id, "point.claimed", now, std::nullopt, detail::point_json(np)));
+    SL_TRY(detail::emit(c, out, l.d.id, "point.claimed", now, np.post_id, detail::point_json(np)));
     SL_TRY(detail::record(c, ledger_, caller, "point.claimed", "point", point_id));
     SL_TRY(store::refresh_response_stats(c, l.d.id, dept, now));
     SL_ASSIGN(result, point_with_answers(c, np, Viewer{caller.person_id, l.st.manage || l.st.oversee}));
@@ -264,8 +264,9 @@ Result<bj::object> DeliberationService::answer_point(const Caller& caller, int64
     }
     SL_TRY(store::update_point(c, p, now));
     SL_ASSIGN(auto np, find_point_or_404(c, point_id));
-    SL_TRY(detail::emit(c, out, l.d.id, "point.answered", now, answer.id,
-                        bj::object{{"point", detail::point_json(np)}, {"answer", detail::post_json(answer, Viewer{})}}));
+    // The answer itself went out as post.created just before.
+    SL_TRY(detail::emit(c, out, l.d.id, "point.answered", now, np.post_id,
+                        bj::object{{"point", detail::point_json(np)}, {"answer_id", answer.id}}));
     SL_TRY(detail::record(c, ledger_, caller, "point.answered", "point", point_id));
     SL_TRY(store::refresh_response_stats(c, l.d.id, *p.department_id, now));
     SL_TRY(detail::notify(c, now, np.post_author_id, "point.answered", np.department_name + " 回应了您的要点",
@@ -293,7 +294,7 @@ Result<bj::object> DeliberationService::accept_point(const Caller& caller, int64
     p.accepted_at = now;
     SL_TRY(store::update_point(c, p, now));
     SL_ASSIGN(auto np, find_point_or_404(c, point_id));
-    SL_TRY(detail::emit(c, out, l.d.id, "point.accepted", now, std::nullopt, detail::point_json(np)));
+    SL_TRY(detail::emit(c, out, l.d.id, "point.accepted", now, np.post_id, detail::point_json(np)));
     SL_TRY(detail::record(c, ledger_, caller, "point.accepted", "point", point_id));
     SL_TRY(store::refresh_response_stats(c, l.d.id, *p.department_id, now));
     SL_TRY(detail::notify_department(c, now, *p.department_id, "point.accepted", "发言人采纳了贵部门的回应", point_title(np),
@@ -331,8 +332,8 @@ Result<bj::object> DeliberationService::ask_again(const Caller& caller, int64_t 
     p.follow_up = spec.body;
     SL_TRY(store::update_point(c, p, now));
     SL_ASSIGN(auto np, find_point_or_404(c, point_id));
-    SL_TRY(detail::emit(c, out, l.d.id, "point.asked_again", now, follow.id,
-                        bj::object{{"point", detail::point_json(np)}, {"follow_up", detail::post_json(follow, Viewer{})}}));
+    SL_TRY(detail::emit(c, out, l.d.id, "point.asked_again", now, np.post_id,
+                        bj::object{{"point", detail::point_json(np)}, {"follow_up_id", follow.id}}));
     SL_TRY(detail::record(c, ledger_, caller, "point.asked_again", "point", point_id));
     SL_TRY(store::refresh_response_stats(c, l.d.id, *p.department_id, now));
     SL_TRY(detail::notify_department(c, now, *p.department_id, "point.asked_again", "发言人对贵部门的回应提出追问",

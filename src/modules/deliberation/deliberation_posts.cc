@@ -65,13 +65,42 @@ namespace detail {
 Status redact_post_events(Conn& c, int64_t deliberation_id, int64_t post_id) {
   SL_ASSIGN(auto evs, store::events_of_post(c, deliberation_id, post_id));
   for (const auto& e : evs) {
-    bj::object ev{{"type", e.type},
-                  {"seq", e.seq},
-                  {"at", format_iso8601(e.at)},
-                  {"data", bj::object{{"id", post_id}, {"redacted", true}}}};
+    bj::value data = bj::object{{"id", post_id}, {"redacted", true}};
+    if (e.type.rfind("point.", 0) == 0) {
+      // A point event keeps its point; only the quote taken from the post goes.
+      boost::system::error_code ec;
+      bj::value v = bj::parse(e.payload, ec);
+      if (ec || !v.is_object() || !v.as_object().contains("data")) continue;
+      data = v.as_object().at("data");
+      if (data.is_object()) {
+        auto& d = data.as_object();
+        if (d.contains("quote")) d["quote"] = "";
+        if (auto* pt = d.if_contains("point"); pt && pt->is_object()) pt->as_object()["quote"] = "";
+      }
+    }
+    bj::object ev{{"type", e.type}, {"seq", e.seq}, {"at", format_iso8601(e.at)}, {"data", std::move(data)}};
     SL_TRY(store::set_event_payload(c, deliberation_id, e.seq, bj::serialize(ev)));
   }
   return Ok();
+}
+
+// Erases a post's content for good — its author deleting it, or moderation removing it: the
+// text and earlier versions go, the ledger records the erasure, points lose their quotes, and
+// the event log forgets the content.
+Result<ledger::Erasure> erase_post(Conn& c, ledger::Ledger& ledger, Outbox& out, const Caller& caller, const store::PostRow& p,
+                                   const std::string& state, std::optional<std::string> reason, std::string_view code,
+                                   TimeMs now) {
+  SL_TRY(store::erase_post_content(c, p.id, state, reason, now));
+  SL_ASSIGN(auto erasure, ledger.erase(c, caller, "post", p.id, code));
+  SL_ASSIGN(auto points, store::blank_point_quotes(c, p.id, now));
+  for (int64_t pt : points) SL_TRY(record(c, ledger, caller, "point.quote_erased", "point", pt));
+  SL_TRY(redact_post_events(c, p.deliberation_id, p.id));
+  bj::object data{{"id", p.id}, {"root_id", p.root_id.value_or(p.id)}};
+  data["parent_id"] = p.parent_id ? bj::value(*p.parent_id) : bj::value(nullptr);
+  SL_TRY(emit(c, out, p.deliberation_id, state == "removed" ? "post.removed" : "post.deleted", now, std::nullopt,
+              std::move(data)));
+  SL_TRY(unindex_post(c, p.id));
+  return erasure;
 }
 
 Result<store::PostRow> add_post(Conn& c, ledger::Ledger& ledger, Outbox& out, const Loaded& l, const Caller& caller,
@@ -254,6 +283,11 @@ Result<bj::object> DeliberationService::get_post(const Caller& caller, int64_t p
     o["replies"] = std::move(arr);
     o["replies_next_cursor"] = next ? bj::value(json::encode_cursor(*next)) : bj::value(nullptr);
     o["deliberation"] = bj::object{{"id", l.d.id}, {"theme", l.d.theme}, {"state", l.d.state}};
+    if (p.state == "deleted" || p.state == "removed") {
+      // Its content was erased: when, and under which ledger entry.
+      SL_ASSIGN(auto erasure, ledger_.erasure(c, "post", p.id));
+      if (erasure) o["erased"] = ledger::erasure_json(*erasure);
+    }
     // The ledger data only to whoever may see the content it hashes.
     if (p.state == "visible" || (p.state == "hidden" && (v.moderator || v.person_id == p.author_id))) {
       SL_ASSIGN(o["ledger"], detail::ledger_json(c, "post", p.id));
@@ -325,13 +359,7 @@ Status DeliberationService::delete_post(const Caller& caller, int64_t post_id) {
                    {}};
     SL_ASSIGN(auto pts, store::points_of_posts(c, {p.id}));
     if (!pts.empty()) return Error::Conflict("post_has_points", "该发言已被拆分为要点，不能删除");
-    SL_TRY(store::set_post_state(c, p.id, "deleted", std::nullopt, now));
-    SL_TRY(detail::redact_post_events(c, l.d.id, p.id));
-    bj::object data{{"id", p.id}, {"root_id", p.root_id.value_or(p.id)}};
-    data["parent_id"] = p.parent_id ? bj::value(*p.parent_id) : bj::value(nullptr);
-    SL_TRY(detail::emit(c, out, l.d.id, "post.deleted", now, std::nullopt, std::move(data)));
-    SL_TRY(detail::record(c, ledger_, caller, "post.deleted", "post", p.id));
-    SL_TRY(detail::unindex_post(c, p.id));
+    SL_TRY(detail::erase_post(c, ledger_, out, caller, p, "deleted", std::nullopt, "author_deleted", now));
     return Ok();
   }));
   detail::publish(bus_, out);
@@ -443,6 +471,34 @@ Result<bj::object> DeliberationService::restore_post(const Caller& caller, int64
     SL_TRY(detail::record(c, ledger_, caller, "post.restored", "post", p.id));
     SL_TRY(detail::index_post(c, l, np));
     result = detail::post_json(np, viewer_of(caller, l.st));
+    return Ok();
+  }));
+  detail::publish(bus_, out);
+  return result;
+}
+
+Result<bj::object> DeliberationService::remove_post(const Caller& caller, int64_t post_id, const std::string& reason_in) {
+  std::string reason = detail::trim(reason_in);
+  auto len = json::utf8_length(reason);
+  if (!len || *len == 0) return Error::Invalid("missing_reason", "请填写删除理由（作者可以看到）");
+  if (*len > 200) return Error::Invalid("reason_too_long", "理由最多 200 字");
+  TimeMs now = clock_.now_ms();
+  Outbox out;
+  bj::object result;
+  SL_TRY(db_.write([&](Conn& c) -> Status {
+    out.clear();
+    SL_ASSIGN(auto p, find_post_or_404(c, post_id, caller.person_id));
+    SL_ASSIGN(Loaded l, detail::load(c, caller, p.deliberation_id));
+    if (!l.st.manage) return Error::Forbidden("只有工作人员可以处理发言");
+    if (p.state != "visible" && p.state != "hidden") return Error::Conflict("post_erased", "该发言的内容已删除");
+    SL_ASSIGN(auto reports, store::action_reports_of_post(c, p.id, caller.person_id, now));
+    for (int64_t r : reports) SL_TRY(detail::record(c, ledger_, caller, "report.actioned", "report", r));
+    SL_ASSIGN(auto erasure, detail::erase_post(c, ledger_, out, caller, p, "removed", reason, ledger::kReasonModeration, now));
+    SL_TRY(detail::notify(c, now, p.author_id, "post.removed", "您的发言已被删除", "理由：" + reason,
+                          detail::post_link(l.d.id, p.id)));
+    SL_ASSIGN(auto np, find_post_or_404(c, post_id, caller.person_id));
+    result = detail::post_json(np, viewer_of(caller, l.st));
+    result["erased"] = ledger::erasure_json(erasure);
     return Ok();
   }));
   detail::publish(bus_, out);

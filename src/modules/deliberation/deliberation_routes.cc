@@ -266,6 +266,12 @@ void register_routes(net::Router& router, DeliberationService& svc, accounts::Ac
     SL_ASSIGN(auto post, svc.restore_post(caller, id));
     return routes::json(post);
   }));
+  router.post("/api/v1/posts/{id}/remove", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(std::string reason, reason_of(req));
+    SL_ASSIGN(auto post, svc.remove_post(caller, id, reason));
+    return routes::json(post);
+  }));
   router.post("/api/v1/posts/{id}/reports", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
     SL_ASSIGN(int64_t id, routes::id_param(req));
     SL_ASSIGN(std::string reason, reason_of(req));

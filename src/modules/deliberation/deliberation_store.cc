@@ -543,6 +543,36 @@ Status set_post_state(Conn& c, int64_t id, const std::string& state, std::option
   return Ok();
 }
 
+Status erase_post_content(Conn& c, int64_t id, const std::string& state, std::optional<std::string> reason, TimeMs now) {
+  SL_TRY(c.exec("UPDATE posts SET state = ?, title = '', body = '', body_html = '', moderation_reason = ?, moderated_at = ?, "
+                "ledger_salt = NULL, updated_at = ? WHERE id = ?",
+                {state, opt(reason), reason ? Value(now) : Value(Null{}), now, id}));
+  SL_TRY(c.exec("DELETE FROM post_versions WHERE post_id = ?", {id}));
+  return Ok();
+}
+
+Result<std::vector<int64_t>> blank_point_quotes(Conn& c, int64_t post_id, TimeMs now) {
+  SL_ASSIGN(auto rows, c.query("SELECT id FROM points WHERE post_id = ? AND quote <> '' ORDER BY id", {post_id}));
+  std::vector<int64_t> ids;
+  for (auto& r : rows) ids.push_back(r.i64(0));
+  if (!ids.empty())
+    SL_TRY(c.exec("UPDATE points SET quote = '', updated_at = ? WHERE post_id = ? AND quote <> ''", {now, post_id}));
+  return ids;
+}
+
+Result<std::vector<LikeRef>> delete_likes_of(Conn& c, int64_t person_id) {
+  SL_ASSIGN(auto rows, c.query("SELECT l.id, l.post_id, p.deliberation_id FROM post_likes l JOIN posts p ON p.id = l.post_id "
+                               "WHERE l.person_id = ? ORDER BY l.id",
+                               {person_id}));
+  std::vector<LikeRef> out;
+  for (auto& r : rows) {
+    out.push_back({r.i64(0), r.i64(1), r.i64(2)});
+    SL_TRY(c.exec("DELETE FROM post_likes WHERE id = ?", {r.i64(0)}));
+    SL_TRY(c.exec("UPDATE posts SET like_count = like_count - 1 WHERE id = ?", {r.i64(1)}));
+  }
+  return out;
+}
+
 Result<std::vector<VersionRow>> versions(Conn& c, int64_t post_id) {
   SL_ASSIGN(auto rows, c.query("SELECT version, title, body, subtopic_id, created_at FROM post_versions WHERE post_id = ? "
                                "ORDER BY version",
@@ -693,7 +723,7 @@ constexpr const char* kPointSelect =
     "SELECT pt.id, pt.deliberation_id, pt.post_id, pt.quote, pt.summary, pt.state, pt.department_id, o.name, "
     "pt.taken_how, pt.deadline_at, pt.asked_again, pt.follow_up, pt.created_by, pt.created_at, pt.updated_at, "
     "pt.taken_at, pt.first_answered_at, pt.answered_at, pt.accepted_at, pt.response_ms, pt.ledger_salt, d.theme, "
-    "p.author_id FROM points pt LEFT JOIN orgs o ON o.id = pt.department_id JOIN deliberations d ON d.id = "
+    "p.author_id, p.state FROM points pt LEFT JOIN orgs o ON o.id = pt.department_id JOIN deliberations d ON d.id = "
     "pt.deliberation_id JOIN posts p ON p.id = pt.post_id ";
 
 PointRow point_from(const Row& r) {
@@ -721,6 +751,7 @@ PointRow point_from(const Row& r) {
   p.ledger_salt = r.str(20);
   p.theme = r.str(21);
   p.post_author_id = r.i64(22);
+  p.post_state = r.str(23);
   return p;
 }
 
@@ -912,7 +943,7 @@ Result<std::optional<ledger::RecordState>> ledger_state(Conn& c, std::string_vie
                                   "author_org_id, mark, subtopic_id, point_id, title, body, state, moderation_reason, "
                                   "version, ledger_salt FROM posts WHERE id = ?",
                                   {id}));
-    if (!r) return out;
+    if (!r || r->str(12) == "deleted" || r->str(12) == "removed") return out;  // content erased
     bj::object o{{"deliberation_id", r->i64(0)}, {"kind", r->str(1)},         {"parent_id", jopt(r->opt_i64(2))},
                  {"reply_to_id", jopt(r->opt_i64(3))}, {"author_id", r->i64(4)}, {"author_role", r->str(5)},
                  {"author_org_id", jopt(r->opt_i64(6))}, {"mark", jopt(r->opt_str(7))}, {"subtopic_id", jopt(r->opt_i64(8))},

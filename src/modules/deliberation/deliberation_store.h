@@ -188,6 +188,16 @@ Status insert_version(Conn& c, const PostRow& old, TimeMs written_at);
 Status update_post_content(Conn& c, int64_t id, const std::string& title, const std::string& body,
                            const std::string& body_html, std::optional<int64_t> subtopic_id, TimeMs now);
 Status set_post_state(Conn& c, int64_t id, const std::string& state, std::optional<std::string> reason, TimeMs now);
+// Erases a post's content (title, body, earlier versions, salt), leaving its place in the thread
+// with `state` ("deleted" by its author, "removed" by moderation) and the moderation reason.
+Status erase_post_content(Conn& c, int64_t id, const std::string& state, std::optional<std::string> reason, TimeMs now);
+// Blanks the quotes that points took from a post whose content was erased; the changed points.
+Result<std::vector<int64_t>> blank_point_quotes(Conn& c, int64_t post_id, TimeMs now);
+// A person's likes, removed (their erasure): (like id, post id, deliberation id).
+struct LikeRef {
+  int64_t id = 0, post_id = 0, deliberation_id = 0;
+};
+Result<std::vector<LikeRef>> delete_likes_of(Conn& c, int64_t person_id);
 
 struct VersionRow {
   int version = 0;
@@ -245,9 +255,11 @@ struct PointRow {
   TimeMs created_at = 0, updated_at = 0;
   std::optional<TimeMs> taken_at, first_answered_at, answered_at, accepted_at, response_ms;
   std::string ledger_salt;
-  // Joined for the department console: the deliberation's theme and the post's author.
+  // Joined: the deliberation's theme, the post's author and state (a quote is shown only
+  // while its post is visible).
   std::string theme;
   int64_t post_author_id = 0;
+  std::string post_state;
 };
 
 Result<std::optional<PointRow>> find_point(Conn& c, int64_t id);
@@ -282,7 +294,8 @@ Result<bj::array> response_stats(Conn& c, int64_t deliberation_id);
 // ---- ledger -------------------------------------------------------------------------------
 
 // Canonical content and salt of a record: type "deliberation", "post", "point", "like",
-// "report" or "ban"; nothing if the record is gone.
+// "report" or "ban"; nothing if the record is gone or its content was erased (a deleted or
+// removed post).
 Result<std::optional<ledger::RecordState>> ledger_state(Conn& c, std::string_view type, int64_t id);
 Status set_ledger_salt(Conn& c, std::string_view type, int64_t id, const std::string& salt);
 bool is_ledger_type(std::string_view type);

@@ -469,6 +469,7 @@ TEST_F(DeliberationTest, AuthorDeletesOnlyWithinTheWindow) {
   auto gone = get_post(member_b_, early);
   EXPECT_EQ(gone.at("state").as_string(), "deleted");
   EXPECT_EQ(gone.at("body").as_string(), "");
+  EXPECT_EQ(gone.at("erased").as_object().at("reason").as_string(), "author_deleted");
   clock_.advance_ms(2 * 60'000);
   auto too_late = svc_->delete_post(member_, late);
   ASSERT_FALSE(too_late.ok());
@@ -528,6 +529,63 @@ TEST_F(DeliberationTest, ModerationHidesWithAReasonTheAuthorSees) {
   ASSERT_TRUE(svc_->unban(staff_, d, member_.person_id).ok());
   EXPECT_EQ(code(svc_->unban(staff_, d, member_.person_id)), Code::kNotFound);
   EXPECT_TRUE(svc_->create_post(member_, d, bj::object{{"body", "解除后发言"}}).ok());
+  expect_ledger_verifies();
+}
+
+TEST_F(DeliberationTest, RemovalErasesTheContentForGood) {
+  int64_t d = make_open(bj::object{{"public_mode", "read"}});
+  int64_t p = post(member_, d, bj::object{{"title", "违规标题"}, {"body", "违规内容：加大财政投入"}});
+  ASSERT_TRUE(svc_->edit_post(member_, p, bj::object{{"body", "违规内容（改）：加大财政投入"}}).ok());
+  auto pt = svc_->create_point(staff_, p, bj::object{{"quote", "加大财政投入"}, {"summary", "财政投入"}});
+  ASSERT_TRUE(pt.ok());
+  ASSERT_TRUE(svc_->hide_post(staff_, p, "先隐藏").ok());
+  EXPECT_EQ(code(svc_->remove_post(leader_, p, "违规")), Code::kForbidden);
+  auto removed = svc_->remove_post(staff_, p, "含有违法信息");
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_EQ(removed->at("state").as_string(), "removed");
+  EXPECT_EQ(removed->at("erased").as_object().at("reason").as_string(), "moderation");
+  EXPECT_EQ(code(svc_->restore_post(staff_, p)), Code::kConflict);
+  EXPECT_EQ(code(svc_->remove_post(staff_, p, "再删")), Code::kConflict);
+  // Gone from storage: the post, its versions, the point's quote, every event.
+  auto stored = db_->read_value<storage::Rows>([&](storage::Conn& c) {
+    return c.query("SELECT title, body, body_html, ledger_salt FROM posts WHERE id = ?", {p});
+  });
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].str(0) + (*stored)[0].str(1) + (*stored)[0].str(2), "");
+  EXPECT_TRUE((*stored)[0].is_null(3));
+  auto versions = db_->read_value<storage::Rows>([&](storage::Conn& c) {
+    return c.query("SELECT 1 FROM post_versions WHERE post_id = ?", {p});
+  });
+  EXPECT_TRUE(versions->empty());
+  auto author = get_post(member_, p);
+  EXPECT_EQ(author.at("body").as_string(), "");
+  EXPECT_EQ(author.at("moderation").as_object().at("reason").as_string(), "含有违法信息");
+  EXPECT_EQ(author.at("erased").as_object().at("reason").as_string(), "moderation");
+  auto point = svc_->get_point(staff_, pt->at("id").as_int64());
+  EXPECT_EQ(point->at("quote").as_string(), "");
+  EXPECT_EQ(point->at("summary").as_string(), "财政投入");
+  for (auto& e : events(d)) {
+    auto s = bj::serialize(e);
+    EXPECT_EQ(s.find("违规"), std::string::npos) << s;
+    EXPECT_EQ(s.find("加大财政投入"), std::string::npos) << s;
+  }
+  EXPECT_EQ(event_types(d).back(), "post.removed");
+  // The ledger holds the erasure and still verifies.
+  auto entries = ledger_->object_entries("post", p);
+  ASSERT_TRUE(entries.ok());
+  auto& items = entries->at("items").as_array();
+  EXPECT_EQ(bj::parse(items.back().as_object().at("entry").as_string()).as_object().at("action").as_string(), "post.erased");
+  expect_ledger_verifies();
+}
+
+TEST_F(DeliberationTest, ErasingAPersonTakesTheirLikes) {
+  int64_t d = make_open();
+  int64_t p = post(member_, d, bj::object{{"body", "被点赞"}});
+  ASSERT_TRUE(svc_->like(member_b_, p, true).ok());
+  ASSERT_TRUE(svc_->like(leader_, p, true).ok());
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) { return erase_person(c, *ledger_, sys_, member_b_.person_id); }).ok());
+  EXPECT_EQ(get_post(leader_, p).at("like_count").as_int64(), 1);
+  EXPECT_FALSE(get_post(member_b_, p).at("liked_by_me").as_bool());
   expect_ledger_verifies();
 }
 

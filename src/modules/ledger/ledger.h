@@ -56,6 +56,31 @@ struct RecordState {
 // Salted content hash as it appears in entries (hex); "" when there is no content.
 std::string content_hash(std::string_view salt, std::string_view content);
 
+// ---- erasure and record data (ledger_erasure.cc) ----
+// Content that must be removed (moderation, a person's right to deletion) is deleted from
+// storage; its earlier entries stay and still verify. The removal is one more entry
+// "<type>.erased" with an empty content hash, and a row of ledger_erasures says when, under
+// which entry and why, so readers are told the content was removed instead of "not found".
+struct Erasure {
+  int64_t seq = 0;     // the "<type>.erased" entry
+  TimeMs at = 0;       // that entry's time
+  std::string reason;  // a reason code: kReasonRightToDeletion, kReasonModeration, ...
+};
+inline constexpr std::string_view kReasonRightToDeletion = "right_to_deletion";  // 本人或代其申请删除个人信息
+inline constexpr std::string_view kReasonModeration = "moderation";              // 内容审核删除
+// The action of a record's erasure entry: "<type>.erased".
+std::string erasure_action(std::string_view type);
+// {"at":"<ISO-8601>","seq":N,"reason":"..."}: what the API shows of an erasure.
+boost::json::object erasure_json(const Erasure& e);
+// The 410 Gone problem for a record whose content was removed: `detail` says what was removed
+// (`what`, e.g. "该人员的个人信息"), when and under which ledger entry; the problem also carries
+// "erased": erasure_json(e). `slug` is the stable code, e.g. "person_erased".
+Error gone(std::string slug, std::string_view what, const Erasure& e);
+// What a record carries of its ledger state, so whoever may read it can recompute the content
+// hash of its latest entry: {"type","id","salt","content"} (salt "" if it has none yet).
+boost::json::object record_json(std::string_view type, int64_t id, const RecordState& state);
+// ---- end erasure ----
+
 class Ledger {
  public:
   Ledger(storage::Database& db, const Clock& clock, Random& random, Keys keys, std::string origin);
@@ -70,6 +95,16 @@ class Ledger {
                 const std::function<Status(const std::string& salt)>& store_salt);
   // A fresh random salt for a new or changed record.
   std::string new_salt();
+
+  // ---- erasure (ledger_erasure.cc) ----
+  // Appends "<type>.erased" (empty content hash) and records the erasure, inside the caller's
+  // transaction; the caller deletes the content in the same transaction. already_erased
+  // (409) if the record was erased before; invalid_reason (400) for a malformed reason code.
+  Result<Erasure> erase(storage::Conn& c, const access::Caller& actor, std::string_view type, int64_t id,
+                        std::string_view reason);
+  // Whether and how a record was erased.
+  Result<std::optional<Erasure>> erasure(storage::Conn& c, std::string_view type, int64_t id) const;
+  // ---- end erasure ----
   std::string actor_pseudonym(const access::Caller& actor) const;
 
   // Extends the tree over new entries and signs a checkpoint if the tree grew.

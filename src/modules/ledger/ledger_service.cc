@@ -251,7 +251,10 @@ Result<bj::object> Ledger::object_entries(std::string_view type, int64_t id) {
     bj::array items;
     for (const auto& [seq, entry] : rows)
       items.push_back(bj::object{{"seq", seq}, {"entry", entry}, {"leaf_hash", to_base64(leaf_hash(entry))}});
-    return bj::object{{"object", std::string(type) + "/" + std::to_string(id)}, {"items", std::move(items)}};
+    bj::object o{{"object", std::string(type) + "/" + std::to_string(id)}, {"items", std::move(items)}};
+    SL_ASSIGN(auto erased, erasure(c, type, id));
+    if (erased) o["erased"] = erasure_json(*erased);
+    return o;
   });
 }
 

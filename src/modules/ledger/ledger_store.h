@@ -44,4 +44,17 @@ Status insert_checkpoint(Conn& c, uint64_t size, const Hash& root, const std::st
 Result<std::vector<std::pair<uint64_t, std::string>>> nodes_range(Conn& c, int level, uint64_t from, uint64_t count);
 // ---- end tlog-tiles ----
 
+// ---- erasure (SQL in ledger_erasure.cc) ----
+// The time of entry `seq`; nothing if there is no such entry.
+Result<std::optional<TimeMs>> entry_time(Conn& c, int64_t seq);
+Status insert_erasure(Conn& c, std::string_view type, int64_t id, int64_t seq, TimeMs at, std::string_view reason);
+// (seq, at, reason) of a record's erasure, if it was erased.
+struct ErasureRow {
+  int64_t seq = 0;
+  TimeMs at = 0;
+  std::string reason;
+};
+Result<std::optional<ErasureRow>> find_erasure(Conn& c, std::string_view type, int64_t id);
+// ---- end erasure ----
+
 }  // namespace sl::ledger::store

@@ -50,6 +50,9 @@ Status notify(storage::Conn& c, int64_t person_id, std::string_view kind, std::s
 Status notify_at(storage::Conn& c, TimeMs at, int64_t person_id, std::string_view kind, std::string_view title,
                  std::string_view body, std::string_view link);
 
+// Right to deletion: removes every notification of `person_id` (an erasure step of accounts).
+Status erase_person(storage::Conn& c, int64_t person_id);
+
 // Reading and marking one's own inbox. Thread-safe (state lives in the database).
 class InboxService {
  public:

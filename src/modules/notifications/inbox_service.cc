@@ -119,4 +119,8 @@ Result<int64_t> InboxService::unread_count(const Caller& caller) {
   return db_.read_value<int64_t>([&](Conn& c) { return store::unread_count(c, caller.person_id); });
 }
 
+Status erase_person(storage::Conn& c, int64_t person_id) {
+  return store::delete_for_person(c, person_id);
+}
+
 }  // namespace sl::notifications

@@ -79,4 +79,9 @@ Result<int64_t> mark_all_read(Conn& c, int64_t person_id, TimeMs at) {
   return c.exec("UPDATE notifications SET read_at = ? WHERE person_id = ? AND read_at IS NULL", {at, person_id});
 }
 
+Status delete_for_person(Conn& c, int64_t person_id) {
+  SL_TRY(c.exec("DELETE FROM notifications WHERE person_id = ?", {person_id}));
+  return Ok();
+}
+
 }  // namespace sl::notifications::store

@@ -27,4 +27,6 @@ Result<int64_t> unread_count(Conn& c, int64_t person_id);
 Result<int64_t> mark_read(Conn& c, int64_t person_id, int64_t id, TimeMs at);
 Result<int64_t> mark_all_read(Conn& c, int64_t person_id, TimeMs at);
 
+Status delete_for_person(Conn& c, int64_t person_id);
+
 }  // namespace sl::notifications::store

@@ -82,7 +82,24 @@ bool valid_kind(std::string_view kind) {
 
 OrgsService::OrgsService(storage::Database& db, const Clock& clock, accounts::AccountsService& accounts,
                          ledger::Ledger& ledger)
-    : db_(db), clock_(clock), accounts_(accounts), ledger_(ledger) {}
+    : db_(db), clock_(clock), accounts_(accounts), ledger_(ledger) {
+  // A person's erasure also erases their memberships (who belongs where is personal data).
+  accounts_.add_erasure_step([this](Conn& c, const Caller& actor, int64_t person_id, std::string_view reason) -> Status {
+    SL_ASSIGN(auto ids, store::membership_ids_of(c, person_id));
+    for (int64_t id : ids) {
+      SL_TRY(store::delete_membership(c, id));
+      SL_TRY(ledger_.erase(c, actor, "membership", id, reason));
+    }
+    return Ok();
+  });
+}
+
+Status OrgsService::check_not_erased(Conn& c, int64_t person_id, const std::optional<TimeMs>& erased_at) {
+  if (!erased_at) return Ok();
+  SL_ASSIGN(auto e, ledger_.erasure(c, "person", person_id));
+  if (!e) return Error::NotFound("person_not_found", "人员不存在");
+  return accounts::person_gone(*e);
+}
 
 Status OrgsService::record(Conn& c, const Caller& caller, std::string_view action, std::string_view type, int64_t id) {
   if (type == "person") return accounts::record_person(c, ledger_, caller, action, id);
@@ -216,7 +233,9 @@ Result<bj::object> OrgsService::create_sector(const Caller& caller, int64_t org_
     SL_TRY(record(c, caller, "sector.created", "sector", id));
     return id;
   }));
-  return bj::object{{"id", id}, {"org_id", org_id}, {"name", name}, {"member_count", 0}};
+  SL_ASSIGN(auto o, db_.read_value<std::optional<bj::object>>([&](Conn& c) { return store::sector_json(c, id); }));
+  if (!o) return Error::NotFound("sector_not_found", "界别不存在");
+  return std::move(*o);
 }
 
 Result<bj::object> OrgsService::update_sector(const Caller& caller, int64_t sector_id, const bj::object& body) {
@@ -229,8 +248,9 @@ Result<bj::object> OrgsService::update_sector(const Caller& caller, int64_t sect
     SL_TRY(access::check(c, caller, s->org_id, Action::kSectorManage));
     SL_TRY(store::rename_sector(c, sector_id, name));
     SL_TRY(record(c, caller, "sector.renamed", "sector", sector_id));
-    SL_ASSIGN(int64_t n, store::count_sector_members(c, sector_id));
-    return bj::object{{"id", sector_id}, {"org_id", s->org_id}, {"name", name}, {"member_count", n}};
+    SL_ASSIGN(auto o, store::sector_json(c, sector_id));
+    if (!o) return Error::NotFound("sector_not_found", "界别不存在");
+    return std::move(*o);
   });
 }
 
@@ -308,6 +328,7 @@ Result<bj::object> OrgsService::add_member(const Caller& caller, int64_t org_id,
     if (person_id) {
       SL_ASSIGN(auto p, store::find_person(c, *person_id));
       if (!p) return Error::NotFound("person_not_found", "人员不存在");
+      SL_TRY(check_not_erased(c, p->id, p->erased_at));
       pid = p->id;
     } else {
       SL_ASSIGN(pid, accounts::insert_person(c, np, now));
@@ -401,6 +422,9 @@ Result<bj::object> OrgsService::get_person(const Caller& caller, int64_t person_
   return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
     SL_ASSIGN(auto p, store::find_person(c, person_id));
     if (!p) return Error::NotFound("person_not_found", "人员不存在");
+    // An erased person: whoever asks is told that, when and under which ledger entry (the
+    // ledger, which is public, says so already).
+    SL_TRY(check_not_erased(c, person_id, p->erased_at));
     SL_ASSIGN(auto ms, store::memberships_of(c, person_id));
     bool self = caller.person_id == person_id;
     bool can_read = self || caller.superadmin;
@@ -444,6 +468,7 @@ Result<bj::object> OrgsService::update_person(const Caller& caller, int64_t pers
   SL_TRY(db_.write([&](Conn& c) -> Status {
     SL_ASSIGN(auto p, store::find_person(c, person_id));
     if (!p) return Error::NotFound("person_not_found", "人员不存在");
+    SL_TRY(check_not_erased(c, person_id, p->erased_at));
     SL_TRY(check_person_admin(c, caller, person_id));
     if (name) p->display_name = *name;
     if (status) p->status = *status;
@@ -462,9 +487,22 @@ Status OrgsService::set_person_password(const Caller& caller, int64_t person_id,
   SL_TRY(db_.read([&](Conn& c) -> Status {
     SL_ASSIGN(auto p, store::find_person(c, person_id));
     if (!p) return Error::NotFound("person_not_found", "人员不存在");
+    SL_TRY(check_not_erased(c, person_id, p->erased_at));
     return check_person_admin(c, caller, person_id);
   }));
   return accounts_.set_password(person_id, password);
+}
+
+Result<ledger::Erasure> OrgsService::erase_person(const Caller& caller, int64_t person_id) {
+  return db_.write_value<ledger::Erasure>([&](Conn& c) -> Result<ledger::Erasure> {
+    SL_ASSIGN(auto p, store::find_person(c, person_id));
+    if (!p) return Error::NotFound("person_not_found", "人员不存在");
+    SL_TRY(check_not_erased(c, person_id, p->erased_at));
+    if (caller.person_id == person_id)
+      return Error::Invalid("use_self_erasure", "删除自己的个人信息，请在“我的”页面确认密码后申请");
+    SL_TRY(check_person_admin(c, caller, person_id));
+    return accounts_.erase_person(c, caller, person_id);
+  });
 }
 
 // ---- rosters ---------------------------------------------------------------------------

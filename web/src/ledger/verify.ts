@@ -10,6 +10,10 @@
 //   leaf hash = SHA-256(0x00 ‖ utf8(entry))       node hash = SHA-256(0x01 ‖ left ‖ right)
 //   vkey      = <name>+<hex key id>+<base64(0x01 ‖ 32-byte public key)>
 //   key id    = first 4 bytes of SHA-256(<name> ‖ "\n" ‖ 0x01 ‖ public key)
+//
+// A record the API returns carries its ledger data (`"ledger": {type, id, salt, content}`); the
+// record shown is then also checked against its latest entry: content hash = hex SHA-256(salt ‖
+// "\n" ‖ content), which must be the entry's `content`.
 import { buildUrl } from '@/api/http'
 
 // ---------------------------------------------------------------- bytes and hashes
@@ -260,6 +264,27 @@ export interface InclusionAnswer {
 
 export type RecordType = 'org' | 'sector' | 'membership' | 'person'
 
+/** What a record carries of its ledger state: exactly the canonical content and salt the ledger hashed. */
+export interface RecordLedgerData {
+  type: string
+  id: number | string
+  salt: string
+  content: string
+}
+
+/** A record whose content was removed: when, under which entry, why. */
+export interface ErasureInfo {
+  at: string
+  seq: number
+  reason: string
+}
+
+/** The salted content hash as ledger entries hold it (hex); "" when there is neither salt nor content. */
+export async function contentHash(salt: string, content: string): Promise<string> {
+  if (!salt && !content) return ''
+  return toHex(await sha256(utf8.encode(`${salt}\n${content}`)))
+}
+
 async function get(path: string, query?: Record<string, string | number>): Promise<Response> {
   let res: Response
   try {
@@ -293,7 +318,9 @@ export const ledgerApi = {
   key: () => getJson<LedgerKeyInfo>('/ledger/key'),
   checkpoint: async () => (await get('/ledger/checkpoint')).text(),
   object: (type: string, id: string | number) =>
-    getJson<{ object: string; items: LedgerItem[] }>(`/ledger/objects/${encodeURIComponent(type)}/${encodeURIComponent(String(id))}`),
+    getJson<{ object: string; items: LedgerItem[]; erased?: ErasureInfo }>(
+      `/ledger/objects/${encodeURIComponent(type)}/${encodeURIComponent(String(id))}`,
+    ),
   inclusion: (index: number, treeSize: number) =>
     getJson<InclusionAnswer>('/ledger/proof/inclusion', { index, tree_size: treeSize }),
   entries: (after: number, limit: number) =>
@@ -334,7 +361,7 @@ export function parseEntry(text: string): LedgerEntry | null {
 
 /** One check, for the UI to put in plain words (ledger.steps.<code> with `params`). */
 export interface VerifyStep {
-  code: 'found' | 'leaf' | 'signature' | 'checkpoint' | 'inclusion' | 'action'
+  code: 'found' | 'leaf' | 'signature' | 'checkpoint' | 'inclusion' | 'action' | 'content' | 'erased'
   ok: boolean
   params: Record<string, string | number>
   /** the same in English, for logs and tests */
@@ -365,6 +392,10 @@ export interface VerifyResult {
   /** code of the first failed check, or of the error */
   reason?: string
   message?: string
+  /** the record shown was compared with its latest entry (and `content` step says how) */
+  contentChecked?: boolean
+  /** the record's content was removed (its latest entry is the erasure) */
+  erased?: ErasureInfo
 }
 
 export interface VerifyOptions {
@@ -493,14 +524,59 @@ function fromBase64Safe(s: string): Uint8Array {
 }
 
 /**
- * Check a record (org/12, sector/3, membership/40, person/7): its latest ledger entry is in
- * the tree of the latest signed checkpoint.
+ * Compare the record shown with its latest entry: SHA-256(salt ‖ "\n" ‖ content), recomputed
+ * here, must be the entry's content hash. Adds the `content` step; a mismatch fails the check.
  */
-export async function verifyRecord(type: RecordType | string, id: string | number, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function checkRecordContent(r: VerifyResult, record: RecordLedgerData): Promise<VerifyResult> {
+  if (!r.entry) return r
+  const out: VerifyResult = { ...r, steps: [...r.steps] }
+  let computed: string
+  try {
+    computed = await contentHash(String(record.salt ?? ''), String(record.content ?? ''))
+  } catch (e) {
+    if (out.status === 'ok' || out.status === 'pending') {
+      const code = e instanceof LedgerError ? e.code : 'error'
+      return { ...out, status: 'error', ok: false, reason: code, message: (e as Error)?.message }
+    }
+    return out
+  }
+  const sameRecord = `${record.type}/${record.id}` === r.object
+  const ok = sameRecord && computed !== '' && computed === r.entry.content
+  out.steps.push({
+    code: 'content',
+    ok,
+    params: { hash: computed.slice(0, 16), seq: r.entry.seq },
+    detail: ok
+      ? `the record shown hashes to the content hash of entry #${r.entry.seq}`
+      : `the record shown does not match the content hash of entry #${r.entry.seq}`,
+  })
+  out.contentChecked = true
+  if (!ok && (out.status === 'ok' || out.status === 'pending')) {
+    out.status = 'failed'
+    out.ok = false
+    out.reason = 'content'
+  }
+  return out
+}
+
+/**
+ * Check a record (org/12, sector/3, membership/40, person/7): its latest ledger entry is in
+ * the tree of the latest signed checkpoint; and, given the record's ledger data as shown, that
+ * the record matches that entry. An erased record's latest entry is its erasure.
+ */
+export async function verifyRecord(
+  type: RecordType | string,
+  id: string | number,
+  opts: VerifyOptions = {},
+  record?: RecordLedgerData | null,
+): Promise<VerifyResult> {
   const object = `${type}/${id}`
   let items: LedgerItem[]
+  let erased: ErasureInfo | undefined
   try {
-    items = (await ledgerApi.object(type, id)).items ?? []
+    const answer = await ledgerApi.object(type, id)
+    items = answer.items ?? []
+    erased = answer.erased ?? undefined
   } catch (e) {
     const code = e instanceof LedgerError ? e.code : 'error'
     if (code === 'not_found') return { status: 'none', ok: false, object, steps: [], reason: 'none' }
@@ -508,5 +584,17 @@ export async function verifyRecord(type: RecordType | string, id: string | numbe
   }
   if (!items.length) return { status: 'none', ok: false, object, steps: [], reason: 'none' }
   const latest = items.reduce((a, b) => (b.seq > a.seq ? b : a))
-  return verifyItem(latest, object, opts)
+  let r = await verifyItem(latest, object, opts)
+  if (erased && erased.seq === latest.seq) {
+    r = { ...r, erased, steps: [...r.steps] }
+    r.steps.push({
+      code: 'erased',
+      ok: true,
+      params: { seq: erased.seq, at: erased.at, reason: erased.reason },
+      detail: `the content was removed at ${erased.at} (entry #${erased.seq}, ${erased.reason})`,
+    })
+  } else if (record) {
+    r = await checkRecordContent(r, record)
+  }
+  return r
 }

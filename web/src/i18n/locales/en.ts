@@ -156,6 +156,14 @@ const en: Messages = {
     logout: 'Sign out',
     logoutConfirm: 'Sign out now?',
     publicUser: 'Public user',
+    eraseTitle: 'Delete my personal data',
+    eraseIntro:
+      'You can have your personal data deleted from the platform: your name, login, mobile number, password and your memberships of organisations are deleted for good, and you can no longer sign in. The public ledger records when this happened (without any personal data); the earlier trail stays as it was.',
+    erasePassword: 'Current password',
+    erasePasswordPlaceholder: 'Enter your password to confirm',
+    eraseSubmit: 'Delete my personal data',
+    eraseConfirm: 'Delete your personal data for good? This cannot be undone, and you will no longer be able to sign in.',
+    erased: 'Your personal data has been deleted',
   },
   admin: {
     title: 'Administration',
@@ -217,6 +225,13 @@ const en: Messages = {
       removed: 'Removed',
       empty: 'Nobody matches',
       actions: 'Actions',
+      erase: 'Delete personal data',
+      eraseHint: 'When the person asks for their personal data to be deleted, an administrator can do it for them',
+      eraseConfirmTitle: 'Delete the personal data of {name}?',
+      eraseConfirm:
+        'Their name, login, mobile number and password are deleted for good and they are removed from every organisation; their account can no longer sign in. The public ledger records the deletion (without any personal data); the earlier trail stays as it was. This cannot be undone.',
+      eraseSubmit: 'Delete',
+      erased: 'Personal data deleted (public ledger entry {seq})',
     },
     import: {
       intro: 'Upload the roster as a CSV file (UTF-8). The first row is the header, in this order:',
@@ -251,6 +266,8 @@ const en: Messages = {
     openLedger: 'Open the public ledger',
     record: '{type} #{id}',
     ok: '✓ This record has been in the public ledger since {time} (entry {seq}); the ledger signature is valid and its ledger entry is intact',
+    okContent: '✓ This record has been in the public ledger since {time} (entry {seq}); the ledger signature is valid, its ledger entry is intact, and the record shown matches it',
+    okErased: '✓ The content of this record was deleted at {time}; the deletion is in the public ledger (entry {seq}), the ledger signature is valid, and the earlier trail is kept',
     failed: '✗ Verification failed: {reason}',
     failedAdvice: 'The trail in the ledger does not match what the platform shows. Please take a screenshot and contact the platform administrator or the supervisory body.',
     pending: 'The latest change to this record ({time}, entry {seq}) has just been written to the ledger and is waiting for the next signature, usually a few seconds. Please check again shortly.',
@@ -267,6 +284,7 @@ const en: Messages = {
       not_found: 'the ledger data could not be found',
       http: 'the server did not provide the ledger data',
       bad_key: 'the platform key is malformed',
+      content: 'the record shown does not match its ledger entry; it may have been changed behind the platform’s back',
       error: 'something unexpected went wrong',
     },
     steps: {
@@ -279,6 +297,15 @@ const en: Messages = {
         ok: 'The inclusion proof holds: entry {seq} is among the {size} signed entries, unchanged',
         bad: 'The inclusion proof fails: this entry is not in the signed ledger, or it was changed',
       },
+      content: {
+        ok: 'The record shown matches entry {seq} (content hash recomputed here)',
+        bad: 'The record shown does not match entry {seq} (the content hash recomputed here differs)',
+      },
+      erased: { ok: 'The content was deleted at {time} ({reason}); the deletion is entry {seq}', bad: 'The deletion could not be read' },
+    },
+    erasureReasons: {
+      right_to_deletion: 'the person’s right to deletion',
+      moderation: 'moderation',
     },
     keyTitle: 'Platform key',
     keyDesc: 'Verifies the ledger signatures (Ed25519, C2SP signed-note format). Keep a copy to check the ledger later.',
@@ -305,11 +332,12 @@ const en: Messages = {
     actions: {
       org: { created: 'Organisation created', updated: 'Organisation updated', deleted: 'Organisation deleted' },
       sector: { created: 'Sector created', renamed: 'Sector renamed', deleted: 'Sector deleted' },
-      membership: { granted: 'Joined', changed: 'Role or sector changed', revoked: 'Removed' },
+      membership: { granted: 'Joined', changed: 'Role or sector changed', revoked: 'Removed', erased: 'Membership deleted (personal data deleted)' },
       person: {
         created: 'Person created',
         registered: 'Account registered',
         updated: 'Profile updated',
+        erased: 'Personal data deleted',
         superadmin_granted: 'Super-administrator granted',
         superadmin_revoked: 'Super-administrator revoked',
       },

@@ -155,6 +155,14 @@ const zhCN = {
     logout: '退出登录',
     logoutConfirm: '确定要退出登录吗？',
     publicUser: '公众用户',
+    eraseTitle: '删除我的个人信息',
+    eraseIntro:
+      '您可以要求删除您在平台上的个人信息：姓名、登录账号、手机号、密码以及您在各组织的成员身份都会被永久删除，您将无法再登录。公开账本会记下这次删除的时间（不含任何个人信息），此前的留痕保持不变。',
+    erasePassword: '当前密码',
+    erasePasswordPlaceholder: '请输入密码以确认',
+    eraseSubmit: '删除我的个人信息',
+    eraseConfirm: '确定要永久删除您的个人信息吗？删除后无法恢复，也无法再登录。',
+    erased: '您的个人信息已删除',
   },
   admin: {
     title: '管理后台',
@@ -216,6 +224,13 @@ const zhCN = {
       removed: '已移出',
       empty: '没有符合条件的人员',
       actions: '操作',
+      erase: '删除个人信息',
+      eraseHint: '本人要求删除个人信息时，由管理员代为办理',
+      eraseConfirmTitle: '删除 {name} 的个人信息？',
+      eraseConfirm:
+        '将永久删除此人的姓名、登录账号、手机号和密码，并将其移出所有组织，其账号随即无法登录。公开账本会记下这次删除（不含任何个人信息），此前的留痕保持不变。此操作无法撤销。',
+      eraseSubmit: '确认删除',
+      erased: '个人信息已删除（公开账本第 {seq} 条）',
     },
     import: {
       intro: '上传 CSV 格式的名册（UTF-8 编码）。第一行是表头，依次为：',
@@ -250,6 +265,8 @@ const zhCN = {
     openLedger: '查看公开账本',
     record: '{type} #{id}',
     ok: '✓ 这条记录自 {time} 起已记入公开账本（第 {seq} 条），账本签名有效，留痕条目完好无损',
+    okContent: '✓ 这条记录自 {time} 起已记入公开账本（第 {seq} 条），账本签名有效，留痕条目完好无损，页面显示的内容与留痕一致',
+    okErased: '✓ 这条记录的内容已于 {time} 删除，删除已记入公开账本（第 {seq} 条），账本签名有效，此前的留痕仍然保留',
     failed: '✗ 核验未通过：{reason}',
     failedAdvice: '这说明账本中的留痕与平台给出的数据对不上。请截图保存，并联系平台管理员或监督部门。',
     pending: '这条记录的最新改动（{time}，第 {seq} 条）刚写入账本，正在等待下一次签名，通常几秒钟后即可核验。',
@@ -266,6 +283,7 @@ const zhCN = {
       not_found: '账本中找不到所需的数据',
       http: '服务器没有给出账本数据',
       bad_key: '平台公钥格式不对',
+      content: '页面显示的内容与账本留痕不一致，这条记录可能被绕过平台改动过',
       error: '发生了意外错误',
     },
     steps: {
@@ -278,6 +296,15 @@ const zhCN = {
         ok: '包含证明成立：第 {seq} 条确实在已签名的 {size} 条之中，且未被改动',
         bad: '包含证明不成立：这个条目不在已签名的账本中，或已被改动',
       },
+      content: {
+        ok: '页面显示的内容与第 {seq} 条留痕一致（在本机重新计算内容哈希）',
+        bad: '页面显示的内容与第 {seq} 条留痕不一致（在本机重新计算的内容哈希对不上）',
+      },
+      erased: { ok: '内容已于 {time} 删除（原因：{reason}），删除记在第 {seq} 条', bad: '删除记录无法读取' },
+    },
+    erasureReasons: {
+      right_to_deletion: '依本人删除个人信息的权利',
+      moderation: '内容审核',
     },
     keyTitle: '平台公钥',
     keyDesc: '用来核验账本签名（Ed25519，C2SP 签名格式）。可抄下保存，日后用它核对账本。',
@@ -304,11 +331,12 @@ const zhCN = {
     actions: {
       org: { created: '新建组织', updated: '修改组织信息', deleted: '删除组织' },
       sector: { created: '新建界别', renamed: '界别改名', deleted: '删除界别' },
-      membership: { granted: '加入组织', changed: '调整角色或界别', revoked: '移出组织' },
+      membership: { granted: '加入组织', changed: '调整角色或界别', revoked: '移出组织', erased: '删除成员身份（个人信息删除）' },
       person: {
         created: '新建人员',
         registered: '注册账号',
         updated: '修改个人信息',
+        erased: '删除个人信息',
         superadmin_granted: '授予超级管理员',
         superadmin_revoked: '撤销超级管理员',
       },

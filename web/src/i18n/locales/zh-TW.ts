@@ -156,6 +156,14 @@ const zhTW: Messages = {
     logout: '登出',
     logoutConfirm: '確定要登出嗎？',
     publicUser: '公眾用戶',
+    eraseTitle: '刪除我的個人資料',
+    eraseIntro:
+      '您可以要求刪除您在平臺上的個人資料：姓名、登入帳號、手機號碼、密碼以及您在各組織的成員身分都會被永久刪除，您將無法再登入。公開帳本會記下這次刪除的時間（不含任何個人資料），此前的留痕保持不變。',
+    erasePassword: '目前密碼',
+    erasePasswordPlaceholder: '請輸入密碼以確認',
+    eraseSubmit: '刪除我的個人資料',
+    eraseConfirm: '確定要永久刪除您的個人資料嗎？刪除後無法復原，也無法再登入。',
+    erased: '您的個人資料已刪除',
   },
   admin: {
     title: '管理後臺',
@@ -217,6 +225,13 @@ const zhTW: Messages = {
       removed: '已移出',
       empty: '沒有符合條件的人員',
       actions: '操作',
+      erase: '刪除個人資料',
+      eraseHint: '本人要求刪除個人資料時，由管理員代為辦理',
+      eraseConfirmTitle: '刪除 {name} 的個人資料？',
+      eraseConfirm:
+        '將永久刪除此人的姓名、登入帳號、手機號碼和密碼，並將其移出所有組織，其帳號隨即無法登入。公開帳本會記下這次刪除（不含任何個人資料），此前的留痕保持不變。此操作無法復原。',
+      eraseSubmit: '確認刪除',
+      erased: '個人資料已刪除（公開帳本第 {seq} 筆）',
     },
     import: {
       intro: '上傳 CSV 格式的名冊（UTF-8 編碼）。第一行是表頭，依次為：',
@@ -251,6 +266,8 @@ const zhTW: Messages = {
     openLedger: '查看公開帳本',
     record: '{type} #{id}',
     ok: '✓ 這筆紀錄自 {time} 起已記入公開帳本（第 {seq} 筆），帳本簽章有效，留痕條目完好無損',
+    okContent: '✓ 這筆紀錄自 {time} 起已記入公開帳本（第 {seq} 筆），帳本簽章有效，留痕條目完好無損，頁面顯示的內容與留痕一致',
+    okErased: '✓ 這筆紀錄的內容已於 {time} 刪除，刪除已記入公開帳本（第 {seq} 筆），帳本簽章有效，此前的留痕仍然保留',
     failed: '✗ 核驗未通過：{reason}',
     failedAdvice: '這表示帳本中的留痕與平臺提供的資料對不上。請截圖保存，並聯絡平臺管理員或監督單位。',
     pending: '這筆紀錄的最新變更（{time}，第 {seq} 筆）剛寫入帳本，正在等待下一次簽署，通常幾秒鐘後即可核驗。',
@@ -267,6 +284,7 @@ const zhTW: Messages = {
       not_found: '帳本中找不到所需的資料',
       http: '伺服器沒有提供帳本資料',
       bad_key: '平臺公鑰格式不對',
+      content: '頁面顯示的內容與帳本留痕不一致，這筆紀錄可能被繞過平臺變更過',
       error: '發生了意外錯誤',
     },
     steps: {
@@ -279,6 +297,15 @@ const zhTW: Messages = {
         ok: '包含證明成立：第 {seq} 筆確實在已簽署的 {size} 筆之中，且未被變更',
         bad: '包含證明不成立：這個條目不在已簽署的帳本中，或已被變更',
       },
+      content: {
+        ok: '頁面顯示的內容與第 {seq} 筆留痕一致（在本機重新計算內容雜湊）',
+        bad: '頁面顯示的內容與第 {seq} 筆留痕不一致（在本機重新計算的內容雜湊對不上）',
+      },
+      erased: { ok: '內容已於 {time} 刪除（原因：{reason}），刪除記在第 {seq} 筆', bad: '刪除紀錄無法讀取' },
+    },
+    erasureReasons: {
+      right_to_deletion: '依本人刪除個人資料的權利',
+      moderation: '內容審核',
     },
     keyTitle: '平臺公鑰',
     keyDesc: '用來核驗帳本簽章（Ed25519，C2SP 簽章格式）。可抄下保存，日後用它核對帳本。',
@@ -305,11 +332,12 @@ const zhTW: Messages = {
     actions: {
       org: { created: '新建組織', updated: '修改組織資訊', deleted: '刪除組織' },
       sector: { created: '新建界別', renamed: '界別改名', deleted: '刪除界別' },
-      membership: { granted: '加入組織', changed: '調整角色或界別', revoked: '移出組織' },
+      membership: { granted: '加入組織', changed: '調整角色或界別', revoked: '移出組織', erased: '刪除成員身分（個人資料刪除）' },
       person: {
         created: '新建人員',
         registered: '註冊帳號',
         updated: '修改個人資訊',
+        erased: '刪除個人資料',
         superadmin_granted: '授予超級管理員',
         superadmin_revoked: '撤銷超級管理員',
       },
