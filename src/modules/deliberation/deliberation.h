@@ -126,10 +126,7 @@ class DeliberationService {
 
   const Options& options() const { return opts_; }
 
-  struct Impl;  // shared helpers of the service's translation units (deliberation_internal.h)
-
  private:
-  friend struct Impl;
   storage::Database& db_;
   const Clock& clock_;
   ledger::Ledger& ledger_;
