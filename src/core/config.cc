@@ -34,6 +34,23 @@ Status parse_bool(const std::string& key, const std::string& v, bool& out) {
 #define SL_INT(k, field) {k, [](Config& c, const std::string& v) { return parse_int(k, v, c.field); }}
 #define SL_BOOL(k, field) {k, [](Config& c, const std::string& v) { return parse_bool(k, v, c.field); }}
 #define SL_STR(k, field) {k, [](Config& c, const std::string& v) { c.field = v; return Ok(); }}
+#define SL_LIST(k, field) {k, [](Config& c, const std::string& v) { c.field = split_list(v); return Ok(); }}
+
+// A list setting given as one string: items separated by commas (and/or white space).
+std::vector<std::string> split_list(const std::string& v) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char ch : v) {
+    if (ch == ',' || std::isspace(static_cast<unsigned char>(ch))) {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur.push_back(ch);
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
 
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> m = {
@@ -68,6 +85,15 @@ const std::map<std::string, Setter>& setters() {
       SL_STR("notify.outbox_path", notify.outbox_path),
       SL_STR("ledger.origin", ledger.origin),
       SL_INT("ledger.checkpoint_interval_ms", ledger.checkpoint_interval_ms),
+      SL_LIST("ledger.witnesses", ledger.witnesses),
+      SL_INT("live.queue_max_frames", live.queue_max_frames),
+      SL_INT("live.queue_max_bytes", live.queue_max_bytes),
+      SL_INT("live.max_message_bytes", live.max_message_bytes),
+      SL_INT("live.ping_interval_ms", live.ping_interval_ms),
+      SL_INT("live.idle_timeout_ms", live.idle_timeout_ms),
+      SL_INT("live.presence_interval_ms", live.presence_interval_ms),
+      SL_INT("live.max_rooms_per_connection", live.max_rooms_per_connection),
+      SL_INT("live.bench_publish_per_second", live.bench_publish_per_second),
       SL_INT("deliberation.author_delete_window_minutes", deliberation.author_delete_window_minutes),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
@@ -79,12 +105,17 @@ const std::map<std::string, Setter>& setters() {
 #undef SL_INT
 #undef SL_BOOL
 #undef SL_STR
+#undef SL_LIST
 
 Status validate(const Config& c) {
   if (c.database.durability != "process" && c.database.durability != "power")
     return Error::Invalid("bad_config", "database.durability 只能是 process 或 power");
   if (c.server.port < 0 || c.server.port > 65535) return Error::Invalid("bad_config", "server.port 超出范围");
   if (c.server.threads < 1 || c.server.worker_threads < 1) return Error::Invalid("bad_config", "线程数至少为 1");
+  if (c.live.queue_max_frames < 1 || c.live.queue_max_bytes < 1024 || c.live.max_message_bytes < 128 ||
+      c.live.ping_interval_ms < 100 || c.live.idle_timeout_ms < c.live.ping_interval_ms ||
+      c.live.presence_interval_ms < 10 || c.live.max_rooms_per_connection < 1 || c.live.bench_publish_per_second < 0)
+    return Error::Invalid("bad_config", "live.* 配置超出范围（见 config/shangliang.example.toml）");
   if (c.deliberation.author_delete_window_minutes < 0)
     return Error::Invalid("bad_config", "deliberation.author_delete_window_minutes 不能为负数");
   return Ok();
@@ -125,7 +156,18 @@ Status load_config_file(Config& cfg, const std::string& path) {
       if (auto s = node.value<std::string>()) v = *s;
       else if (auto i = node.value<int64_t>()) v = std::to_string(*i);
       else if (auto b = node.value<bool>()) v = *b ? "true" : "false";
-      else {
+      else if (auto* arr = node.as_array()) {
+        // Lists of strings (ledger.witnesses) travel as one comma-separated value.
+        for (auto&& item : *arr) {
+          auto s = item.value<std::string>();
+          if (!s) {
+            st = Error::Invalid("bad_config", key + " 只能是字符串列表");
+            return;
+          }
+          if (!v.empty()) v += ",";
+          v += *s;
+        }
+      } else {
         st = Error::Invalid("bad_config", "配置项类型不支持: " + key);
         return;
       }
@@ -137,7 +179,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

@@ -63,6 +63,22 @@ struct LedgerConfig {
   // e.g. "zx.example.gov.cn/ledger". Keep it stable for the life of the log.
   std::string origin = "shangliang.local/ledger";
   int checkpoint_interval_ms = 2000;  // ledger.checkpoint_interval_ms: how often new entries are signed
+  // ledger.witnesses: the witnesses whose cosignatures the platform accepts, as C2SP
+  // tlog-cosignature/v1 verifier keys ("<name>+<key id>+<base64>", what `shangliang witness
+  // key` prints). A TOML array of strings; in flags and environment variables, separated by
+  // commas. Empty: no witnesses.
+  std::vector<std::string> witnesses;
+};
+
+struct LiveConfig {
+  int queue_max_frames = 256;          // live.queue_max_frames: frames waiting per connection; more: resync
+  int queue_max_bytes = 1048576;       // live.queue_max_bytes: bytes waiting per connection; more: resync
+  int max_message_bytes = 4096;        // live.max_message_bytes: largest client message (larger: close 1009)
+  int ping_interval_ms = 30000;        // live.ping_interval_ms: ping a connection quiet this long
+  int idle_timeout_ms = 75000;         // live.idle_timeout_ms: close a connection silent this long
+  int presence_interval_ms = 1000;     // live.presence_interval_ms: presence frames per room at most this often
+  int max_rooms_per_connection = 16;   // live.max_rooms_per_connection
+  int bench_publish_per_second = 0;    // live.bench_publish_per_second: bench/live.sh only; 0 = off
 };
 
 struct DeliberationConfig {
@@ -82,6 +98,7 @@ struct Config {
   AuthConfig auth;
   NotifyConfig notify;
   LedgerConfig ledger;
+  LiveConfig live;
   DeliberationConfig deliberation;
   LogConfig log;
   std::string data_dir = "var";  // data_dir: keys, uploads, outbox

@@ -4,22 +4,35 @@
 // failing when the server's answers are tampered with on the way (page.route): a flipped byte
 // in an inclusion proof, an entry changed under its hash, a checkpoint whose size was changed
 // after signing — and when a record was changed in the database behind the server's back.
+// And the witnesses: a real `shangliang witness` cosigns, the page shows which checkpoint it
+// cosigned and checks the cosignature in the browser; a cosignature with one flipped bit is
+// shown as invalid.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash, generateKeyPairSync, sign } from 'node:crypto'
-import { join } from 'node:path'
-import { apiGet, centre, launchBrowser, login, newPage, shot, startServer } from './harness.mjs'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { REPO, apiGet, centre, launchBrowser, login, newPage, shot, startServer } from './harness.mjs'
+
+const bin = resolve(REPO, process.env.SHANGLIANG_BIN ?? 'build/shangliang')
+const WITNESS = 'witness.sheng.example'
 
 describe('ledger', () => {
-  let server, browser
+  let server, browser, witnessDir, witnessKey
   before(async () => {
-    server = await startServer()
+    witnessDir = mkdtempSync(join(tmpdir(), 'shangliang-e2e-witness-'))
+    const k = spawnSync(bin, ['witness', 'key', '--data', witnessDir, '--name', WITNESS], { encoding: 'utf8' })
+    assert.equal(k.status, 0, k.stderr)
+    witnessKey = k.stdout.trim()
+    server = await startServer({ extraArgs: [`--ledger.witnesses=${witnessKey}`] })
     browser = await launchBrowser()
   })
   after(async () => {
     await browser?.close()
     await server?.stop()
+    if (witnessDir) rmSync(witnessDir, { recursive: true, force: true })
   })
 
   /** Press the verify button in `scope` and wait for the result sheet to settle; returns it. */
@@ -239,6 +252,40 @@ describe('ledger', () => {
     await page.context().close()
   })
 
+  test('the ledger page shows a newly signed checkpoint without a reload (live socket)', async () => {
+    const page = await newPage(browser, server.baseUrl)
+    await page.goto('/ledger')
+    await page.getByTestId('checkpoint-signature').waitFor()
+    await page.getByTestId('ledger-live').waitFor()
+    const size = Number(await page.getByTestId('checkpoint-size').innerText())
+    // Someone else changes something (through the API, not this page).
+    const login = await fetch(`${server.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'admin', password: 'shangliang-demo', bearer: true }),
+    })
+    const { token } = await login.json()
+    const r = await fetch(`${server.baseUrl}/api/v1/orgs/1/sectors`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name: `实时界${Date.now() % 100000}` }),
+    })
+    assert.equal(r.status, 201)
+    // The next checkpoint reaches the page over the socket: new size, the new entry on top.
+    await page.waitForFunction(
+      (s) => Number(document.querySelector('[data-testid="checkpoint-size"]')?.textContent) > s,
+      size,
+      { timeout: 30_000 },
+    )
+    const now = Number(await page.getByTestId('checkpoint-size').innerText())
+    await page.locator(`[data-testid="ledger-entry"][data-seq="${now - 1}"]`).waitFor()
+    assert.equal(Number(await page.getByTestId('ledger-entry').first().getAttribute('data-seq')), now - 1)
+    assert.equal(await page.getByTestId('checkpoint-signature').getAttribute('data-ok'), 'true')
+    await shot(page, '47-ledger-live-update-phone')
+    assert.deepEqual(page.consoleErrors, [])
+    await page.context().close()
+  })
+
   test('a checkpoint changed after signing is shown as invalid', async () => {
     const page = await newPage(browser, server.baseUrl)
     await page.route('**/api/v1/ledger/checkpoint', async (route) => {
@@ -307,6 +354,63 @@ describe('ledger', () => {
     assert.equal(r.status, 'failed', r.text)
     assert.match(r.text, /账本签名无效/)
     await page.context().close()
+  })
+
+  test('witnesses: which checkpoint each cosigned, its cosignature checked in the page; a flipped bit is invalid', async () => {
+    const page = await newPage(browser, server.baseUrl)
+    // Before its first round the witness is listed, with nothing cosigned.
+    await page.goto('/ledger')
+    const row = page.getByTestId('ledger-witness')
+    await row.waitFor()
+    assert.equal(await row.getAttribute('data-name'), WITNESS)
+    assert.match(await row.getByTestId('witness-cosigned').innerText(), /尚未联署/)
+
+    const logKey = (await apiGet(page, 'ledger/key')).vkey
+    const w = spawnSync(bin, ['witness', '--url', server.baseUrl, '--log-key', logKey, '--data', witnessDir, '--once'], {
+      encoding: 'utf8',
+    })
+    assert.equal(w.status, 0, w.stdout + w.stderr)
+    const size = Number(/cosigned size (\d+)/.exec(w.stdout)[1])
+
+    await page.getByTestId('ledger-refresh').click()
+    await page.locator('[data-testid="ledger-witness"][data-verified="true"]').waitFor()
+    assert.equal(Number(await row.getAttribute('data-size')), size)
+    assert.match(await row.getByTestId('witness-cosigned').innerText(), new RegExp(`已联署账本共 ${size} 条时的检查点，联署时间 \\d{4}-`))
+    assert.match(await row.getByTestId('witness-signature').innerText(), /联署签名有效/)
+    await centre(row)
+    await shot(page, '51-ledger-witness-phone')
+
+    // One flipped bit in the witness's cosignature, on the way to the browser.
+    await page.route('**/api/v1/ledger/checkpoint?cosigned=1', async (route) => {
+      const res = await route.fetch()
+      const lines = (await res.text()).split('\n')
+      const i = lines.findIndex((l) => l.startsWith(`\u2014 ${WITNESS} `))
+      const [dash, name, b64] = lines[i].split(' ')
+      const raw = Buffer.from(b64, 'base64')
+      raw[raw.length - 1] ^= 1
+      lines[i] = [dash, name, raw.toString('base64')].join(' ')
+      await route.fulfill({ response: res, body: lines.join('\n') })
+    })
+    await page.getByTestId('ledger-refresh').click()
+    await page.locator('[data-testid="ledger-witness"][data-verified="false"]').waitFor()
+    assert.match(await row.getByTestId('witness-signature').innerText(), /联署签名无效/)
+    await page.unroute('**/api/v1/ledger/checkpoint?cosigned=1')
+    assert.deepEqual(page.consoleErrors, [])
+    await page.context().close()
+
+    const en = await newPage(browser, server.baseUrl, { locale: 'en' })
+    await en.addInitScript(() => localStorage.setItem('shangliang.locale', 'en'))
+    await en.goto('/ledger')
+    await en.locator('[data-testid="ledger-witness"][data-verified="true"]').waitFor()
+    assert.match(await en.getByTestId('ledger-witness').innerText(), new RegExp(`Cosigned the checkpoint of ${size} entries`))
+    await en.getByTestId('ledger-witness').getByText('Cosignature valid').waitFor()
+    await en.context().close()
+    const tw = await newPage(browser, server.baseUrl, { locale: 'zh-TW' })
+    await tw.addInitScript(() => localStorage.setItem('shangliang.locale', 'zh-TW'))
+    await tw.goto('/ledger')
+    await tw.locator('[data-testid="ledger-witness"][data-verified="true"]').waitFor()
+    await tw.getByTestId('ledger-witness').getByText('聯署簽章有效').waitFor()
+    await tw.context().close()
   })
 
   test('English and elderly mode', async () => {

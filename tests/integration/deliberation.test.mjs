@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { DEPT_MZ, PROVINCE, sessionCookie, startServer, unique, uniqueMobile } from './harness.mjs'
+import { openSocket } from './ws-client.mjs'
 
 let server, api
 let admin, staff, leader, member, dept, cityStaff, resident, publicToken
@@ -350,6 +351,38 @@ describe('the event log', () => {
     const r = await api.get(`/api/v1/deliberations/${d.id}/posts`, { as: member })
     assert.equal((await api.get(`/api/v1/deliberations/${d.id}/posts`, { as: member, headers: { 'if-none-match': r.header('etag') } })).status, 304)
     problem(await api.get(`/api/v1/deliberations/${d.id}/posts?order=sideways`, { as: member }), 400, 'invalid_order')
+  })
+})
+
+describe('live', () => {
+  test('readers watch deliberation:<id> and get every event as committed; others are refused', async () => {
+    const d = await newDeliberation()
+    const room = `deliberation:${d.id}`
+    const r = await openSocket(`${server.baseUrl}/api/v1/live`, { headers: { cookie: `sl_session=${leader}` } })
+    assert.equal(r.status, 101)
+    const ws = r.client
+    ws.send({ op: 'subscribe', room, after_seq: 0 })
+    const sub = await ws.next((m) => m.room === room)
+    assert.deepEqual(sub, { op: 'subscribed', room, seq: 1 })
+    const p = await post(member, d.id, { body: '直播中的发言' })
+    const ev = await ws.next((m) => m.op === 'event' && m.room === room)
+    assert.equal(ev.seq, 2)
+    assert.equal(ev.event.type, 'post.created')
+    assert.equal(ev.event.data.id, p.id)
+    assert.equal(ev.event.data.body, '直播中的发言')
+    ok(await api.post(`/api/v1/posts/${p.id}/like`, undefined, { as: staff }))
+    const liked = await ws.next((m) => m.op === 'event' && m.room === room && m.seq === 3)
+    assert.deepEqual(liked.event.data, { post_id: p.id, like_count: 1 })
+    // What was pushed is what catching up returns.
+    const caught = await events(d.id, 1, leader)
+    assert.deepEqual(caught.items, [ev.event, liked.event])
+    await ws.close()
+    // Outsiders and the anonymous cannot watch a members-only deliberation.
+    const anon = (await openSocket(`${server.baseUrl}/api/v1/live`)).client
+    anon.send({ op: 'subscribe', room })
+    const refused = await anon.next((m) => m.room === room)
+    assert.equal(refused.op, 'error')
+    await anon.close()
   })
 })
 

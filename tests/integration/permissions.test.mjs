@@ -121,12 +121,26 @@ const MATRIX = {
   'GET /readyz': [{ req: () => ({ path: '/readyz' }), expect: ex('200') }],
   'GET /metrics': [{ req: () => ({ path: '/metrics' }), expect: ex('200') }],
   'GET /api/v1/openapi.json': [{ req: () => ({ path: '/api/v1/openapi.json' }), expect: ex('200') }],
+  // The live WebSocket: a plain GET (no upgrade) is 426 for everyone; subscriptions are checked
+  // per room inside the socket (tests/integration/live.test.mjs).
+  'GET /api/v1/live': [{ req: () => ({ path: '/api/v1/live' }), expect: ex('426') }],
 
   // The ledger is public and read-only: the same answer for everyone.
   'GET /api/v1/ledger/key': [{ req: () => ({ path: '/api/v1/ledger/key' }), expect: ex('200') }],
   'GET /api/v1/ledger/checkpoint': [{ req: () => ({ path: '/api/v1/ledger/checkpoint' }), expect: ex('200') }],
   'GET /api/v1/ledger/entries': [{ req: () => ({ path: '/api/v1/ledger/entries?after=0&limit=5' }), expect: ex('200') }],
   'GET /api/v1/ledger/objects/{type}/{id}': [{ req: () => ({ path: `/api/v1/ledger/objects/org/${ctx.prov}` }), expect: ex('200') }],
+  'GET /api/v1/ledger/checkpoints': [{ req: () => ({ path: '/api/v1/ledger/checkpoints?limit=5' }), expect: ex('200') }],
+  'GET /api/v1/ledger/witnesses': [{ req: () => ({ path: '/api/v1/ledger/witnesses' }), expect: ex('200') }],
+  // Public: the signature is the credential. This server accepts no witness.
+  'POST /api/v1/ledger/cosignatures': [
+    { name: 'not a signature line', req: () => ({ json: { size: 1, cosignature: 'hello' } }), expect: ex('400') },
+    {
+      name: 'a witness nobody configured',
+      req: () => ({ json: { size: 1, cosignature: `\u2014 witness.example ${Buffer.alloc(76, 7).toString('base64')}` } }),
+      expect: ex('403'),
+    },
+  ],
   'GET /api/v1/ledger/proof/inclusion': [
     { req: () => ({ path: '/api/v1/ledger/proof/inclusion?index=0&tree_size=1' }), expect: ex('404') },
   ],

@@ -27,6 +27,7 @@
 #include "core/random.h"
 #include "modules/access/access.h"
 #include "modules/ledger/merkle.h"
+#include "modules/ledger/note.h"
 #include "net/router.h"
 #include "storage/database.h"
 
@@ -38,6 +39,9 @@ struct Keys {
 };
 // Loads <dir>/signing.key and <dir>/actor.key, creating them (mode 0600) at first start.
 Result<Keys> load_or_create_keys(const std::string& dir, Random& random);
+// Reads a secret of `bytes` bytes kept as hex in `path`, or creates it (random, mode 0600,
+// parent directories too) when the file does not exist.
+Result<std::string> read_or_create_secret(const std::string& path, size_t bytes, Random& random);
 
 struct Change {
   std::string action;       // e.g. "org.created", "membership.granted"
@@ -112,6 +116,9 @@ class Ledger {
   Result<uint64_t> checkpoint_now();
   // Runs checkpoint_now() every interval on a background thread until stop().
   void start(int interval_ms);
+  // Called from that thread with the new tree size whenever a run signs a larger checkpoint
+  // (the application publishes it to the live room "ledger"). Set it before start().
+  void set_checkpoint_listener(std::function<void(uint64_t size)> fn) { on_checkpoint_ = std::move(fn); }
   void stop();
 
   const std::string& origin() const { return origin_; }
@@ -133,6 +140,40 @@ class Ledger {
   Result<std::string> tile(std::string_view path);
   // ---- end tlog-tiles ----
 
+  // ---- witness cosignatures (ledger_witness.cc) ----
+  // The witnesses whose cosignatures are accepted (config ledger.witnesses): C2SP
+  // tlog-cosignature/v1 verifier keys (type 0x04). Set once at start, before serving.
+  // bad_config for a malformed key, another key type, or the same name and key ID twice.
+  Status set_witnesses(const std::vector<std::string>& vkeys);
+  const std::vector<Verifier>& witnesses() const { return witnesses_; }
+
+  struct CosignatureReceipt {
+    std::string witness;  // the witness's vkey
+    std::string name;
+    uint64_t size = 0;
+    uint64_t timestamp = 0;  // the cosignature's time (POSIX seconds)
+    bool stored = false;     // false: the same cosignature was already stored
+  };
+  // Accepts a witness's cosignature line "— <name> <base64(key ID ‖ timestamp ‖ signature)>"
+  // (one trailing newline allowed) of the checkpoint the platform signed at `size`. Errors:
+  //   400 malformed_cosignature   not one well-formed tlog-cosignature/v1 signature line
+  //   403 unknown_witness         no configured witness has this name and key ID
+  //   422 unknown_checkpoint      the platform signed no checkpoint of this size
+  //   422 bad_cosignature         the signature does not verify over that checkpoint
+  //   422 cosignature_in_future   its timestamp is more than 10 minutes ahead of the platform
+  //   409 stale_cosignature       a newer cosignature of the same checkpoint is already stored
+  Result<CosignatureReceipt> add_cosignature(uint64_t size, std::string_view line);
+  // The checkpoint note as served: the platform's signed note followed by the stored
+  // cosignature lines of the configured witnesses. `cosigned`: the newest checkpoint that has
+  // at least one (404 no_cosigned_checkpoint when there is none), else the latest.
+  Result<std::string> served_checkpoint(bool cosigned);
+  // Stored checkpoints (with their cosignatures) with size > after_size (nothing: from the
+  // empty tree on), oldest first; "next" is the after_size of the next page, or null.
+  Result<boost::json::object> checkpoints(std::optional<uint64_t> after_size, int limit);
+  // The configured witnesses, each with the checkpoint it cosigned last.
+  Result<boost::json::object> witness_list();
+  // ---- end witness cosignatures ----
+
  private:
   storage::Database& db_;
   const Clock& clock_;
@@ -140,10 +181,12 @@ class Ledger {
   Keys keys_;
   std::string origin_;
   std::mutex cp_mu_;  // one checkpointer run at a time
+  std::function<void(uint64_t)> on_checkpoint_;
   std::thread thread_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;
+  std::vector<Verifier> witnesses_;  // set before serving, read-only after
 };
 
 void register_routes(net::Router& router, Ledger& ledger);
@@ -153,5 +196,11 @@ void register_routes(net::Router& router, Ledger& ledger);
 // immutable and public. Called by register_routes.
 void register_tile_routes(net::Router& router, Ledger& ledger);
 // ---- end tlog-tiles ----
+
+// ---- witness cosignatures (ledger_witness.cc) ----
+// POST /api/v1/ledger/cosignatures, GET /api/v1/ledger/checkpoints, GET /api/v1/ledger/witnesses.
+// Called by register_routes.
+void register_witness_routes(net::Router& router, Ledger& ledger);
+// ---- end witness cosignatures ----
 
 }  // namespace sl::ledger

@@ -21,16 +21,16 @@ namespace sl::ledger {
 using storage::Conn;
 namespace bj = boost::json;
 
-namespace {
-
-Result<std::string> read_or_create_secret(const std::filesystem::path& path, size_t bytes, Random& random) {
+Result<std::string> read_or_create_secret(const std::string& file, size_t bytes, Random& random) {
+  std::filesystem::path path(file);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
     std::ifstream f(path);
     std::string hex;
     f >> hex;
     std::string raw;
-    if (hex.size() != bytes * 2) return Error::Internal("密钥文件损坏: " + path.string());
+    if (hex.size() != bytes * 2 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+      return Error::Internal("密钥文件损坏: " + path.string());
     for (size_t i = 0; i < hex.size(); i += 2) raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
     return raw;
   }
@@ -45,6 +45,8 @@ Result<std::string> read_or_create_secret(const std::filesystem::path& path, siz
   if (!ok) return Error::Internal("无法写入密钥文件: " + path.string());
   return raw;
 }
+
+namespace {
 
 NoteSigner signer_of(const std::string& origin, const Keys& keys) {
   NoteSigner s;
@@ -69,9 +71,9 @@ bj::array json_strings(const std::vector<std::string>& v) {
 
 Result<Keys> load_or_create_keys(const std::string& dir, Random& random) {
   Keys k;
-  SL_ASSIGN(std::string seed, read_or_create_secret(std::filesystem::path(dir) / "signing.key", 32, random));
+  SL_ASSIGN(std::string seed, read_or_create_secret((std::filesystem::path(dir) / "signing.key").string(), 32, random));
   std::copy(seed.begin(), seed.end(), k.signing_seed.begin());
-  SL_ASSIGN(k.actor_key, read_or_create_secret(std::filesystem::path(dir) / "actor.key", 32, random));
+  SL_ASSIGN(k.actor_key, read_or_create_secret((std::filesystem::path(dir) / "actor.key").string(), 32, random));
   return k;
 }
 
@@ -168,10 +170,15 @@ Result<uint64_t> Ledger::checkpoint_now() {
 void Ledger::start(int interval_ms) {
   thread_ = std::thread([this, interval_ms] {
     std::unique_lock lk(stop_mu_);
+    uint64_t last = 0;
     while (!stopping_) {
       lk.unlock();
       auto r = checkpoint_now();
       if (!r.ok()) spdlog::warn("ledger checkpoint failed: {}", r.error().message);
+      if (r.ok() && *r > last) {
+        if (on_checkpoint_) on_checkpoint_(*r);
+        last = *r;
+      }
       lk.lock();
       stop_cv_.wait_for(lk, std::chrono::milliseconds(interval_ms), [this] { return stopping_; });
     }

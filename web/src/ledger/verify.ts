@@ -105,7 +105,7 @@ export interface VerifierKey {
  * Parse a C2SP vkey ("name+hexid+base64(0x01 ‖ key)"), check that its key id is the hash of
  * name and key, and (when given) that it is the same key as `public_key`.
  */
-export async function parseVerifierKey(info: LedgerKeyInfo | string): Promise<VerifierKey> {
+export async function parseVerifierKey(info: LedgerKeyInfo | string, keyType = 1): Promise<VerifierKey> {
   const vkey = typeof info === 'string' ? info : info.vkey
   // the name has no '+', the key id is 8 hex digits; the key data is standard base64, which may
   // itself hold '+', so split on the first two only
@@ -118,10 +118,10 @@ export async function parseVerifierKey(info: LedgerKeyInfo | string): Promise<Ve
   } catch {
     throw new LedgerError('bad_key', 'vkey is not base64')
   }
-  if (raw.length !== 33 || raw[0] !== 1) throw new LedgerError('bad_key', 'vkey is not an Ed25519 key')
+  if (raw.length !== 33 || raw[0] !== keyType) throw new LedgerError('bad_key', 'vkey is not an Ed25519 key of this type')
   const publicKey = raw.subarray(1)
   const keyId = Uint8Array.from(hexId.match(/../g)!.map((h) => parseInt(h, 16)))
-  const expected = (await sha256(utf8.encode(name + '\n'), new Uint8Array([1]), publicKey)).subarray(0, 4)
+  const expected = (await sha256(utf8.encode(name + '\n'), new Uint8Array([keyType]), publicKey)).subarray(0, 4)
   if (!equalBytes(keyId, expected)) throw new LedgerError('bad_key', 'vkey id does not match its key')
   if (typeof info !== 'string') {
     if (info.algorithm && info.algorithm !== 'Ed25519') throw new LedgerError('bad_key', `unknown algorithm ${info.algorithm}`)
@@ -199,6 +199,39 @@ export async function openCheckpoint(note: string, key: VerifierKey | LedgerKeyI
   }
   if (root.length !== 32) throw new LedgerError('bad_note', 'root is not 32 bytes')
   return { origin, size, root, note }
+}
+
+// ---------------------------------------------------------------- witness cosignatures
+
+/**
+ * The witnesses' cosignatures on a checkpoint note (C2SP tlog-cosignature/v1): signature lines
+ * "— <name> <base64(key id ‖ 8-byte big-endian time ‖ Ed25519 signature)>", the signature
+ * being over "cosignature/v1\ntime <time>\n" followed by the checkpoint text. Returns, for each
+ * witness key (by vkey) whose line verifies, the cosignature's time (POSIX seconds). Lines of
+ * other keys are ignored; a line of a listed key that does not verify is left out.
+ */
+export async function verifyCosignatures(note: string, witnesses: VerifierKey[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  const split = note.indexOf('\n\n')
+  if (split < 0 || !note.endsWith('\n')) return out
+  const text = note.slice(0, split + 1)
+  for (const line of note.slice(split + 2, -1).split('\n')) {
+    const m = /^\u2014 (\S+) (\S+)$/.exec(line)
+    if (!m) continue
+    let raw: Uint8Array
+    try {
+      raw = fromBase64(m[2])
+    } catch {
+      continue
+    }
+    if (raw.length !== 4 + 8 + 64) continue
+    const w = witnesses.find((k) => k.name === m[1] && equalBytes(raw.subarray(0, 4), k.keyId))
+    if (!w || out.has(w.vkey)) continue
+    const time = new DataView(raw.buffer, raw.byteOffset + 4, 8).getBigUint64(0)
+    const message = utf8.encode(`cosignature/v1\ntime ${time}\n${text}`)
+    if (await ed25519Verify(w.publicKey, raw.subarray(12), message)) out.set(w.vkey, Number(time))
+  }
+  return out
 }
 
 // ---------------------------------------------------------------- inclusion proofs
@@ -314,9 +347,22 @@ async function getJson<T>(path: string, query?: Record<string, string | number>)
   }
 }
 
+/** A witness the platform accepts, with the checkpoint it cosigned last (null before its first). */
+export interface WitnessInfo {
+  name: string
+  vkey: string
+  size: number | null
+  root: string | null
+  cosigned_at: string | null
+  received_at: string | null
+}
+
 export const ledgerApi = {
   key: () => getJson<LedgerKeyInfo>('/ledger/key'),
   checkpoint: async () => (await get('/ledger/checkpoint')).text(),
+  /** the newest checkpoint that witnesses cosigned (LedgerError not_found when there is none) */
+  cosignedCheckpoint: async () => (await get('/ledger/checkpoint', { cosigned: 1 })).text(),
+  witnesses: () => getJson<{ items: WitnessInfo[] }>('/ledger/witnesses'),
   object: (type: string, id: string | number) =>
     getJson<{ object: string; items: LedgerItem[]; erased?: ErasureInfo }>(
       `/ledger/objects/${encodeURIComponent(type)}/${encodeURIComponent(String(id))}`,
