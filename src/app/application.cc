@@ -47,13 +47,34 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   app->accounts_->add_erasure_step([](storage::Conn& c, const access::Caller&, int64_t person_id, std::string_view) {
     return notifications::erase_person(c, person_id);
   });
+  // Search folds 繁→简 with OpenCC's tables: without them the index would be wrong, so do not start.
+  SL_TRY(search::fold_ready());
+  if (cfg.moderation.sensitive_words_path.empty()) {
+    app->word_filter_ = search::WordFilter::baseline();
+  } else {
+    SL_ASSIGN(app->word_filter_, search::WordFilter::load(cfg.moderation.sensitive_words_path));
+  }
   app->accounts_->add_erasure_step(
       [ledger = app->ledger_.get()](storage::Conn& c, const access::Caller& actor, int64_t person_id, std::string_view) {
         return deliberation::erase_person(c, *ledger, actor, person_id);
       });
-  app->deliberations_ = std::make_unique<deliberation::DeliberationService>(
-      *app->db_, app->clock_, *app->ledger_, *app->bus_,
-      deliberation::Options{cfg.deliberation.author_delete_window_minutes});
+  deliberation::Options dopts;
+  dopts.author_delete_window_minutes = cfg.deliberation.author_delete_window_minutes;
+  dopts.words = &app->word_filter_;
+  dopts.hold_sensitive = cfg.moderation.sensitive_action == "hold";
+  app->deliberations_ =
+      std::make_unique<deliberation::DeliberationService>(*app->db_, app->clock_, *app->ledger_, *app->bus_, dopts);
+  // Which deliberations a caller may search is the deliberation module's to say.
+  search::ScopeResolver scopes = [svc = app->deliberations_.get()](
+                                     const access::Caller& caller,
+                                     std::optional<int64_t> deliberation_id) -> Result<std::vector<int64_t>> {
+    if (deliberation_id) {
+      SL_TRY(svc->live_room(caller, *deliberation_id));  // NotFound (or 401) when it may not be read
+      return std::vector<int64_t>{*deliberation_id};
+    }
+    return svc->readable_ids(caller);
+  };
+  app->search_ = std::make_unique<search::SearchService>(*app->db_, std::move(scopes));
   app->register_routes();
   return app;
 }
@@ -66,6 +87,7 @@ void Application::register_routes() {
   ledger::register_routes(router_, *ledger_);
   notifications::register_routes(router_, *inbox_, *accounts_);
   register_live();
+  search::register_routes(router_, *search_, *accounts_);
   deliberation::register_routes(router_, *deliberations_, *accounts_);
   // Room deliberation:<id>: its readers watch; the latest seq comes from the database.
   hub_->add_room_type("deliberation", [this](const access::Caller& caller, int64_t id) -> Result<int64_t> {

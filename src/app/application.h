@@ -16,6 +16,7 @@
 #include "modules/notifications/inbox.h"
 #include "modules/notifications/sms.h"
 #include "modules/orgs/orgs.h"
+#include "modules/search/search.h"
 #include "net/metrics.h"
 #include "net/router.h"
 #include "pubsub/bus.h"
@@ -45,6 +46,9 @@ class Application {
   orgs::OrgsService& orgs() { return *orgs_; }
   ledger::Ledger& ledger() { return *ledger_; }
   notifications::InboxService& inbox() { return *inbox_; }
+  search::SearchService& search() { return *search_; }
+  // The sensitive-word list posts are screened against (moderation.sensitive_words_path).
+  const search::WordFilter& word_filter() const { return word_filter_; }
   deliberation::DeliberationService& deliberations() { return *deliberations_; }
   net::Router& router() { return router_; }
   // Live events: publish after commit on the bus; register room types with the hub.
@@ -69,6 +73,8 @@ class Application {
   std::unique_ptr<accounts::AccountsService> accounts_;
   std::unique_ptr<orgs::OrgsService> orgs_;
   std::unique_ptr<notifications::InboxService> inbox_;
+  std::unique_ptr<search::SearchService> search_;
+  search::WordFilter word_filter_;
   std::unique_ptr<deliberation::DeliberationService> deliberations_;
   net::Router router_;
   net::Metrics metrics_;

@@ -94,6 +94,8 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("live.presence_interval_ms", live.presence_interval_ms),
       SL_INT("live.max_rooms_per_connection", live.max_rooms_per_connection),
       SL_INT("live.bench_publish_per_second", live.bench_publish_per_second),
+      SL_STR("moderation.sensitive_words_path", moderation.sensitive_words_path),
+      SL_STR("moderation.sensitive_action", moderation.sensitive_action),
       SL_INT("deliberation.author_delete_window_minutes", deliberation.author_delete_window_minutes),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
@@ -110,6 +112,8 @@ const std::map<std::string, Setter>& setters() {
 Status validate(const Config& c) {
   if (c.database.durability != "process" && c.database.durability != "power")
     return Error::Invalid("bad_config", "database.durability 只能是 process 或 power");
+  if (c.moderation.sensitive_action != "reject" && c.moderation.sensitive_action != "hold")
+    return Error::Invalid("bad_config", "moderation.sensitive_action 只能是 reject 或 hold");
   if (c.server.port < 0 || c.server.port > 65535) return Error::Invalid("bad_config", "server.port 超出范围");
   if (c.server.threads < 1 || c.server.worker_threads < 1) return Error::Invalid("bad_config", "线程数至少为 1");
   if (c.live.queue_max_frames < 1 || c.live.queue_max_bytes < 1024 || c.live.max_message_bytes < 128 ||
@@ -179,7 +183,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "moderation", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

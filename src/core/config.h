@@ -81,6 +81,15 @@ struct LiveConfig {
   int bench_publish_per_second = 0;    // live.bench_publish_per_second: bench/live.sh only; 0 = off
 };
 
+struct ModerationConfig {
+  // moderation.sensitive_words_path: the sensitive-word list posts are screened against, one
+  // word per line; "" = the baseline list built into the program (config/sensitive-words.txt)
+  std::string sensitive_words_path;
+  // moderation.sensitive_action: "reject" (the post is refused, naming the words) or "hold"
+  // (the post is kept for a moderator and not shown until approved)
+  std::string sensitive_action = "reject";
+};
+
 struct DeliberationConfig {
   // deliberation.author_delete_window_minutes: authors may delete their own posts this long
   // after posting; afterwards only moderation can take a post down.
@@ -99,6 +108,7 @@ struct Config {
   NotifyConfig notify;
   LedgerConfig ledger;
   LiveConfig live;
+  ModerationConfig moderation;
   DeliberationConfig deliberation;
   LogConfig log;
   std::string data_dir = "var";  // data_dir: keys, uploads, outbox

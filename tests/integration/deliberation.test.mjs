@@ -354,6 +354,43 @@ describe('the event log', () => {
   })
 })
 
+describe('search', () => {
+  test('finds posts in what each caller may read, 简体 and 繁體 alike, and forgets hidden ones', async () => {
+    const d = await newDeliberation()
+    const p = await post(member, d.id, { title: '关于社区助餐点的建议', body: `建议在老旧小区设立**助餐点** ${unique()}`, subtopic_id: d.subtopics[0].id })
+    const find = async (q, as, extra = '') => ok(await api.get(`/api/v1/search?q=${encodeURIComponent(q)}&deliberation_id=${d.id}${extra}`, { as }))
+    const hits = await find('助餐', member)
+    assert.deepEqual(hits.items.map((h) => h.id), [p.id])
+    assert.match(hits.items[0].snippet_html, /<mark>助餐<\/mark>/)
+    assert.doesNotMatch(hits.items[0].snippet_html, /\*\*/, 'Markdown is indexed as text')
+    assert.equal(hits.items[0].subtopic, '产业振兴')
+    assert.deepEqual((await find('助餐點', member)).items.map((h) => h.id), [p.id])
+    assert.deepEqual((await find('助餐', member, `&author_id=${p.author.id}`)).items.length, 1)
+    // Not readable: 404 for the named deliberation, nothing from it when searching everywhere.
+    problem(await api.get(`/api/v1/search?q=${encodeURIComponent('助餐')}&deliberation_id=${d.id}`, { as: cityStaff }), 404)
+    const everywhere = ok(await api.get(`/api/v1/search?q=${encodeURIComponent('老旧小区设立')}`, { as: cityStaff }))
+    assert.ok(!everywhere.items.some((h) => h.deliberation_id === d.id))
+    ok(await api.post(`/api/v1/posts/${p.id}/hide`, { reason: '重复' }, { as: staff }))
+    assert.equal((await find('助餐', member)).items.length, 0)
+    ok(await api.post(`/api/v1/posts/${p.id}/restore`, undefined, { as: staff }))
+    assert.equal((await find('助餐', member)).items.length, 1)
+  })
+
+  test('the demo deliberation is public: anyone finds its speeches', async () => {
+    const r = ok(await api.get(`/api/v1/search?q=${encodeURIComponent('長期護理保險')}`))
+    assert.ok(r.items.length >= 1, JSON.stringify(r))
+  })
+
+  test('sensitive words are refused with the words named; edits too', async () => {
+    const d = await newDeliberation()
+    const r = await api.post(`/api/v1/deliberations/${d.id}/posts`, { body: '有人在群里组织网络赌博' }, { as: member })
+    problem(r, 422, 'sensitive_words')
+    assert.deepEqual(r.json.words, ['网络赌博'])
+    const p = await post(member, d.id, { body: '正常的发言' })
+    problem(await api.patch(`/api/v1/posts/${p.id}`, { body: '改成網絡賭博' }, { as: member }), 422, 'sensitive_words')
+  })
+})
+
 describe('live', () => {
   test('readers watch deliberation:<id> and get every event as committed; others are refused', async () => {
     const d = await newDeliberation()

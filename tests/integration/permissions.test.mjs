@@ -154,6 +154,13 @@ const MATRIX = {
     { name: 'not canonical', req: () => ({ path: '/api/v1/ledger/tile/0/0' }), expect: ex('400') },
   ],
 
+  // Search is open to everyone; what each caller finds is limited to the deliberations they
+  // may read (decided by the deliberation module), so the status is the same for all.
+  'GET /api/v1/search': [
+    { name: '养老', req: () => ({ path: `/api/v1/search?q=${encodeURIComponent('养老')}` }), expect: ex('200') },
+    { name: 'no q', req: () => ({ path: '/api/v1/search' }), expect: ex('400') },
+  ],
+
   'POST /api/v1/auth/login': [
     {
       name: 'own credentials (anonymous: a 委员)',
@@ -380,6 +387,9 @@ const MATRIX = {
   'GET /api/v1/deliberations/{id}/reports': [
     { req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/reports` }), expect: ex('401 404 403 403 403 200 404 200') },
   ],
+  'GET /api/v1/deliberations/{id}/held-posts': [
+    { req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/held-posts` }), expect: ex('401 404 403 403 403 200 404 200') },
+  ],
   'GET /api/v1/deliberations/{id}/bans': [
     { req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/bans` }), expect: ex('401 404 403 403 403 200 404 200') },
   ],
@@ -422,6 +432,8 @@ const MATRIX = {
       expect: ex('401 404 403 403 403 200 404 200'),
     },
   ],
+  // Nothing is held with the default reject mode: approving a visible post is a conflict for staff.
+  'POST /api/v1/posts/{id}/approve': [{ req: () => ({ path: `/api/v1/posts/${ctx.post}/approve` }), expect: ex('401 404 403 403 403 409 404 409') }],
   'POST /api/v1/posts/{id}/remove': [
     { req: async () => ({ path: `/api/v1/posts/${await freshPost()}/remove`, json: { reason: '矩阵删除' } }), expect: ex('401 404 403 403 403 200 404 200') },
   ],

@@ -23,6 +23,7 @@
 #include "modules/access/access.h"
 #include "modules/accounts/accounts.h"
 #include "modules/ledger/ledger.h"
+#include "modules/search/word_filter.h"
 #include "net/router.h"
 #include "pubsub/bus.h"
 #include "storage/database.h"
@@ -34,6 +35,12 @@ namespace bj = boost::json;
 
 struct Options {
   int author_delete_window_minutes = 30;  // deliberation.author_delete_window_minutes
+  // The sensitive-word list posts are screened against (moderation.sensitive_words_path); null:
+  // nothing is screened. hold_sensitive (moderation.sensitive_action = "hold"): a new post with a
+  // listed word waits for a moderator ("held") instead of being refused. Edits, department
+  // answers and follow-ups are always refused: they never wait.
+  const search::WordFilter* words = nullptr;
+  bool hold_sensitive = false;
 };
 
 // How a caller speaks in one deliberation, strongest first when several apply.
@@ -95,6 +102,9 @@ class DeliberationService {
   Result<bj::object> like(const Caller& caller, int64_t post_id, bool on);
   Result<bj::object> hide_post(const Caller& caller, int64_t post_id, const std::string& reason);
   Result<bj::object> restore_post(const Caller& caller, int64_t post_id);
+  // A post held for its sensitive words goes out (or, removed, never does).
+  Result<bj::object> approve_post(const Caller& caller, int64_t post_id);
+  Result<bj::object> held_posts(const Caller& caller, int64_t deliberation_id);
   // Moderation's removal: the content is erased (ledger erasure, reason "moderation").
   Result<bj::object> remove_post(const Caller& caller, int64_t post_id, const std::string& reason);
   Result<bj::object> report_post(const Caller& caller, int64_t post_id, const std::string& reason);

@@ -7,6 +7,7 @@
 #include "modules/common/markdown.h"
 #include "modules/notifications/inbox.h"
 #include "modules/notifications/mentions.h"
+#include "modules/search/search.h"
 #include "modules/deliberation/deliberation_internal.h"
 
 namespace sl::deliberation {
@@ -165,7 +166,8 @@ bj::object post_json(const store::PostRow& p, const Viewer& v) {
   o["subtopic_id"] = id_or_null(p.subtopic_id);
   o["point_id"] = id_or_null(p.point_id);
   o["state"] = p.state;
-  bool content = p.state == "visible" || (p.state == "hidden" && (v.moderator || v.person_id == p.author_id));
+  bool own_or_mod = v.moderator || (v.person_id != 0 && v.person_id == p.author_id);
+  bool content = p.state == "visible" || ((p.state == "hidden" || p.state == "held") && own_or_mod);
   o["title"] = content ? p.title : "";
   o["body"] = content ? p.body : "";
   o["html"] = content ? p.body_html : "";
@@ -275,9 +277,54 @@ std::string post_link(int64_t deliberation_id, int64_t post_id) {
   return "/deliberations/" + std::to_string(deliberation_id) + "?post=" + std::to_string(post_id);
 }
 
-// The search module is not on this branch yet: indexing joins here when it lands.
-Status index_post(Conn&, const Loaded&, const store::PostRow&) { return Ok(); }
-Status unindex_post(Conn&, int64_t) { return Ok(); }
+Status index_post(Conn& c, const Loaded& l, const store::PostRow& p) {
+  if (p.state != "visible") return unindex_post(c, p.id);
+  search::Doc doc;
+  doc.kind = "post";
+  doc.id = p.id;
+  doc.scope_id = l.d.id;
+  for (const auto& o : l.parties.orgs)
+    if (o.id == l.d.org_id) doc.org_path = o.path;
+  doc.author_id = p.author_id;
+  if (p.author_role == "member" && p.author_org_id) {
+    SL_ASSIGN(auto m, c.query_one("SELECT sector_id FROM memberships WHERE person_id = ? AND org_id = ? AND role = 'member'",
+                                  {p.author_id, *p.author_org_id}));
+    if (m) doc.sector_id = m->opt_i64(0);
+  }
+  if (p.author_role == "department") doc.department_id = p.author_org_id;
+  if (p.subtopic_id) {
+    SL_ASSIGN(auto st, c.query_one("SELECT title FROM deliberation_subtopics WHERE id = ?", {*p.subtopic_id}));
+    if (st) doc.subtopic = st->str(0);
+  }
+  doc.created_at = p.created_at;
+  doc.title = p.title;
+  doc.body = markdown::to_text(p.body);
+  return search::index(c, doc);
+}
+
+Status unindex_post(Conn& c, int64_t post_id) { return search::unindex(c, "post", post_id); }
+
+std::vector<std::string> sensitive_words(const Options& opts, std::string_view title, std::string_view body) {
+  std::vector<std::string> out;
+  if (!opts.words || opts.words->empty()) return out;
+  std::string text;
+  text.reserve(title.size() + body.size() + 1);
+  text.append(title).append("\n").append(body);
+  for (const auto& f : opts.words->matches(text))
+    if (std::find(out.begin(), out.end(), f.word) == out.end()) out.push_back(f.word);
+  return out;
+}
+
+Error sensitive_error(const std::vector<std::string>& words) {
+  bj::array list;
+  std::string shown;
+  for (const auto& w : words) {
+    list.push_back(bj::value(w));
+    if (list.size() <= 5) shown += (shown.empty() ? "" : "、") + w;
+  }
+  return Error::Unprocessable("sensitive_words", "内容含有不宜发布的词语（" + shown + "），请修改后再发",
+                              bj::serialize(bj::object{{"words", std::move(list)}}));
+}
 
 Status notify(Conn& c, TimeMs at, int64_t person_id, std::string_view kind, std::string_view title, std::string_view body,
               std::string_view link) {
@@ -364,8 +411,8 @@ Status check_post_readable(storage::Conn& c, const Caller& caller, int64_t post_
   SL_ASSIGN(auto p, store::find_post(c, post_id, 0));
   if (!p) return Error::NotFound("post_not_found", "发言不存在");
   SL_ASSIGN(detail::Loaded l, detail::load(c, caller, p->deliberation_id));
-  bool content = p->state == "visible" ||
-                 (p->state == "hidden" && (l.st.manage || l.st.oversee || (caller.person_id && caller.person_id == p->author_id)));
+  bool content = p->state == "visible" || ((p->state == "hidden" || p->state == "held") &&
+                                           (l.st.manage || l.st.oversee || (caller.person_id && caller.person_id == p->author_id)));
   if (!content) return Error::NotFound("post_not_found", "发言不存在");
   return Ok();
 }

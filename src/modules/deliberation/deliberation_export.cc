@@ -26,6 +26,7 @@ std::string beijing(const std::optional<TimeMs>& t) { return t ? beijing(*t) : "
 std::string state_label(const std::string& s) {
   if (s == "visible") return "正常";
   if (s == "hidden") return "已隐藏";
+  if (s == "held") return "待审核";
   if (s == "deleted") return "作者已删除";
   if (s == "removed") return "已移除";
   if (s == "open") return "待认领";

@@ -48,11 +48,21 @@ struct PostSpec {
   std::optional<int64_t> parent_id, subtopic_id, point_id;
   std::optional<int64_t> as_department;  // answers speak for this department (one of the caller's)
   std::string title, body;
+  bool may_hold = false;  // with sensitive words and hold_sensitive: held for a moderator, not refused
 };
-// Checks the deliberation is open, the caller may speak and is not banned, threads the post
-// two levels deep, inserts it with its counts, event (post.created) and ledger entry.
+// Checks the deliberation is open, the caller may speak and is not banned, screens the text
+// for sensitive words, threads the post two levels deep, inserts it with its ledger entry and —
+// unless it is held for a moderator — its counts, event (post.created), search entry and
+// notifications (publish_post).
 Result<store::PostRow> add_post(Conn& c, ledger::Ledger& ledger, Outbox& out, const Loaded& l, const Caller& caller,
-                                const PostSpec& spec, TimeMs now);
+                                const Options& opts, const PostSpec& spec, TimeMs now);
+// What makes a post public: its counts, post.created, the search index, and telling the
+// parent's author and the @mentioned. For new posts, and for held ones when approved.
+Status publish_post(Conn& c, Outbox& out, const Loaded& l, const store::PostRow& p, TimeMs now);
+// The distinct listed words in a title and body (none without a list).
+std::vector<std::string> sensitive_words(const Options& opts, std::string_view title, std::string_view body);
+// 422 sensitive_words naming them ({"words":[...]} in the problem).
+Error sensitive_error(const std::vector<std::string>& words);
 // Rewrites the events that carry a post's content — its post.* events become
 // {"id":..,"redacted":true}, the point.* events of its points lose their quotes — so that
 // catching up never shows hidden or erased content.

@@ -253,7 +253,7 @@ Result<bj::object> DeliberationService::answer_point(const Caller& caller, int64
     spec.parent_id = p.post_id;
     spec.point_id = p.id;
     spec.as_department = p.department_id;
-    SL_ASSIGN(auto answer, detail::add_post(c, ledger_, out, l, caller, spec, now));
+    SL_ASSIGN(auto answer, detail::add_post(c, ledger_, out, l, caller, opts_, spec, now));
     p.state = "answered";
     p.answered_at = now;
     if (!p.first_answered_at) {
@@ -326,7 +326,7 @@ Result<bj::object> DeliberationService::ask_again(const Caller& caller, int64_t 
       if (a.mark && *a.mark == "department_answer" && a.state == "visible") last_answer = a.id;
     spec.parent_id = last_answer.value_or(p.post_id);
     spec.point_id = p.id;
-    SL_ASSIGN(auto follow, detail::add_post(c, ledger_, out, l, caller, spec, now));
+    SL_ASSIGN(auto follow, detail::add_post(c, ledger_, out, l, caller, opts_, spec, now));
     p.state = "claimed";
     p.asked_again += 1;
     p.follow_up = spec.body;

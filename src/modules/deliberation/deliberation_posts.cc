@@ -103,8 +103,31 @@ Result<ledger::Erasure> erase_post(Conn& c, ledger::Ledger& ledger, Outbox& out,
   return erasure;
 }
 
+Status publish_post(Conn& c, Outbox& out, const Loaded& l, const store::PostRow& p, TimeMs now) {
+  store::NewPost counts;
+  if (p.parent_id) {
+    counts.parent_id = p.parent_id;
+    counts.root_id = p.root_id;
+  }
+  SL_TRY(store::count_reply(c, counts));
+  SL_TRY(store::count_post(c, l.d.id));
+  SL_TRY(emit(c, out, l.d.id, "post.created", now, p.id, post_json(p, Viewer{})));
+  SL_TRY(index_post(c, l, p));
+  std::optional<int64_t> told;
+  if (p.reply_to_id) {
+    SL_ASSIGN(auto parent, store::find_post(c, *p.reply_to_id, 0));
+    if (parent && parent->author_id != p.author_id) {
+      told = parent->author_id;
+      SL_TRY(notify(c, now, parent->author_id, "post.replied",
+                    (p.author_name.empty() ? std::string("有人") : p.author_name) + " 回复了您的发言", excerpt(p.body, 60),
+                    post_link(l.d.id, p.id)));
+    }
+  }
+  return notify_mentions(c, now, l, p, {}, told);
+}
+
 Result<store::PostRow> add_post(Conn& c, ledger::Ledger& ledger, Outbox& out, const Loaded& l, const Caller& caller,
-                                const PostSpec& spec, TimeMs now) {
+                                const Options& opts, const PostSpec& spec, TimeMs now) {
   if (caller.person_id == 0) return Error::Unauthenticated();
   SL_TRY(require_open(l.d));
   Part part = l.st.part;
@@ -179,18 +202,18 @@ Result<store::PostRow> add_post(Conn& c, ledger::Ledger& ledger, Outbox& out, co
     np.subtopic_id = parent->subtopic_id;
   }
   np.salt = ledger.new_salt();
+  // Screening (敏感词): refused, naming the words — or, for new posts when so configured, held
+  // for a moderator: stored and ledgered, but not counted, announced, indexed or told until approved.
+  auto words = sensitive_words(opts, np.title, np.body);
+  if (!words.empty()) {
+    if (!(spec.may_hold && opts.hold_sensitive)) return sensitive_error(words);
+    np.state = "held";
+  }
 
   SL_ASSIGN(int64_t id, store::insert_post(c, np, now));
-  SL_TRY(store::count_reply(c, np));
-  SL_TRY(store::count_post(c, l.d.id));
   SL_ASSIGN(store::PostRow p, find_post_or_404(c, id, caller.person_id));
-  SL_TRY(emit(c, out, l.d.id, "post.created", now, id, post_json(p, Viewer{})));
   SL_TRY(record(c, ledger, caller, "post.created", "post", id));
-  SL_TRY(index_post(c, l, p));
-  if (parent && parent->author_id != caller.person_id)
-    SL_TRY(notify(c, now, parent->author_id, "post.replied", p.author_name + " 回复了您的发言", excerpt(p.body, 60),
-                  post_link(l.d.id, id)));
-  SL_TRY(notify_mentions(c, now, l, p, {}, parent ? std::optional<int64_t>(parent->author_id) : std::nullopt));
+  if (np.state == "visible") SL_TRY(publish_post(c, out, l, p, now));
   return p;
 }
 
@@ -204,13 +227,14 @@ Result<bj::object> DeliberationService::create_post(const Caller& caller, int64_
   SL_ASSIGN(spec.subtopic_id, json::opt_int(body, "subtopic_id"));
   SL_ASSIGN(spec.title, detail::text(body, "title", 100, false));
   SL_ASSIGN(spec.body, detail::text(body, "body", kMaxArticleChars, true));
+  spec.may_hold = true;
   TimeMs now = clock_.now_ms();
   Outbox out;
   bj::object result;
   SL_TRY(db_.write([&](Conn& c) -> Status {
     out.clear();
     SL_ASSIGN(Loaded l, detail::load(c, caller, deliberation_id));
-    SL_ASSIGN(auto p, detail::add_post(c, ledger_, out, l, caller, spec, now));
+    SL_ASSIGN(auto p, detail::add_post(c, ledger_, out, l, caller, opts_, spec, now));
     result = detail::post_json(p, viewer_of(caller, l.st));
     result["points"] = bj::array();
     result["seq"] = out.messages.empty() ? 0 : out.messages.back().seq;
@@ -226,8 +250,9 @@ Result<bj::object> DeliberationService::list_posts(const Caller& caller, int64_t
   return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
     SL_ASSIGN(Loaded l, detail::load(c, caller, deliberation_id));
     Viewer v = viewer_of(caller, l.st);
-    SL_ASSIGN(auto posts, store::top_posts(c, store::PostPage{deliberation_id, subtopic_id, ascending, cursor, limit + 1},
-                                           caller.person_id));
+    SL_ASSIGN(auto posts,
+              store::top_posts(c, store::PostPage{deliberation_id, subtopic_id, ascending, cursor, limit + 1, v.moderator},
+                               caller.person_id));
     std::optional<int64_t> next;
     if (static_cast<int>(posts.size()) > limit) {
       posts.pop_back();
@@ -257,11 +282,13 @@ Result<bj::object> DeliberationService::get_post(const Caller& caller, int64_t p
     SL_ASSIGN(auto p, find_post_or_404(c, post_id, caller.person_id));
     SL_ASSIGN(Loaded l, detail::load(c, caller, p.deliberation_id));
     Viewer v = viewer_of(caller, l.st);
+    if (p.state == "held" && !v.moderator && (caller.person_id == 0 || caller.person_id != p.author_id))
+      return Error::NotFound("post_not_found", "发言不存在");
     std::vector<store::PostRow> replies;
     std::optional<int64_t> next;
     if (p.depth < 2) {
       SL_ASSIGN(auto rows, store::thread_replies(c, p.root_id.value_or(p.id), replies_after, replies_limit + 1,
-                                                 caller.person_id));
+                                                 caller.person_id, v.moderator));
       if (static_cast<int>(rows.size()) > replies_limit) {
         rows.pop_back();
         next = rows.back().id;
@@ -289,7 +316,7 @@ Result<bj::object> DeliberationService::get_post(const Caller& caller, int64_t p
       if (erasure) o["erased"] = ledger::erasure_json(*erasure);
     }
     // The ledger data only to whoever may see the content it hashes.
-    if (p.state == "visible" || (p.state == "hidden" && (v.moderator || v.person_id == p.author_id))) {
+    if (p.state == "visible" || ((p.state == "hidden" || p.state == "held") && (v.moderator || v.person_id == p.author_id))) {
       SL_ASSIGN(o["ledger"], detail::ledger_json(c, "post", p.id));
     }
     return o;
@@ -323,6 +350,9 @@ Result<bj::object> DeliberationService::edit_post(const Caller& caller, int64_t 
                                     {*subtopic_id, l.d.id}));
       if (!s) return Error::Invalid("invalid_subtopic", "该话题不属于本次协商");
     }
+    // An edit is never held: a visible post does not turn into one awaiting review.
+    if (auto words = detail::sensitive_words(opts_, new_title, new_body); !words.empty())
+      return detail::sensitive_error(words);
     if (new_title == p.title && new_body == p.body && new_subtopic == p.subtopic_id) {
       result = detail::post_json(p, viewer_of(caller, l.st));
       return Ok();  // nothing changed: no new version
@@ -351,7 +381,8 @@ Status DeliberationService::delete_post(const Caller& caller, int64_t post_id) {
     SL_ASSIGN(auto p, find_post_or_404(c, post_id, caller.person_id));
     SL_ASSIGN(Loaded l, detail::load(c, caller, p.deliberation_id));
     if (p.author_id != caller.person_id) return Error::Forbidden("只有作者可以删除自己的发言；其他情况由工作人员处理");
-    if (p.state != "visible") return Error::Conflict("post_not_visible", "该发言已隐藏或删除");
+    // A post waiting for review may be withdrawn too.
+    if (p.state != "visible" && p.state != "held") return Error::Conflict("post_not_visible", "该发言已隐藏或删除");
     SL_TRY(require_open(l.d));
     if (now - p.created_at > window_ms)
       return Error{Code::kForbidden, "delete_window_passed",
@@ -477,6 +508,46 @@ Result<bj::object> DeliberationService::restore_post(const Caller& caller, int64
   return result;
 }
 
+Result<bj::object> DeliberationService::approve_post(const Caller& caller, int64_t post_id) {
+  TimeMs now = clock_.now_ms();
+  Outbox out;
+  bj::object result;
+  SL_TRY(db_.write([&](Conn& c) -> Status {
+    out.clear();
+    SL_ASSIGN(auto p, find_post_or_404(c, post_id, caller.person_id));
+    SL_ASSIGN(Loaded l, detail::load(c, caller, p.deliberation_id));
+    if (!l.st.manage) return Error::Forbidden("只有工作人员可以审核发言");
+    if (p.state != "held") return Error::Conflict("post_not_held", "该发言不在待审核状态");
+    SL_TRY(store::set_post_state(c, p.id, "visible", std::nullopt, now));
+    SL_ASSIGN(auto np, find_post_or_404(c, post_id, caller.person_id));
+    SL_TRY(detail::record(c, ledger_, caller, "post.approved", "post", p.id));
+    SL_TRY(detail::publish_post(c, out, l, np, now));
+    SL_TRY(detail::notify(c, now, p.author_id, "post.approved", "您的发言已通过审核", detail::excerpt(p.body, 60),
+                          detail::post_link(l.d.id, p.id)));
+    result = detail::post_json(np, viewer_of(caller, l.st));
+    return Ok();
+  }));
+  detail::publish(bus_, out);
+  return result;
+}
+
+Result<bj::object> DeliberationService::held_posts(const Caller& caller, int64_t deliberation_id) {
+  return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
+    SL_ASSIGN(Loaded l, detail::load(c, caller, deliberation_id));
+    if (!l.st.manage) return Error::Forbidden("只有工作人员可以查看待审核的发言");
+    SL_ASSIGN(auto posts, store::held_posts(c, deliberation_id));
+    bj::array items;
+    Viewer v = viewer_of(caller, l.st);
+    for (const auto& p : posts) {
+      bj::object o = detail::post_json(p, v);
+      o["sensitive_words"] = bj::array();
+      for (const auto& w : detail::sensitive_words(opts_, p.title, p.body)) o["sensitive_words"].as_array().push_back(bj::value(w));
+      items.push_back(std::move(o));
+    }
+    return routes::page(std::move(items), std::nullopt);
+  });
+}
+
 Result<bj::object> DeliberationService::remove_post(const Caller& caller, int64_t post_id, const std::string& reason_in) {
   std::string reason = detail::trim(reason_in);
   auto len = json::utf8_length(reason);
@@ -490,7 +561,8 @@ Result<bj::object> DeliberationService::remove_post(const Caller& caller, int64_
     SL_ASSIGN(auto p, find_post_or_404(c, post_id, caller.person_id));
     SL_ASSIGN(Loaded l, detail::load(c, caller, p.deliberation_id));
     if (!l.st.manage) return Error::Forbidden("只有工作人员可以处理发言");
-    if (p.state != "visible" && p.state != "hidden") return Error::Conflict("post_erased", "该发言的内容已删除");
+    if (p.state != "visible" && p.state != "hidden" && p.state != "held")
+      return Error::Conflict("post_erased", "该发言的内容已删除");
     SL_ASSIGN(auto reports, store::action_reports_of_post(c, p.id, caller.person_id, now));
     for (int64_t r : reports) SL_TRY(detail::record(c, ledger_, caller, "report.actioned", "report", r));
     SL_ASSIGN(auto erasure, detail::erase_post(c, ledger_, out, caller, p, "removed", reason, ledger::kReasonModeration, now));

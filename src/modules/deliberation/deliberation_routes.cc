@@ -189,6 +189,11 @@ void register_routes(net::Router& router, DeliberationService& svc, accounts::Ac
     SL_ASSIGN(auto page, svc.list_reports(caller, id, opt_text_query(req, "state"), after, limit));
     return routes::json(page);
   }));
+  router.get("/api/v1/deliberations/{id}/held-posts", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto page, svc.held_posts(caller, id));
+    return routes::json(page);
+  }));
   router.get("/api/v1/deliberations/{id}/bans", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
     SL_ASSIGN(int64_t id, routes::id_param(req));
     SL_ASSIGN(auto page, svc.list_bans(caller, id));
@@ -264,6 +269,11 @@ void register_routes(net::Router& router, DeliberationService& svc, accounts::Ac
   router.post("/api/v1/posts/{id}/restore", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
     SL_ASSIGN(int64_t id, routes::id_param(req));
     SL_ASSIGN(auto post, svc.restore_post(caller, id));
+    return routes::json(post);
+  }));
+  router.post("/api/v1/posts/{id}/approve", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto post, svc.approve_post(caller, id));
     return routes::json(post);
   }));
   router.post("/api/v1/posts/{id}/remove", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {

@@ -445,27 +445,39 @@ Result<std::optional<PostRow>> find_post(Conn& c, int64_t id, int64_t viewer) {
 
 Result<std::vector<PostRow>> top_posts(Conn& c, const PostPage& pg, int64_t viewer) {
   // Four fixed statements (order × sub-topic filter), each prepared once.
-  static const std::string desc = std::string(kPostSelect) +
-                                  "WHERE p.deliberation_id = ? AND p.depth = 0 AND p.id < ? ORDER BY p.id DESC LIMIT ?";
-  static const std::string asc = std::string(kPostSelect) +
-                                 "WHERE p.deliberation_id = ? AND p.depth = 0 AND p.id > ? ORDER BY p.id LIMIT ?";
-  static const std::string desc_st =
-      std::string(kPostSelect) +
-      "WHERE p.deliberation_id = ? AND p.subtopic_id = ? AND p.depth = 0 AND p.id < ? ORDER BY p.id DESC LIMIT ?";
-  static const std::string asc_st =
-      std::string(kPostSelect) +
-      "WHERE p.deliberation_id = ? AND p.subtopic_id = ? AND p.depth = 0 AND p.id > ? ORDER BY p.id LIMIT ?";
+  // Held posts only for their authors and moderators.
+  static const std::string held = " AND (p.state <> 'held' OR p.author_id = ? OR 1 = ?)";
+  static const std::string desc = std::string(kPostSelect) + "WHERE p.deliberation_id = ? AND p.depth = 0 AND p.id < ?" +
+                                  held + " ORDER BY p.id DESC LIMIT ?";
+  static const std::string asc = std::string(kPostSelect) + "WHERE p.deliberation_id = ? AND p.depth = 0 AND p.id > ?" +
+                                 held + " ORDER BY p.id LIMIT ?";
+  static const std::string desc_st = std::string(kPostSelect) +
+                                     "WHERE p.deliberation_id = ? AND p.subtopic_id = ? AND p.depth = 0 AND p.id < ?" +
+                                     held + " ORDER BY p.id DESC LIMIT ?";
+  static const std::string asc_st = std::string(kPostSelect) +
+                                    "WHERE p.deliberation_id = ? AND p.subtopic_id = ? AND p.depth = 0 AND p.id > ?" +
+                                    held + " ORDER BY p.id LIMIT ?";
   int64_t cursor = pg.cursor ? pg.cursor : (pg.ascending ? 0 : INT64_MAX);
   int64_t limit = pg.limit;
+  int64_t mod = pg.moderator ? 1 : 0;
   if (pg.subtopic_id)
-    return posts_from(c, pg.ascending ? asc_st : desc_st, {viewer, pg.deliberation_id, *pg.subtopic_id, cursor, limit});
-  return posts_from(c, pg.ascending ? asc : desc, {viewer, pg.deliberation_id, cursor, limit});
+    return posts_from(c, pg.ascending ? asc_st : desc_st,
+                      {viewer, pg.deliberation_id, *pg.subtopic_id, cursor, viewer, mod, limit});
+  return posts_from(c, pg.ascending ? asc : desc, {viewer, pg.deliberation_id, cursor, viewer, mod, limit});
 }
 
-Result<std::vector<PostRow>> thread_replies(Conn& c, int64_t root_id, int64_t after, int limit, int64_t viewer) {
+Result<std::vector<PostRow>> thread_replies(Conn& c, int64_t root_id, int64_t after, int limit, int64_t viewer,
+                                            bool moderator) {
+  static const std::string sql = std::string(kPostSelect) +
+                                 "WHERE p.root_id = ? AND p.depth > 0 AND p.id > ? AND (p.state <> 'held' OR p.author_id "
+                                 "= ? OR 1 = ?) ORDER BY p.id LIMIT ?";
+  return posts_from(c, sql, {viewer, root_id, after, viewer, int64_t{moderator ? 1 : 0}, int64_t{limit}});
+}
+
+Result<std::vector<PostRow>> held_posts(Conn& c, int64_t deliberation_id) {
   static const std::string sql =
-      std::string(kPostSelect) + "WHERE p.root_id = ? AND p.depth > 0 AND p.id > ? ORDER BY p.id LIMIT ?";
-  return posts_from(c, sql, {viewer, root_id, after, int64_t{limit}});
+      std::string(kPostSelect) + "WHERE p.deliberation_id = ? AND p.state = 'held' ORDER BY p.id";
+  return posts_from(c, sql, {int64_t{0}, deliberation_id});
 }
 
 Result<std::vector<PostRow>> posts_of_points(Conn& c, const std::vector<int64_t>& point_ids, int64_t viewer) {
@@ -500,12 +512,13 @@ Result<std::vector<PostBrief>> post_briefs(Conn& c, const std::vector<int64_t>& 
 
 Result<int64_t> insert_post(Conn& c, const NewPost& p, TimeMs now) {
   SL_ASSIGN(auto rows, c.query("INSERT INTO posts (deliberation_id, kind, parent_id, root_id, reply_to_id, depth, author_id, "
-                               "author_role, author_org_id, mark, subtopic_id, point_id, title, body, body_html, created_at, "
-                               "updated_at, ledger_salt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                               "RETURNING id",
+                               "author_role, author_org_id, mark, subtopic_id, point_id, title, body, body_html, state, "
+                               "created_at, updated_at, ledger_salt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                               "?, ?, ?) RETURNING id",
                                {p.deliberation_id, p.kind, opt(p.parent_id), opt(p.root_id), opt(p.reply_to_id),
                                 int64_t{p.depth}, p.author_id, p.author_role, opt(p.author_org_id), opt(p.mark),
-                                opt(p.subtopic_id), opt(p.point_id), p.title, p.body, p.body_html, now, now, p.salt}));
+                                opt(p.subtopic_id), opt(p.point_id), p.title, p.body, p.body_html, p.state, now, now,
+                                p.salt}));
   int64_t id = rows.front().i64(0);
   if (!p.root_id) SL_TRY(c.exec("UPDATE posts SET root_id = ? WHERE id = ?", {id, id}));
   return id;

@@ -153,11 +153,15 @@ struct PostPage {
   bool ascending = false;
   int64_t cursor = 0;  // last id seen (0: from the start)
   int limit = 50;
+  bool moderator = false;  // sees held posts (their authors always do)
 };
 // Top-level posts of a deliberation.
 Result<std::vector<PostRow>> top_posts(Conn& c, const PostPage& p, int64_t viewer);
-// Every reply of a thread with id > after, oldest first.
-Result<std::vector<PostRow>> thread_replies(Conn& c, int64_t root_id, int64_t after, int limit, int64_t viewer);
+// Every reply of a thread with id > after, oldest first (held ones for their author and moderators).
+Result<std::vector<PostRow>> thread_replies(Conn& c, int64_t root_id, int64_t after, int limit, int64_t viewer,
+                                            bool moderator);
+// Posts waiting for a moderator, oldest first.
+Result<std::vector<PostRow>> held_posts(Conn& c, int64_t deliberation_id);
 Result<std::vector<PostRow>> posts_of_points(Conn& c, const std::vector<int64_t>& point_ids, int64_t viewer);
 Result<std::vector<PostRow>> posts_of_author(Conn& c, int64_t author_id, int64_t before, int limit);
 Result<std::vector<PostRow>> all_posts(Conn& c, int64_t deliberation_id);  // export
@@ -178,6 +182,7 @@ struct NewPost {
   std::optional<std::string> mark;
   std::optional<int64_t> subtopic_id, point_id;
   std::string title, body, body_html, salt;
+  std::string state = "visible";  // or "held"
 };
 Result<int64_t> insert_post(Conn& c, const NewPost& p, TimeMs now);
 // Adds one to the reply counts of the parent and, when it differs, the thread's root, and to

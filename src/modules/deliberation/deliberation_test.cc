@@ -17,6 +17,7 @@
 #include "modules/ledger/ledger_audit.h"
 #include "modules/orgs/orgs.h"
 #include "modules/orgs/orgs_store.h"
+#include "modules/search/word_filter.h"
 
 namespace sl::deliberation {
 namespace {
@@ -575,6 +576,53 @@ TEST_F(DeliberationTest, RemovalErasesTheContentForGood) {
   ASSERT_TRUE(entries.ok());
   auto& items = entries->at("items").as_array();
   EXPECT_EQ(bj::parse(items.back().as_object().at("entry").as_string()).as_object().at("action").as_string(), "post.erased");
+  expect_ledger_verifies();
+}
+
+TEST_F(DeliberationTest, SensitiveWordsAreRefusedOrHeldForReview) {
+  search::WordFilter words({"网络赌博", "高利贷"});
+  Options reject{30, &words, false};
+  svc_ = std::make_unique<DeliberationService>(*db_, clock_, *ledger_, *bus_, reject);
+  int64_t d = make_open(bj::object{{"public_mode", "read"}});
+  auto refused = svc_->create_post(member_, d, bj::object{{"body", "群里有人搞網絡賭博"}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().slug, "sensitive_words");
+  EXPECT_NE(refused.error().details_json.find("网络赌博"), std::string::npos);
+  int64_t ok_post = post(member_, d, bj::object{{"body", "正常发言"}});
+  EXPECT_EQ(code(svc_->edit_post(member_, ok_post, bj::object{{"body", "改成高利贷"}})), Code::kUnprocessable);
+
+  Options hold{30, &words, true};
+  svc_ = std::make_unique<DeliberationService>(*db_, clock_, *ledger_, *bus_, hold);
+  size_t events_before = events(d).size();
+  auto held = svc_->create_post(member_b_, d, bj::object{{"body", "揭露高利贷套路"}, {"parent_id", ok_post}});
+  ASSERT_TRUE(held.ok()) << held.error().message;
+  EXPECT_EQ(held->at("state").as_string(), "held");
+  EXPECT_EQ(held->at("seq").as_int64(), 0);
+  int64_t h = held->at("id").as_int64();
+  // Nobody but its author and staff sees it; nothing was counted or announced.
+  EXPECT_EQ(events(d).size(), events_before);
+  EXPECT_EQ(code(svc_->get_post(anon_, h, 0, 10)), Code::kNotFound);
+  EXPECT_EQ(code(svc_->get_post(member_, h, 0, 10)), Code::kNotFound);
+  EXPECT_TRUE(svc_->get_post(member_b_, h, 0, 10).ok());
+  EXPECT_EQ(get_post(member_, ok_post).at("replies").as_array().size(), 0u);
+  EXPECT_EQ(get_post(staff_, ok_post).at("replies").as_array().size(), 1u);
+  EXPECT_EQ(get_post(member_, ok_post).at("reply_count").as_int64(), 0);
+  auto queue = svc_->held_posts(staff_, d);
+  ASSERT_TRUE(queue.ok());
+  ASSERT_EQ(queue->at("items").as_array().size(), 1u);
+  EXPECT_EQ(queue->at("items").as_array()[0].as_object().at("sensitive_words").as_array()[0].as_string(), "高利贷");
+  EXPECT_EQ(code(svc_->held_posts(member_, d)), Code::kForbidden);
+  EXPECT_EQ(code(svc_->approve_post(leader_, h)), Code::kForbidden);
+  // Approved: out it goes, once.
+  ASSERT_TRUE(svc_->approve_post(staff_, h).ok());
+  EXPECT_EQ(code(svc_->approve_post(staff_, h)), Code::kConflict);
+  EXPECT_EQ(get_post(anon_, h).at("state").as_string(), "visible");
+  EXPECT_EQ(get_post(member_, ok_post).at("reply_count").as_int64(), 1);
+  EXPECT_EQ(event_types(d).back(), "post.created");
+  // Answers are never held: a department's answer with a listed word is refused.
+  auto pt = svc_->create_point(staff_, ok_post, bj::object{{"summary", "要点"}, {"department_id", dept_}});
+  ASSERT_TRUE(pt.ok());
+  EXPECT_EQ(code(svc_->answer_point(resp_, pt->at("id").as_int64(), bj::object{{"body", "严查高利贷"}})), Code::kUnprocessable);
   expect_ledger_verifies();
 }
 

@@ -107,7 +107,8 @@ CREATE TABLE posts (
   title TEXT NOT NULL DEFAULT '',
   body TEXT NOT NULL,                                 -- Markdown
   body_html TEXT NOT NULL,
-  state TEXT NOT NULL DEFAULT 'visible' CHECK (state IN ('visible','hidden','deleted','removed')),
+  -- held: written with a sensitive word, waiting for a moderator (only its author and staff see it)
+  state TEXT NOT NULL DEFAULT 'visible' CHECK (state IN ('visible','held','hidden','deleted','removed')),
   moderation_reason TEXT,
   moderated_at {{BIGINT}},
   version INTEGER NOT NULL DEFAULT 1,
