@@ -55,14 +55,27 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   } else {
     SL_ASSIGN(app->word_filter_, search::WordFilter::load(cfg.moderation.sensitive_words_path));
   }
-  // Which deliberations a caller may read is the deliberation module's to say. Until it is
-  // wired in here, nobody may read any: search finds nothing, and a named deliberation is 404.
-  search::ScopeResolver no_scopes = [](const access::Caller&,
-                                       std::optional<int64_t> deliberation_id) -> Result<std::vector<int64_t>> {
-    if (deliberation_id) return Error::NotFound("deliberation_not_found", "议题不存在");
-    return std::vector<int64_t>{};
+  app->accounts_->add_erasure_step(
+      [ledger = app->ledger_.get()](storage::Conn& c, const access::Caller& actor, int64_t person_id, std::string_view) {
+        return deliberation::erase_person(c, *ledger, actor, person_id);
+      });
+  deliberation::Options dopts;
+  dopts.author_delete_window_minutes = cfg.deliberation.author_delete_window_minutes;
+  dopts.words = &app->word_filter_;
+  dopts.hold_sensitive = cfg.moderation.sensitive_action == "hold";
+  app->deliberations_ =
+      std::make_unique<deliberation::DeliberationService>(*app->db_, app->clock_, *app->ledger_, *app->bus_, dopts);
+  // Which deliberations a caller may search is the deliberation module's to say.
+  search::ScopeResolver scopes = [svc = app->deliberations_.get()](
+                                     const access::Caller& caller,
+                                     std::optional<int64_t> deliberation_id) -> Result<std::vector<int64_t>> {
+    if (deliberation_id) {
+      SL_TRY(svc->live_room(caller, *deliberation_id));  // NotFound (or 401) when it may not be read
+      return std::vector<int64_t>{*deliberation_id};
+    }
+    return svc->readable_ids(caller);
   };
-  app->search_ = std::make_unique<search::SearchService>(*app->db_, std::move(no_scopes));
+  app->search_ = std::make_unique<search::SearchService>(*app->db_, std::move(scopes));
   app->attachments_ = std::make_unique<attachments::AttachmentsService>(*app->db_, app->clock_, *app->ledger_,
                                                                         cfg.attachments, cfg.data_dir);
   SL_TRY(app->attachments_->init());
@@ -80,6 +93,11 @@ void Application::register_routes() {
   register_live();
   search::register_routes(router_, *search_, *accounts_);
   attachments::register_routes(router_, *attachments_, *accounts_);
+  deliberation::register_routes(router_, *deliberations_, *accounts_);
+  // Room deliberation:<id>: its readers watch; the latest seq comes from the database.
+  hub_->add_room_type("deliberation", [this](const access::Caller& caller, int64_t id) -> Result<int64_t> {
+    return deliberations_->live_room(caller, id);
+  });
   // With PostgreSQL every query blocks on the network: keep it off the network threads.
   router_.set_offload_all(db_->dialect() == storage::Dialect::kPostgres);
   for (const auto& r : router_.routes()) metrics_.register_route(r.method, r.pattern);

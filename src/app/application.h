@@ -12,6 +12,7 @@
 #include "live/tick_publisher.h"
 #include "modules/accounts/accounts.h"
 #include "modules/attachments/attachments.h"
+#include "modules/deliberation/deliberation.h"
 #include "modules/ledger/ledger.h"
 #include "modules/notifications/inbox.h"
 #include "modules/notifications/sms.h"
@@ -50,6 +51,7 @@ class Application {
   search::SearchService& search() { return *search_; }
   // The sensitive-word list posts are screened against (moderation.sensitive_words_path).
   const search::WordFilter& word_filter() const { return word_filter_; }
+  deliberation::DeliberationService& deliberations() { return *deliberations_; }
   net::Router& router() { return router_; }
   // Live events: publish after commit on the bus; register room types with the hub.
   pubsub::Bus& bus() { return *bus_; }
@@ -76,6 +78,7 @@ class Application {
   std::unique_ptr<search::SearchService> search_;
   search::WordFilter word_filter_;
   std::unique_ptr<attachments::AttachmentsService> attachments_;
+  std::unique_ptr<deliberation::DeliberationService> deliberations_;
   net::Router router_;
   net::Metrics metrics_;
   std::unique_ptr<net::StaticFiles> static_files_;
@@ -93,5 +96,7 @@ const char* openapi_json();
 
 // Loads the demo data set if it is not there yet; returns a text listing the demo accounts.
 Result<std::string> seed_demo(Application& app);
+// The demo deliberation (demo_deliberation.cc), once the demo people exist.
+Status seed_demo_deliberation(Application& app);
 
 }  // namespace sl::app

@@ -1,5 +1,6 @@
 // The demo data set: a provincial CPPCC with 2 cities × 2 counties, 10 sectors, 300 members,
-// 8 government departments, staff and leaders; a county people's congress; a village council.
+// 8 government departments, staff and leaders; a county people's congress; a village council;
+// and an open deliberation on elderly care (demo_deliberation.cc).
 // Loaded through the same services as the API (rosters through the roster import), once.
 #include <boost/json.hpp>
 
@@ -110,6 +111,19 @@ Result<std::string> seed_demo(Application& app) {
     d << "display_name,login,role\n" << (i == 2 ? "民政厅联络员,dept_mz" : "部门联络员" + std::to_string(i + 1) + ",dept" + std::to_string(i + 1)) << ",responder\n";
     SL_TRY(app.orgs().import_roster(sys, dept_ids[i], d.str()));
   }
+
+  // An open deliberation with speeches, department answers and points. Its replies, mentions
+  // and answers would fill the demo inboxes: they start with the welcome and membership
+  // notices only (the tour and the inbox tests count on that).
+  SL_ASSIGN(int64_t last_notice, app.db().read_value<int64_t>([](Conn& c) -> Result<int64_t> {
+    SL_ASSIGN(auto r, c.query_one("SELECT COALESCE(MAX(id), 0) FROM notifications"));
+    return r->i64(0);
+  }));
+  SL_TRY(seed_demo_deliberation(app));
+  SL_TRY(app.db().write([&](Conn& c) -> Status {
+    SL_TRY(c.exec("DELETE FROM notifications WHERE id > ?", {last_notice}));
+    return Ok();
+  }));
 
   // One password for every demo person, and the platform administrator flag.
   SL_TRY(app.db().write([&](Conn& c) -> Status {

@@ -3,7 +3,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace sl {
 
@@ -35,5 +37,8 @@ class FakeClock final : public Clock {
 
 // ISO-8601 UTC with milliseconds, e.g. 2026-11-22T03:42:39.123Z
 std::string format_iso8601(TimeMs t);
+// Parses YYYY-MM-DDTHH:MM[:SS[.fff]] followed by Z or ±HH:MM (also a space for T); nullopt
+// for anything else, including impossible dates.
+std::optional<TimeMs> parse_iso8601(std::string_view s);
 
 }  // namespace sl

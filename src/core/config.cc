@@ -103,6 +103,7 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("attachments.max_image_pixels", attachments.max_image_pixels),
       SL_INT("attachments.daily_quota_bytes", attachments.daily_quota_bytes),
       SL_INT("attachments.unattached_ttl_hours", attachments.unattached_ttl_hours),
+      SL_INT("deliberation.author_delete_window_minutes", deliberation.author_delete_window_minutes),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -131,6 +132,8 @@ Status validate(const Config& c) {
     return Error::Invalid("bad_config", "attachments 的大小上限须为正数");
   if (a.daily_quota_bytes < 0 || a.unattached_ttl_hours < 1)
     return Error::Invalid("bad_config", "attachments.daily_quota_bytes 不能为负，unattached_ttl_hours 至少为 1");
+  if (c.deliberation.author_delete_window_minutes < 0)
+    return Error::Invalid("bad_config", "deliberation.author_delete_window_minutes 不能为负数");
   return Ok();
 }
 
@@ -192,7 +195,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "moderation", "attachments", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "moderation", "attachments", "deliberation", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

@@ -104,6 +104,12 @@ struct AttachmentsConfig {
   int unattached_ttl_hours = 24;
 };
 
+struct DeliberationConfig {
+  // deliberation.author_delete_window_minutes: authors may delete their own posts this long
+  // after posting; afterwards only moderation can take a post down.
+  int author_delete_window_minutes = 30;
+};
+
 struct LogConfig {
   std::string level = "info";  // log.level: trace, debug, info, warn, error
   bool access_log = true;      // log.access_log: JSON line per request
@@ -118,6 +124,7 @@ struct Config {
   LiveConfig live;
   ModerationConfig moderation;
   AttachmentsConfig attachments;
+  DeliberationConfig deliberation;
   LogConfig log;
   std::string data_dir = "var";  // data_dir: keys, uploads, outbox
 };

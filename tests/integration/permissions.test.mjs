@@ -72,6 +72,57 @@ async function memberUpload(file = 'doc.pdf') {
   return r.json.id
 }
 
+// Deliberations: made and moved along by the superadmin. ctx.delib is the province's, open,
+// members only, with 民政厅 invited; ctx.pubDelib takes public comments.
+async function freshDelib({ open = true, publicMode = 'closed' } = {}) {
+  const r = await api.post(
+    '/api/v1/deliberations',
+    {
+      org_id: ctx.prov,
+      theme: `矩阵协商${unique()}`,
+      department_ids: [ctx.dept],
+      public_mode: publicMode,
+      phases: [{ kind: 'speaking', name: '发言' }, { kind: 'response', name: '回应' }],
+    },
+    { as: token.admin },
+  )
+  assert.equal(r.status, 201, `fixture deliberation: ${r}`)
+  if (open) assert.equal((await api.post(`/api/v1/deliberations/${r.json.id}/state`, { state: 'open' }, { as: token.admin })).status, 200)
+  return r.json
+}
+async function freshPost(delib = ctx.delib) {
+  const r = await api.post(`/api/v1/deliberations/${delib}/posts`, { title: '矩阵发言', body: `加大财政投入 ${unique()}` }, { as: token.member })
+  assert.equal(r.status, 201, `fixture post: ${r}`)
+  return r.json.id
+}
+// A point of a fresh post by the 委员, in `state`: open, claimed (assigned to 民政厅) or answered.
+async function freshPoint(state = 'open') {
+  const post = await freshPost()
+  const r = await api.post(`/api/v1/posts/${post}/points`, { quote: '加大财政投入' }, { as: token.member })
+  assert.equal(r.status, 201, `fixture point: ${r}`)
+  const id = r.json.id
+  if (state !== 'open') {
+    const a = await api.post(`/api/v1/points/${id}/assign`, { department_id: ctx.dept }, { as: token.admin })
+    assert.equal(a.status, 200, `fixture assign: ${a}`)
+  }
+  if (state === 'answered') {
+    const a = await api.post(`/api/v1/points/${id}/answers`, { body: '民政厅回应' }, { as: token.responder })
+    assert.equal(a.status, 201, `fixture answer: ${a}`)
+  }
+  return id
+}
+async function freshReport() {
+  const r = await api.post(`/api/v1/posts/${await freshPost()}/reports`, { reason: '矩阵举报' }, { as: token.leader })
+  assert.equal(r.status, 201, `fixture report: ${r}`)
+  return r.json.id
+}
+async function freshBan() {
+  const { person } = await freshMembership()
+  const r = await api.post(`/api/v1/deliberations/${ctx.delib}/bans`, { person_id: person, reason: '矩阵禁言' }, { as: token.admin })
+  assert.equal(r.status, 201, `fixture ban: ${r}`)
+  return person
+}
+
 // route -> cases; each case builds a request for a role and says what each role must get.
 // A request is {method, path, json?, csv?, as?: token (default: the role's own)}.
 const MATRIX = {
@@ -308,6 +359,143 @@ const MATRIX = {
   'GET /api/v1/attachments/{id}/thumbnail': [
     { name: "the member's unattached image", req: () => ({ path: `/api/v1/attachments/${ctx.image}/thumbnail` }), expect: ex('404 404 200 404 404 404 404 404') },
   ],
+  // ---- deliberations: readers of a members-only one are its organisations' members, the
+  // invited department, and staff/leaders/admins of the province; others get 404 (the
+  // anonymous 401, so the page can ask them to log in). Public ones are read by everyone.
+  'GET /api/v1/deliberations': [{ req: () => ({ path: '/api/v1/deliberations' }), expect: ex('200') }],
+  'POST /api/v1/deliberations': [
+    { name: 'province', req: () => ({ json: { org_id: ctx.prov, theme: `矩阵${unique()}` } }), expect: ex('401 403 403 403 403 201 403 201') },
+    { name: '临江市', req: () => ({ json: { org_id: ctx.city, theme: `矩阵${unique()}` } }), expect: ex('401 403 403 403 403 201 201 201') },
+  ],
+  'GET /api/v1/deliberations/{id}': [
+    { name: 'members only', req: () => ({ path: `/api/v1/deliberations/${ctx.delib}` }), expect: ex('401 404 200 200 200 200 404 200') },
+    { name: 'public', req: () => ({ path: `/api/v1/deliberations/${ctx.pubDelib}` }), expect: ex('200') },
+  ],
+  'PATCH /api/v1/deliberations/{id}': [
+    { req: async () => ({ path: `/api/v1/deliberations/${(await freshDelib()).id}`, json: { theme: `改${unique()}` } }), expect: ex('401 404 403 403 403 200 404 200') },
+  ],
+  'POST /api/v1/deliberations/{id}/state': [
+    // A draft is seen only by those who oversee it.
+    { name: 'open a draft', req: async () => ({ path: `/api/v1/deliberations/${(await freshDelib({ open: false })).id}/state`, json: { state: 'open' } }), expect: ex('401 404 404 404 403 200 404 200') },
+  ],
+  'POST /api/v1/deliberations/{id}/phase': [
+    {
+      req: async () => {
+        const d = await freshDelib()
+        return { path: `/api/v1/deliberations/${d.id}/phase`, json: { phase_id: d.phases[0].id } }
+      },
+      expect: ex('401 404 403 403 403 200 404 200'),
+    },
+  ],
+  'POST /api/v1/deliberations/{id}/visits': [
+    { name: 'members only', req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/visits` }), expect: ex('401 404 200 200 200 200 404 200') },
+    { name: 'public', req: () => ({ path: `/api/v1/deliberations/${ctx.pubDelib}/visits` }), expect: ex('200') },
+  ],
+  'GET /api/v1/deliberations/{id}/events': [
+    { name: 'members only', req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/events?after_seq=0` }), expect: ex('401 404 200 200 200 200 404 200') },
+    { name: 'public', req: () => ({ path: `/api/v1/deliberations/${ctx.pubDelib}/events` }), expect: ex('200') },
+  ],
+  'GET /api/v1/deliberations/{id}/posts': [
+    { name: 'members only', req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/posts` }), expect: ex('401 404 200 200 200 200 404 200') },
+    { name: 'public', req: () => ({ path: `/api/v1/deliberations/${ctx.pubDelib}/posts` }), expect: ex('200') },
+  ],
+  'POST /api/v1/deliberations/{id}/posts': [
+    { name: 'members only', req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/posts`, json: { body: '矩阵发言' } }), expect: ex('401 404 201 201 201 201 404 201') },
+    // Public comments: whoever is signed in comments (city staff are the public here).
+    { name: 'public comments', req: () => ({ path: `/api/v1/deliberations/${ctx.pubDelib}/posts`, json: { body: '矩阵评论' } }), expect: ex('401 201 201 201 201 201 201 201') },
+  ],
+  'GET /api/v1/deliberations/{id}/points': [
+    { req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/points` }), expect: ex('401 404 200 200 200 200 404 200') },
+  ],
+  'GET /api/v1/deliberations/{id}/response-stats': [
+    { req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/response-stats` }), expect: ex('401 404 200 200 200 200 404 200') },
+  ],
+  'GET /api/v1/deliberations/{id}/reports': [
+    { req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/reports` }), expect: ex('401 404 403 403 403 200 404 200') },
+  ],
+  'GET /api/v1/deliberations/{id}/held-posts': [
+    { req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/held-posts` }), expect: ex('401 404 403 403 403 200 404 200') },
+  ],
+  'GET /api/v1/deliberations/{id}/bans': [
+    { req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/bans` }), expect: ex('401 404 403 403 403 200 404 200') },
+  ],
+  'POST /api/v1/deliberations/{id}/bans': [
+    {
+      req: async () => ({ path: `/api/v1/deliberations/${ctx.delib}/bans`, json: { person_id: (await freshMembership()).person, reason: '矩阵' } }),
+      expect: ex('401 404 403 403 403 201 404 201'),
+    },
+  ],
+  'DELETE /api/v1/deliberations/{id}/bans/{person_id}': [
+    { req: async () => ({ path: `/api/v1/deliberations/${ctx.delib}/bans/${await freshBan()}` }), expect: ex('401 404 403 403 403 204 404 204') },
+  ],
+  'GET /api/v1/deliberations/{id}/export.xlsx': [
+    { req: () => ({ path: `/api/v1/deliberations/${ctx.delib}/export.xlsx` }), expect: ex('401 404 403 403 200 200 404 200') },
+  ],
+
+  // ---- posts (the 委员 wrote them) ----
+  'GET /api/v1/posts/{id}': [{ req: () => ({ path: `/api/v1/posts/${ctx.post}` }), expect: ex('401 404 200 200 200 200 404 200') }],
+  'PATCH /api/v1/posts/{id}': [
+    { name: 'the 委员\'s post', req: async () => ({ path: `/api/v1/posts/${await freshPost()}`, json: { body: '改过的' } }), expect: ex('401 404 200 403 403 403 404 403') },
+  ],
+  'DELETE /api/v1/posts/{id}': [
+    { name: 'the 委员\'s post', req: async () => ({ path: `/api/v1/posts/${await freshPost()}` }), expect: ex('401 404 204 403 403 403 404 403') },
+  ],
+  'GET /api/v1/posts/{id}/versions': [
+    { name: 'the 委员\'s post', req: () => ({ path: `/api/v1/posts/${ctx.post}/versions` }), expect: ex('401 404 200 403 200 200 404 200') },
+  ],
+  'POST /api/v1/posts/{id}/like': [{ req: () => ({ path: `/api/v1/posts/${ctx.post}/like` }), expect: ex('401 404 200 200 200 200 404 200') }],
+  'DELETE /api/v1/posts/{id}/like': [{ req: () => ({ path: `/api/v1/posts/${ctx.post}/like` }), expect: ex('401 404 200 200 200 200 404 200') }],
+  'POST /api/v1/posts/{id}/hide': [
+    { req: async () => ({ path: `/api/v1/posts/${await freshPost()}/hide`, json: { reason: '矩阵隐藏' } }), expect: ex('401 404 403 403 403 200 404 200') },
+  ],
+  'POST /api/v1/posts/{id}/restore': [
+    {
+      req: async () => {
+        const p = await freshPost()
+        assert.equal((await api.post(`/api/v1/posts/${p}/hide`, { reason: '先隐藏' }, { as: token.admin })).status, 200)
+        return { path: `/api/v1/posts/${p}/restore` }
+      },
+      expect: ex('401 404 403 403 403 200 404 200'),
+    },
+  ],
+  // Nothing is held with the default reject mode: approving a visible post is a conflict for staff.
+  'POST /api/v1/posts/{id}/approve': [{ req: () => ({ path: `/api/v1/posts/${ctx.post}/approve` }), expect: ex('401 404 403 403 403 409 404 409') }],
+  'POST /api/v1/posts/{id}/remove': [
+    { req: async () => ({ path: `/api/v1/posts/${await freshPost()}/remove`, json: { reason: '矩阵删除' } }), expect: ex('401 404 403 403 403 200 404 200') },
+  ],
+  'POST /api/v1/posts/{id}/reports': [
+    { req: async () => ({ path: `/api/v1/posts/${await freshPost()}/reports`, json: { reason: '矩阵举报' } }), expect: ex('401 404 201 201 201 201 404 201') },
+  ],
+  'POST /api/v1/posts/{id}/points': [
+    // The author or staff split a post; leaders and departments do not.
+    { name: 'the 委员\'s post', req: async () => ({ path: `/api/v1/posts/${await freshPost()}/points`, json: { summary: '矩阵要点' } }), expect: ex('401 404 201 403 403 201 404 201') },
+  ],
+  'POST /api/v1/reports/{id}/dismiss': [
+    { req: async () => ({ path: `/api/v1/reports/${await freshReport()}/dismiss` }), expect: ex('401 404 403 403 403 200 404 200') },
+  ],
+
+  // ---- points: split from the 委员's posts; 民政厅 is invited ----
+  'GET /api/v1/points/{id}': [{ req: () => ({ path: `/api/v1/points/${ctx.point}` }), expect: ex('401 404 200 200 200 200 404 200') }],
+  'PATCH /api/v1/points/{id}': [
+    { name: 'open (the author may reword it)', req: async () => ({ path: `/api/v1/points/${await freshPoint()}`, json: { summary: '改' } }), expect: ex('401 404 200 403 403 200 404 200') },
+  ],
+  'POST /api/v1/points/{id}/assign': [
+    { req: async () => ({ path: `/api/v1/points/${await freshPoint()}/assign`, json: { department_id: ctx.dept } }), expect: ex('401 404 403 403 403 200 404 200') },
+  ],
+  'POST /api/v1/points/{id}/claim': [
+    { req: async () => ({ path: `/api/v1/points/${await freshPoint()}/claim` }), expect: ex('401 404 403 200 403 403 404 403') },
+  ],
+  'POST /api/v1/points/{id}/answers': [
+    { name: 'assigned to 民政厅', req: async () => ({ path: `/api/v1/points/${await freshPoint('claimed')}/answers`, json: { body: '回应' } }), expect: ex('401 404 403 201 403 403 404 403') },
+  ],
+  'POST /api/v1/points/{id}/accept': [
+    { name: 'answered', req: async () => ({ path: `/api/v1/points/${await freshPoint('answered')}/accept` }), expect: ex('401 404 200 403 403 403 404 403') },
+  ],
+  'POST /api/v1/points/{id}/ask-again': [
+    { name: 'answered', req: async () => ({ path: `/api/v1/points/${await freshPoint('answered')}/ask-again`, json: { body: '追问' } }), expect: ex('401 404 200 403 403 403 404 403') },
+  ],
+  'GET /api/v1/me/contributions': [{ req: () => ({ path: '/api/v1/me/contributions' }), expect: ex('401 200 200 200 200 200 200 200') }],
+  'GET /api/v1/me/points': [{ req: () => ({ path: '/api/v1/me/points' }), expect: ex('401 403 403 200 403 403 403 403') }],
 }
 
 before(async () => {
@@ -342,6 +530,10 @@ before(async () => {
   ctx.erasedPerson = await erasedPerson()
   ctx.upload = await memberUpload()
   ctx.image = await memberUpload('pic.png')
+  ctx.delib = (await freshDelib()).id
+  ctx.pubDelib = (await freshDelib({ publicMode: 'comment' })).id
+  ctx.post = await freshPost()
+  ctx.point = await freshPoint()
 })
 after(async () => {
   await server?.stop()

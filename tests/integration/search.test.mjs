@@ -1,7 +1,7 @@
 // GET /api/v1/search over HTTP: parameters, validation and the response shape. What a caller
-// finds is decided by the deliberation module's scope resolver; until that is wired in, no
-// deliberation is readable, so every search is empty (the search itself is tested on SQLite
-// and PostgreSQL in src/modules/search/search_test.cc and search_postgres_test.cc).
+// finds is decided by the deliberation module's scope resolver (what each may read; the demo
+// deliberation is public): deliberation.test.mjs searches posts; the search itself is tested
+// on SQLite and PostgreSQL in src/modules/search/search_test.cc and search_postgres_test.cc.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startServer } from './harness.mjs'
@@ -25,7 +25,7 @@ function assertProblem(r, status, code) {
   assert.equal(r.json?.code, code, String(r))
 }
 
-test('anonymous visitors and members get a page (empty: nothing is readable yet)', async () => {
+test('anonymous visitors and members get a page (empty: nothing matches these filters)', async () => {
   for (const as of [undefined, member]) {
     const r = await search({ q: '養老 uber', author_id: '3', sector_id: '4', department_id: '5', subtopic: '社区养老', kind: 'post', from: '2026-01-01', to: '2026-11-22T08:30:00+08:00', limit: '5' }, { as })
     assert.equal(r.status, 200, String(r))
@@ -52,8 +52,8 @@ test('filters and paging parameters are checked', async () => {
   assertProblem(await search({ q: '养老', limit: '101' }), 400, 'invalid_limit')
 })
 
-test('a deliberation that cannot be read is 404', async () => {
-  assertProblem(await search({ q: '养老', deliberation_id: '1' }), 404, 'deliberation_not_found')
+test('a deliberation that does not exist is 404', async () => {
+  assertProblem(await search({ q: '养老', deliberation_id: '999999' }), 404, 'deliberation_not_found')
 })
 
 test('a session that is sent must be valid', async () => {

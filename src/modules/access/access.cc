@@ -17,9 +17,11 @@ const std::array<RolePolicy, 5>& policy() {
   static const std::array<RolePolicy, 5> p = {{
       {Role::kAdmin, true,
        {Action::kOrgManage, Action::kSectorManage, Action::kMemberRead, Action::kMemberManage,
-        Action::kGrantPrivileged, Action::kRosterExport}},
-      {Role::kStaff, true, {Action::kSectorManage, Action::kMemberRead, Action::kMemberManage, Action::kRosterExport}},
-      {Role::kLeader, true, {Action::kMemberRead, Action::kRosterExport}},
+        Action::kGrantPrivileged, Action::kRosterExport, Action::kDeliberationManage, Action::kDeliberationOversee}},
+      {Role::kStaff, true,
+       {Action::kSectorManage, Action::kMemberRead, Action::kMemberManage, Action::kRosterExport,
+        Action::kDeliberationManage, Action::kDeliberationOversee}},
+      {Role::kLeader, true, {Action::kMemberRead, Action::kRosterExport, Action::kDeliberationOversee, Action::kDeliberationLead}},
       {Role::kResponder, false, {}},
       {Role::kMember, false, {}},
   }};

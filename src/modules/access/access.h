@@ -31,6 +31,11 @@ enum class Action {
   kMemberManage,     // add, change, remove memberships; import rosters; edit people
   kGrantPrivileged,  // grant or revoke staff/admin/leader roles
   kRosterExport,     // export rosters to Excel
+  // Deliberations (modules/deliberation). A deliberation belongs to a host organisation and may
+  // be joint across several; these are checked against the host's or a participant's path.
+  kDeliberationManage,   // create, configure, open/close, change phase, moderate, ban, assign points
+  kDeliberationOversee,  // read every deliberation of the organisation (drafts too), edit histories, export
+  kDeliberationLead,     // speak as a leader: posts are marked leader_remark
 };
 
 struct Membership {

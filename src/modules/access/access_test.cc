@@ -28,9 +28,25 @@ TEST(Access, MembersAndRespondersAdministerNothing) {
   for (Role r : {Role::kMember, Role::kResponder}) {
     Caller c = with(r, "/1/");
     for (Action a : {Action::kOrgManage, Action::kSectorManage, Action::kMemberRead, Action::kMemberManage,
-                     Action::kGrantPrivileged, Action::kRosterExport})
+                     Action::kGrantPrivileged, Action::kRosterExport, Action::kDeliberationManage,
+                     Action::kDeliberationOversee, Action::kDeliberationLead})
       EXPECT_FALSE(allowed(c, "/1/", a));
   }
+}
+
+TEST(Access, DeliberationActions) {
+  // Staff and admins manage deliberations down the tree; leaders oversee and lead, not manage.
+  for (Role r : {Role::kStaff, Role::kAdmin}) {
+    EXPECT_TRUE(allowed(with(r, "/1/"), "/1/4/", Action::kDeliberationManage));
+    EXPECT_TRUE(allowed(with(r, "/1/"), "/1/4/", Action::kDeliberationOversee));
+    EXPECT_FALSE(allowed(with(r, "/1/"), "/1/", Action::kDeliberationLead));
+    EXPECT_FALSE(allowed(with(r, "/1/4/"), "/1/", Action::kDeliberationManage));
+  }
+  Caller leader = with(Role::kLeader, "/1/");
+  EXPECT_FALSE(allowed(leader, "/1/", Action::kDeliberationManage));
+  EXPECT_TRUE(allowed(leader, "/1/4/", Action::kDeliberationOversee));
+  EXPECT_TRUE(allowed(leader, "/1/4/", Action::kDeliberationLead));
+  EXPECT_FALSE(allowed(leader, "/2/", Action::kDeliberationLead));
 }
 
 TEST(Access, LeaderReadsAdminDoesAll) {

@@ -27,6 +27,7 @@ bool valid_code(std::string_view s) {
 std::string reason_label(std::string_view reason) {
   if (reason == kReasonRightToDeletion) return "依本人删除个人信息的权利";
   if (reason == kReasonModeration) return "内容审核";
+  if (reason == "author_deleted") return "作者在规定时间内自行删除";
   return std::string(reason);
 }
 
