@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "core/clock.h"
 #include "core/random.h"
@@ -105,6 +106,10 @@ class Ledger {
   Keys keys_;
   std::string origin_;
   std::mutex cp_mu_;  // one checkpointer run at a time
+  // Actor pseudonyms by person id (an HMAC each; computed once per person while cached).
+  static constexpr size_t kPseudonymCacheSize = 65536;
+  mutable std::mutex pseudonyms_mu_;
+  mutable std::unordered_map<int64_t, std::string> pseudonyms_;  // guarded by pseudonyms_mu_
   std::thread thread_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -77,11 +77,7 @@ Result<Keys> load_or_create_keys(const std::string& dir, Random& random) {
 
 std::string content_hash(std::string_view salt, std::string_view content) {
   if (salt.empty() && content.empty()) return "";
-  std::string data;
-  data.reserve(salt.size() + 1 + content.size());
-  data.append(salt).push_back('\n');
-  data.append(content);
-  return sha256_hex(data);
+  return to_hex(sha256_of(salt, "\n", content));
 }
 
 Ledger::Ledger(storage::Database& db, const Clock& clock, Random& random, Keys keys, std::string origin)
@@ -93,29 +89,88 @@ std::string Ledger::new_salt() { return hex_encode(random_.token(12)); }
 
 std::string Ledger::actor_pseudonym(const access::Caller& actor) const {
   if (actor.person_id == 0) return "system";
+  {
+    std::lock_guard lk(pseudonyms_mu_);
+    auto it = pseudonyms_.find(actor.person_id);
+    if (it != pseudonyms_.end()) return it->second;
+  }
   std::string msg = "person:" + std::to_string(actor.person_id);
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(keys_.actor_key.data()), keys_.actor_key.size());
   crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()), msg.size());
   crypto_auth_hmacsha256_final(&st, mac);
-  return "p-" + hex_encode(std::string_view(reinterpret_cast<char*>(mac), 8));
+  std::string p = "p-" + hex_encode(std::string_view(reinterpret_cast<char*>(mac), 8));
+  std::lock_guard lk(pseudonyms_mu_);
+  if (pseudonyms_.size() >= kPseudonymCacheSize) pseudonyms_.clear();  // bounded; the active refill it
+  pseudonyms_.emplace(actor.person_id, p);
+  return p;
 }
+
+namespace {
+
+// A JSON string exactly as boost::json::serialize writes it (the entry format was defined by
+// that serializer): '"' and '\\' escaped, \b \t \n \f \r, other control bytes as \u00xx
+// (lowercase hex), everything else (UTF-8 included) copied as is.
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    auto u = static_cast<unsigned char>(ch);
+    if (u >= 0x20 && ch != '"' && ch != '\\') {
+      out += ch;
+      continue;
+    }
+    out += '\\';
+    switch (ch) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '\b': out += 'b'; break;
+      case '\t': out += 't'; break;
+      case '\n': out += 'n'; break;
+      case '\f': out += 'f'; break;
+      case '\r': out += 'r'; break;
+      default:
+        out += "u00";
+        out += kHex[u >> 4];
+        out += kHex[u & 15];
+    }
+  }
+  out += '"';
+}
+
+// The entry (leaf bytes), written directly instead of through a JSON document: one line, keys
+// in the fixed order of ledger.h.
+std::string entry_text(int64_t seq, std::string_view at, std::string_view actor, std::string_view action,
+                       std::string_view object, std::string_view content) {
+  std::string e;
+  e.reserve(96 + at.size() + actor.size() + action.size() + object.size() + content.size());
+  e += "{\"seq\":";
+  e += std::to_string(seq);
+  e += ",\"at\":";
+  append_json_string(e, at);
+  e += ",\"actor\":";
+  append_json_string(e, actor);
+  e += ",\"action\":";
+  append_json_string(e, action);
+  e += ",\"object\":";
+  append_json_string(e, object);
+  e += ",\"content\":";
+  append_json_string(e, content);
+  e += '}';
+  return e;
+}
+
+}  // namespace
 
 Result<int64_t> Ledger::append(Conn& c, const access::Caller& actor, const Change& ch) {
   SL_ASSIGN(int64_t seq, store::next_seq(c));
   TimeMs now = clock_.now_ms();
   std::string hash = content_hash(ch.salt, ch.content);
-  bj::object e;
-  e["seq"] = seq;
-  e["at"] = format_iso8601(now);
-  e["actor"] = actor_pseudonym(actor);
-  e["action"] = ch.action;
-  e["object"] = ch.object_type + "/" + std::to_string(ch.object_id);
-  e["content"] = hash;
-  std::string entry = bj::serialize(e);
-  SL_TRY(store::insert_entry(c, seq, now, std::string(e["actor"].as_string()), ch.action, ch.object_type,
-                             std::to_string(ch.object_id), hash, entry));
+  std::string who = actor_pseudonym(actor);
+  std::string id = std::to_string(ch.object_id);
+  std::string entry = entry_text(seq, format_iso8601(now), who, ch.action, ch.object_type + "/" + id, hash);
+  SL_TRY(store::insert_entry(c, seq, now, who, ch.action, ch.object_type, id, hash, entry));
   return seq;
 }
 

@@ -58,6 +58,33 @@ TEST_F(LedgerTest, EntryCommitsAndRollsBackWithItsChange) {
   }()));
 }
 
+// The entry text is written by hand; it must be byte for byte what boost::json::serialize made
+// of the same fields (the format the first entries were written in), whatever the strings hold.
+TEST_F(LedgerTest, EntryBytesAreTheSerializedJsonObject) {
+  std::string odd = "a\"b\\c/d\b\t\n\f\r";
+  for (int ch = 0; ch < 0x20; ++ch) odd.push_back(static_cast<char>(ch));
+  odd += "\x7f 公告 \xe4\xb8";  // DEL, UTF-8 and a truncated UTF-8 sequence
+  for (int64_t person : {0, 7, 7, 123456789}) {
+    access::Caller actor;
+    actor.person_id = person;
+    auto seq = db_->write_value<int64_t>([&](storage::Conn& c) {
+      return ledger_->append(c, actor, Change{odd, "type" + odd, -42, "content", "salt"});
+    });
+    ASSERT_TRUE(seq.ok()) << seq.error().message;
+    auto page = ledger_->entries(*seq, 1);
+    ASSERT_TRUE(page.ok());
+    std::string entry(page->at("items").as_array().at(0).as_object().at("entry").as_string());
+    bj::object e;
+    e["seq"] = *seq;
+    e["at"] = format_iso8601(clock_.now_ms());
+    e["actor"] = ledger_->actor_pseudonym(actor);
+    e["action"] = odd;
+    e["object"] = "type" + odd + "/-42";
+    e["content"] = content_hash("salt", "content");
+    EXPECT_EQ(entry, bj::serialize(e));
+  }
+}
+
 TEST_F(LedgerTest, SignedCheckpointsGrowAndProofsVerify) {
   auto empty = ledger_->checkpoint_now();
   ASSERT_TRUE(empty.ok());

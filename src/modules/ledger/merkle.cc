@@ -11,20 +11,39 @@ namespace sl::ledger {
 
 namespace {
 
-// SHA-256 over up to three byte ranges (prefix byte, then one or two bodies).
-Hash sha256_parts(uint8_t prefix, bool with_prefix, const void* a, size_t a_len, const void* b, size_t b_len) {
-  Hash out{};
+// SHA-256 with the digest fetched once and one context per thread: OpenSSL 3 looks the
+// algorithm up in its provider tables on every EVP_DigestInit_ex(EVP_sha256()), which cost
+// more than hashing a whole ledger entry (callgrind: ~17k instructions per hash, now ~1.5k).
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (m == nullptr) std::abort();
+    return m;
+  }();
+  return md;
+}
+
+struct DigestCtx {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~DigestCtx() { EVP_MD_CTX_free(ctx); }
+};
+
+// SHA-256 over an optional prefix byte and up to three byte ranges.
+Hash sha256_parts(uint8_t prefix, bool with_prefix, std::string_view a, std::string_view b = {},
+                  std::string_view c = {}) {
+  thread_local DigestCtx d;
+  Hash out{};
   unsigned int len = 0;
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
-  if (ok && with_prefix) ok = EVP_DigestUpdate(ctx, &prefix, 1) == 1;
-  if (ok && a_len > 0) ok = EVP_DigestUpdate(ctx, a, a_len) == 1;
-  if (ok && b_len > 0) ok = EVP_DigestUpdate(ctx, b, b_len) == 1;
-  if (ok) ok = EVP_DigestFinal_ex(ctx, out.data(), &len) == 1 && len == out.size();
-  EVP_MD_CTX_free(ctx);
+  bool ok = d.ctx != nullptr && EVP_DigestInit_ex2(d.ctx, sha256_md(), nullptr) == 1;
+  if (ok && with_prefix) ok = EVP_DigestUpdate(d.ctx, &prefix, 1) == 1;
+  for (std::string_view part : {a, b, c})
+    if (ok && !part.empty()) ok = EVP_DigestUpdate(d.ctx, part.data(), part.size()) == 1;
+  if (ok) ok = EVP_DigestFinal_ex(d.ctx, out.data(), &len) == 1 && len == out.size();
   if (!ok) std::abort();  // OpenSSL cannot fail here short of memory exhaustion
   return out;
 }
+
+std::string_view bytes_of(const Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
 
 Error bad(std::string slug, std::string msg) { return Error::Invalid(std::move(slug), std::move(msg)); }
 
@@ -44,13 +63,13 @@ uint64_t split_point(uint64_t n) { return std::bit_floor(n - 1); }
 
 }  // namespace
 
-Hash leaf_hash(std::string_view entry) { return sha256_parts(0x00, true, entry.data(), entry.size(), nullptr, 0); }
+Hash leaf_hash(std::string_view entry) { return sha256_parts(0x00, true, entry); }
 
-Hash node_hash(const Hash& left, const Hash& right) {
-  return sha256_parts(0x01, true, left.data(), left.size(), right.data(), right.size());
-}
+Hash node_hash(const Hash& left, const Hash& right) { return sha256_parts(0x01, true, bytes_of(left), bytes_of(right)); }
 
-Hash empty_root() { return sha256_parts(0, false, nullptr, 0, nullptr, 0); }
+Hash empty_root() { return sha256_parts(0, false, {}); }
+
+Hash sha256_of(std::string_view a, std::string_view b, std::string_view c) { return sha256_parts(0, false, a, b, c); }
 
 std::string base64_encode(std::span<const uint8_t> in) {
   std::string out;

@@ -25,6 +25,8 @@ using Hash = std::array<uint8_t, 32>;
 Hash leaf_hash(std::string_view entry);               // SHA-256(0x00 || entry)
 Hash node_hash(const Hash& left, const Hash& right);  // SHA-256(0x01 || left || right)
 Hash empty_root();                                    // SHA-256("") (root of the empty tree)
+// SHA-256(a || b || c), thread-safe and without OpenSSL's per-call algorithm lookup.
+Hash sha256_of(std::string_view a, std::string_view b = {}, std::string_view c = {});
 
 std::string to_base64(const Hash&);                       // standard base64 (RFC 4648 §4), padded
 Result<Hash> hash_from_base64(std::string_view);          // exactly 32 bytes, canonical encoding
