@@ -28,6 +28,7 @@
 #include "core/random.h"
 #include "modules/access/access.h"
 #include "modules/ledger/merkle.h"
+#include "modules/ledger/node_cache.h"
 #include "net/router.h"
 #include "storage/database.h"
 
@@ -110,6 +111,7 @@ class Ledger {
   static constexpr size_t kPseudonymCacheSize = 65536;
   mutable std::mutex pseudonyms_mu_;
   mutable std::unordered_map<int64_t, std::string> pseudonyms_;  // guarded by pseudonyms_mu_
+  NodeCache node_cache_;  // upper levels of the tree, for proofs
   std::thread thread_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -201,23 +201,32 @@ Result<uint64_t> Ledger::checkpoint_now() {
   constexpr int64_t kBatch = 50000;
   NoteSigner signer = signer_of(origin_, keys_);
   TimeMs now = clock_.now_ms();
-  return db_.write_value<uint64_t>([&](Conn& c) -> Result<uint64_t> {
+  uint64_t from = 0;
+  std::vector<CompactRange::Node> cached;  // new nodes for the in-memory upper tree
+  auto size = db_.write_value<uint64_t>([&](Conn& c) -> Result<uint64_t> {
+    cached.clear();
     SL_ASSIGN(auto last, store::latest_checkpoint(c));
     SL_ASSIGN(int64_t head, store::head_size(c));
-    uint64_t from = last ? last->size : 0;
+    from = last ? last->size : 0;
     if (last && static_cast<int64_t>(from) >= head) return from;
     NodeSource nodes = store::node_source(c);
     SL_ASSIGN(CompactRange range, CompactRange::from_nodes(from, nodes));
     SL_ASSIGN(auto batch, store::entries_from(c, from, kBatch));
     for (const auto& [seq, entry] : batch) {
       if (static_cast<uint64_t>(seq) != range.size()) return Error::Internal("ledger entries are not contiguous");
-      for (const auto& n : range.append(leaf_hash(entry))) SL_TRY(store::insert_node(c, n.level, n.index, n.hash));
+      for (const auto& n : range.append(leaf_hash(entry))) {
+        SL_TRY(store::insert_node(c, n.level, n.index, n.hash));
+        if (n.level >= NodeCache::kMinLevel) cached.push_back(n);
+      }
     }
     Hash root = range.root();
     std::string note = sign_note(checkpoint_body(origin_, range.size(), root), signer);
     SL_TRY(store::insert_checkpoint(c, range.size(), root, note, now));
     return range.size();
   });
+  // Only committed nodes go into memory.
+  if (size.ok()) node_cache_.extend(from, *size, cached);
+  return size;
 }
 
 void Ledger::start(int interval_ms) {
@@ -272,6 +281,41 @@ Result<bj::object> Ledger::entries(uint64_t after, int limit) {
   });
 }
 
+namespace {
+
+// The hashes of `ids` for a proof against a checkpointed tree of `tree_size` leaves: the upper
+// levels from memory (loaded on first use), the few low nodes from storage in one query.
+Result<std::vector<Hash>> proof_hashes(Conn& c, NodeCache& cache, uint64_t tree_size, const std::vector<NodeId>& ids) {
+  SL_TRY(cache.top_up(c, tree_size));
+  std::vector<Hash> out(ids.size());
+  std::vector<NodeId> missing;
+  std::vector<size_t> where;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (auto h = cache.find(ids[i])) {
+      out[i] = *h;
+    } else {
+      missing.push_back(ids[i]);
+      where.push_back(i);
+    }
+  }
+  if (!missing.empty()) {
+    SL_ASSIGN(auto got, store::nodes_at(c, missing));
+    for (size_t j = 0; j < got.size(); ++j) out[where[j]] = got[j];
+  }
+  return out;
+}
+
+// Serves the nodes fetched by proof_hashes to a proof that asks for them in the listed order.
+NodeSource listed(const std::vector<NodeId>& ids, const std::vector<Hash>& hashes, size_t& next) {
+  return [&ids, &hashes, &next](int level, uint64_t index) -> Result<Hash> {
+    if (next >= ids.size() || ids[next] != NodeId{level, index})
+      return Error::Internal("ledger proof asked for a node it did not list");
+    return hashes[next++];
+  };
+}
+
+}  // namespace
+
 Result<bj::object> Ledger::inclusion(uint64_t index, uint64_t tree_size) {
   return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
     SL_ASSIGN(auto cp, store::checkpoint_at(c, tree_size));
@@ -279,7 +323,10 @@ Result<bj::object> Ledger::inclusion(uint64_t index, uint64_t tree_size) {
     if (index >= tree_size) return Error::Invalid("index_out_of_range", "条目序号必须小于树的大小");
     SL_ASSIGN(auto entry, store::entry_at(c, index));
     if (!entry) return Error::NotFound("entry_not_found", "条目不存在");
-    SL_ASSIGN(auto proof, inclusion_proof(index, tree_size, store::node_source(c)));
+    SL_ASSIGN(auto ids, inclusion_nodes(index, tree_size));
+    SL_ASSIGN(auto hashes, proof_hashes(c, node_cache_, tree_size, ids));
+    size_t next = 0;
+    SL_ASSIGN(auto proof, inclusion_proof(index, tree_size, listed(ids, hashes, next)));
     return bj::object{{"index", index},
                       {"tree_size", tree_size},
                       {"entry", *entry},
@@ -295,7 +342,10 @@ Result<bj::object> Ledger::consistency(uint64_t first, uint64_t second) {
     SL_ASSIGN(auto a, store::checkpoint_at(c, first));
     SL_ASSIGN(auto b, store::checkpoint_at(c, second));
     if (!a || !b) return Error::NotFound("checkpoint_not_found", "没有这个树大小的检查点");
-    SL_ASSIGN(auto proof, consistency_proof(first, second, store::node_source(c)));
+    SL_ASSIGN(auto ids, consistency_nodes(first, second));
+    SL_ASSIGN(auto hashes, proof_hashes(c, node_cache_, second, ids));
+    size_t next = 0;
+    SL_ASSIGN(auto proof, consistency_proof(first, second, listed(ids, hashes, next)));
     return bj::object{{"first", first}, {"second", second}, {"proof", json_strings(b64_all(proof))}};
   });
 }

@@ -4,9 +4,14 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <map>
+
 #include "modules/common/test_fixture.h"
 #include "modules/ledger/ledger_audit.h"
 #include "modules/ledger/note.h"
+#include "storage/dialect.h"
+#include "storage/migrations.h"
 
 namespace sl::ledger {
 namespace {
@@ -122,6 +127,125 @@ TEST_F(LedgerTest, SignedCheckpointsGrowAndProofsVerify) {
   EXPECT_TRUE(verify_consistency(13, 21, first.root, second.root, proof).ok());
   // Only checkpointed sizes can be proven against.
   EXPECT_FALSE(ledger_->inclusion(0, 20).ok());
+}
+
+// Proofs take the upper tree (levels >= 8) from memory: filled by this process's checkpointer,
+// or loaded from storage by a Ledger that has just started or whose tree another process grew.
+TEST_F(LedgerTest, ProofsFromTheInMemoryUpperTreeVerifyHoweverItWasFilled) {
+  auto append_n = [&](int n) {
+    ASSERT_TRUE(db_->write([&](storage::Conn& c) -> Status {
+      for (int i = 0; i < n; ++i) SL_TRY(ledger_->append(c, access::Caller{}, Change{"thing.created", "thing", i, "x", "s"}));
+      return Ok();
+    }).ok());
+  };
+  auto roots = [&](std::vector<uint64_t> sizes) {  // recomputed from the entries alone
+    std::map<uint64_t, Hash> out;
+    auto page = ledger_->entries(0, 5000);
+    EXPECT_TRUE(page.ok());
+    CompactRange r;
+    for (auto& it : page->at("items").as_array()) {
+      r.append(leaf_hash(std::string(it.as_object().at("entry").as_string())));
+      if (std::find(sizes.begin(), sizes.end(), r.size()) != sizes.end()) out[r.size()] = r.root();
+    }
+    return out;
+  };
+  auto check = [&](Ledger& l, uint64_t size, const Hash& root) {
+    for (uint64_t i : {uint64_t{0}, uint64_t{255}, uint64_t{256}, uint64_t{511}, uint64_t{700}, size / 2, size - 1}) {
+      if (i >= size) continue;
+      auto p = l.inclusion(i, size);
+      ASSERT_TRUE(p.ok()) << p.error().message;
+      std::vector<Hash> proof;
+      for (auto& h : p->at("proof").as_array()) proof.push_back(*hash_from_base64(h.as_string()));
+      EXPECT_TRUE(verify_inclusion(i, size, leaf_hash(std::string(p->at("entry").as_string())), proof, root).ok())
+          << i << "/" << size;
+    }
+  };
+  auto check_consistency = [&](Ledger& l, uint64_t a, uint64_t b, const Hash& ra, const Hash& rb) {
+    auto c = l.consistency(a, b);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    std::vector<Hash> proof;
+    for (auto& h : c->at("proof").as_array()) proof.push_back(*hash_from_base64(h.as_string()));
+    EXPECT_TRUE(verify_consistency(a, b, ra, rb, proof).ok()) << a << "->" << b;
+  };
+
+  append_n(700);
+  ASSERT_EQ(*ledger_->checkpoint_now(), 700u);
+  append_n(600);
+  ASSERT_EQ(*ledger_->checkpoint_now(), 1300u);  // extends what the first run put in memory
+  auto r = roots({700, 1300});
+  check(*ledger_, 700, r[700]);
+  check(*ledger_, 1300, r[1300]);
+  check_consistency(*ledger_, 700, 1300, r[700], r[1300]);
+
+  // Another Ledger on the same database (a second server, or this one after a restart) grows
+  // the tree; the first has not seen that run and loads the new nodes when a proof needs them.
+  Keys other_keys;
+  random_.fill(other_keys.signing_seed.data(), 32);
+  other_keys.actor_key = "k";
+  Ledger other(*db_, clock_, random_, other_keys, "test.local/ledger");
+  append_n(1000);
+  ASSERT_EQ(*other.checkpoint_now(), 2300u);
+  r = roots({700, 1300, 2300});
+  check(*ledger_, 2300, r[2300]);
+  check(other, 2300, r[2300]);
+  check(other, 700, r[700]);
+  check_consistency(*ledger_, 1300, 2300, r[1300], r[2300]);
+  check_consistency(other, 700, 2300, r[700], r[2300]);
+
+  // The upper tree really comes from memory: with every stored node at level >= 8 corrupted,
+  // the two warm Ledgers still prove correctly, and a freshly started one does not.
+  ASSERT_TRUE(db_->write([](storage::Conn& c) -> Status {
+    // Node ids are level * 2^56 + index (migration 0009).
+    SL_TRY(c.exec("UPDATE ledger_nodes SET hash = ? WHERE id >= ?",
+                  {storage::Blob{std::string(32, '\x5a')}, int64_t{8} << 56}));
+    return Ok();
+  }).ok());
+  check(*ledger_, 2300, r[2300]);
+  check(other, 1300, r[1300]);
+  Ledger fresh(*db_, clock_, random_, other_keys, "test.local/ledger");
+  auto p = fresh.inclusion(3, 2300);
+  ASSERT_TRUE(p.ok());
+  std::vector<Hash> proof;
+  for (auto& h : p->at("proof").as_array()) proof.push_back(*hash_from_base64(h.as_string()));
+  EXPECT_FALSE(verify_inclusion(3, 2300, leaf_hash(std::string(p->at("entry").as_string())), proof, r[2300]).ok());
+}
+
+// Migration 0009 re-keys the stored tree nodes from (level, idx) to one integer id; a tree
+// stored the old way proves the same afterwards.
+TEST_F(LedgerTest, Migration0009KeepsTheStoredTree) {
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) -> Status {
+    for (int i = 0; i < 600; ++i) SL_TRY(ledger_->append(c, access::Caller{}, Change{"thing.created", "thing", i, "x", "s"}));
+    return Ok();
+  }).ok());
+  ASSERT_EQ(*ledger_->checkpoint_now(), 600u);
+  auto before = ledger_->inclusion(300, 600);
+  ASSERT_TRUE(before.ok());
+  const storage::Migration* m0009 = nullptr;
+  for (const auto& m : storage::embedded_migrations())
+    if (m.version == 9) m0009 = &m;
+  ASSERT_NE(m0009, nullptr);
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) -> Status {
+    // Back to the 0002 layout, holding the same nodes.
+    SL_TRY(c.exec_script("CREATE TABLE old_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, "
+                         "PRIMARY KEY (level, idx));"
+                         "INSERT INTO old_nodes SELECT id >> 56, id & 72057594037927935, hash FROM ledger_nodes;"
+                         "DROP TABLE ledger_nodes; ALTER TABLE old_nodes RENAME TO ledger_nodes;"));
+    SL_ASSIGN(auto n, c.query_one("SELECT COUNT(*), MAX(level) FROM ledger_nodes"));
+    EXPECT_EQ(n->i64(0), 600 + 300 + 150 + 75 + 37 + 18 + 9 + 4 + 2 + 1);  // every complete node
+    EXPECT_EQ(n->i64(1), 9);
+    return c.exec_script(storage::expand_migration(m0009->sql, c.dialect()));
+  }).ok());
+  Ledger restarted(*db_, clock_, random_, Keys{}, "test.local/ledger");
+  for (uint64_t i : {uint64_t{0}, uint64_t{300}, uint64_t{599}}) {
+    auto p = restarted.inclusion(i, 600);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    if (i == 300) {
+      EXPECT_EQ(bj::serialize(*p), bj::serialize(*before));
+    }
+  }
+  auto tile = restarted.tile("1/000.p/2");  // level-8 hashes 0 and 1
+  ASSERT_TRUE(tile.ok()) << tile.error().message;
+  EXPECT_EQ(tile->size(), 64u);
 }
 
 TEST_F(LedgerTest, AuditFindsTheFirstTamperedEntry) {

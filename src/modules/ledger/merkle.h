@@ -43,6 +43,13 @@ Result<std::vector<uint8_t>> base64_decode(std::string_view text);
 // Provided by the caller (from storage); only asked for subtrees fully inside the tree.
 using NodeSource = std::function<Result<Hash>(int level, uint64_t index)>;
 
+// A complete, aligned subtree, named as above.
+struct NodeId {
+  int level;
+  uint64_t index;
+  bool operator==(const NodeId&) const = default;
+};
+
 // MTH(D[0:size]); empty_root() for size 0. Fetches popcount(size) nodes.
 Result<Hash> root_at(uint64_t size, const NodeSource& nodes);
 
@@ -58,6 +65,12 @@ Result<std::vector<Hash>> inclusion_proof(uint64_t index, uint64_t size, const N
 // RFC 9162 §2.1.4.1 PROOF(size1, D[0:size2]). Empty for size1 == size2 (> 0).
 // Error if size1 == 0 (a proof from the empty tree is meaningless) or size1 > size2.
 Result<std::vector<Hash>> consistency_proof(uint64_t size1, uint64_t size2, const NodeSource& nodes);
+
+// Exactly the nodes inclusion_proof / consistency_proof ask their NodeSource for, in the order
+// they ask (same errors), so a caller can fetch them all at once before building the proof.
+// About 2·log2(size) nodes.
+Result<std::vector<NodeId>> inclusion_nodes(uint64_t index, uint64_t size);
+Result<std::vector<NodeId>> consistency_nodes(uint64_t size1, uint64_t size2);
 
 // RFC 9162 §2.1.3.2. Error if index >= size, the proof has the wrong length, or the
 // computed root differs from `root`.
