@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -115,6 +116,12 @@ namespace {
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
+  auto plain = [](char ch) { return static_cast<unsigned char>(ch) >= 0x20 && ch != '"' && ch != '\\'; };
+  if (std::all_of(s.begin(), s.end(), plain)) {  // the usual case: nothing to escape
+    out.append(s);
+    out += '"';
+    return;
+  }
   for (char ch : s) {
     auto u = static_cast<unsigned char>(ch);
     if (u >= 0x20 && ch != '"' && ch != '\\') {
