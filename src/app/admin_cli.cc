@@ -20,9 +20,19 @@ void print(const bj::value& v) { std::cout << bj::serialize(v) << "\n"; }
 
 Result<int64_t> resolve_person(Application& app, const std::string& who) {
   return app.db().read_value<int64_t>([&](storage::Conn& c) -> Result<int64_t> {
-    if (!who.empty() && who.find_first_not_of("0123456789") == std::string::npos) return std::stoll(who);
-    SL_ASSIGN(auto p, orgs::store::find_person_by(c, accounts::valid_mobile(who) ? "mobile" : "login", who));
+    std::optional<orgs::store::PersonRow> p;
+    if (!who.empty() && who.size() < 19 && who.find_first_not_of("0123456789") == std::string::npos) {
+      SL_ASSIGN(p, orgs::store::find_person(c, std::stoll(who)));
+    } else {
+      SL_ASSIGN(p, orgs::store::find_person_by(c, accounts::valid_mobile(who) ? "mobile" : "login", who));
+    }
     if (!p) return Error::NotFound("person_not_found", "人员不存在: " + who);
+    if (p->erased_at) {
+      // A tombstone: its personal data was erased; nothing may be given to it again.
+      SL_ASSIGN(auto e, app.ledger().erasure(c, "person", p->id));
+      if (e) return accounts::person_gone(*e);
+      return Error::NotFound("person_not_found", "人员不存在: " + who);
+    }
     return p->id;
   });
 }

@@ -29,9 +29,14 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   SL_ASSIGN(app->sms_, notifications::make_sms_sender(cfg.notify));
   SL_ASSIGN(auto keys, ledger::load_or_create_keys(cfg.data_dir + "/ledger", app->random_));
   app->ledger_ = std::make_unique<ledger::Ledger>(*app->db_, app->clock_, app->random_, std::move(keys), cfg.ledger.origin);
+  SL_TRY(app->ledger_->set_witnesses(cfg.ledger.witnesses));
   app->accounts_ = std::make_unique<accounts::AccountsService>(*app->db_, app->clock_, app->random_, *app->sms_,
                                                                *app->ledger_, cfg.auth);
   app->orgs_ = std::make_unique<orgs::OrgsService>(*app->db_, app->clock_, *app->accounts_, *app->ledger_);
+  app->inbox_ = std::make_unique<notifications::InboxService>(*app->db_, app->clock_);
+  app->accounts_->add_erasure_step([](storage::Conn& c, const access::Caller&, int64_t person_id, std::string_view) {
+    return notifications::erase_person(c, person_id);
+  });
   app->register_routes();
   return app;
 }
@@ -42,6 +47,7 @@ void Application::register_routes() {
   accounts::register_routes(router_, *accounts_, cfg_.server.public_url.rfind("https://", 0) == 0);
   orgs::register_routes(router_, *orgs_, *accounts_);
   ledger::register_routes(router_, *ledger_);
+  notifications::register_routes(router_, *inbox_, *accounts_);
   // With PostgreSQL every query blocks on the network: keep it off the network threads.
   router_.set_offload_all(db_->dialect() == storage::Dialect::kPostgres);
   for (const auto& r : router_.routes()) metrics_.register_route(r.method, r.pattern);

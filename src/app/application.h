@@ -10,6 +10,7 @@
 #include "core/random.h"
 #include "modules/accounts/accounts.h"
 #include "modules/ledger/ledger.h"
+#include "modules/notifications/inbox.h"
 #include "modules/notifications/sms.h"
 #include "modules/orgs/orgs.h"
 #include "net/metrics.h"
@@ -39,6 +40,7 @@ class Application {
   accounts::AccountsService& accounts() { return *accounts_; }
   orgs::OrgsService& orgs() { return *orgs_; }
   ledger::Ledger& ledger() { return *ledger_; }
+  notifications::InboxService& inbox() { return *inbox_; }
   net::Router& router() { return router_; }
 
  private:
@@ -53,6 +55,7 @@ class Application {
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<accounts::AccountsService> accounts_;
   std::unique_ptr<orgs::OrgsService> orgs_;
+  std::unique_ptr<notifications::InboxService> inbox_;
   net::Router router_;
   net::Metrics metrics_;
   std::unique_ptr<net::StaticFiles> static_files_;

@@ -116,7 +116,18 @@ Result<std::string> seed_demo(Application& app) {
     SL_TRY(c.exec("UPDATE people SET password_hash = ? WHERE password_hash IS NULL", {hash}));
     SL_TRY(c.exec("UPDATE people SET is_superadmin = 1 WHERE login = 'admin'"));
     SL_ASSIGN(auto admin, c.query_one("SELECT id FROM people WHERE login = 'admin'"));
-    return accounts::record_person(c, app.ledger(), sys, "person.superadmin_granted", admin->i64(0));
+    SL_TRY(accounts::record_person(c, app.ledger(), sys, "person.superadmin_granted", admin->i64(0)));
+    // A welcome message in each demo account's inbox (after the membership notices, so it is
+    // the newest).
+    for (const char* login : {"admin", "staff", "city_staff", "leader", "member", "dept_mz", "deputy", "resident"}) {
+      SL_ASSIGN(auto p, c.query_one("SELECT id FROM people WHERE login = ?", {std::string(login)}));
+      if (!p) continue;
+      SL_TRY(notifications::notify(c, p->i64(0), "welcome", "欢迎使用商量",
+                                   "有事好商量。与你有关的消息会出现在这里：有人在议题中提到你、你的身份有变化等，"
+                                   "点开消息即可前往相关页面。",
+                                   "/"));
+    }
+    return Ok();
   }));
   return accounts.str();
 }

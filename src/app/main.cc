@@ -3,6 +3,9 @@
 //   shangliang migrate                 apply pending database migrations
 //   shangliang routes                  print the route table (METHOD PATTERN)
 //   shangliang admin ...               administer organisations, people, roles, rosters
+//   shangliang ledger verify --data DIR  audit the ledger against this platform's database
+//   shangliang ledger verify --url URL   check a running platform from outside, by its API
+//   shangliang witness ...             follow, check and cosign a platform's checkpoints
 // Every command takes --config FILE and --section.key=value overrides (after SHANGLIANG_*
 // environment variables, which come after the file).
 #include <CLI/CLI.hpp>
@@ -16,6 +19,7 @@
 #include "app/admin_cli.h"
 #include "app/application.h"
 #include "app/ledger_cli.h"
+#include "app/witness_cli.h"
 
 extern char** environ;
 
@@ -67,8 +71,30 @@ int main(int argc, char** argv) {
   std::string verify_data;
   auto* ledger_verify = ledger_cmd->add_subcommand(
       "verify", "Check every entry against the stored records, every checkpoint signature and their consistency");
-  ledger_verify->add_option("--data", verify_data,
+  auto* verify_data_opt = ledger_verify->add_option("--data", verify_data,
                             "Data directory (keys in DIR/ledger; database DIR/shangliang.db unless database.url is set)");
+  std::string verify_url, verify_log_key;
+  ledger_verify
+      ->add_option("--url", verify_url,
+                   "Check a running platform from outside instead, through its public API (http://host:port)")
+      ->excludes(verify_data_opt);
+  ledger_verify->add_option("--log-key", verify_log_key,
+                            "With --url: the ledger key (vkey) to pin; the platform must serve this one");
+
+  sl::app::WitnessOptions witness_opts;
+  auto* witness = cli.add_subcommand(
+      "witness", "Act as an independent witness: follow a platform's checkpoints, check consistency, cosign");
+  witness->require_subcommand(0, 1);
+  witness->add_option("--url", witness_opts.url, "The platform (http://host:port)");
+  witness->add_option("--log-key", witness_opts.log_key, "The platform's ledger key (vkey from GET /api/v1/ledger/key)");
+  witness->add_option("--name", witness_opts.name, "This witness's name, e.g. witness.sheng.example.gov.cn (first start)");
+  witness->add_option("--data", witness_opts.data, "This witness's directory: its key and what it has verified");
+  witness->add_option("--interval-ms", witness_opts.interval_ms, "Pause between rounds (default 10000)")->check(CLI::Range(100, 86400000));
+  witness->add_flag("--once", witness_opts.once, "One round; exit 0 when cosigned, non-zero otherwise");
+  std::string witness_key_data, witness_key_name;
+  auto* witness_key = witness->add_subcommand("key", "Print this witness's verifier key for the platform's administrators");
+  witness_key->add_option("--data", witness_key_data, "This witness's directory")->required();
+  witness_key->add_option("--name", witness_key_name, "This witness's name (needed only before the first start)");
 
   std::vector<const char*> cargv;
   for (auto& s : rest) cargv.push_back(s.c_str());
@@ -84,6 +110,23 @@ int main(int argc, char** argv) {
   if (auto s = sl::apply_environment(cfg, environ); !s.ok()) return fail(s.error());
   for (auto& [k, v] : overrides)
     if (auto s = sl::apply_setting(cfg, k, v); !s.ok()) return fail(s.error());
+
+  // Tools that talk to a platform over HTTP, or keep their own directory: no database here.
+  if (*witness_key) {
+    if (auto s = sl::app::print_witness_key(witness_key_data, witness_key_name); !s.ok()) return fail(s.error());
+    return 0;
+  }
+  if (*witness) {
+    if (witness_opts.url.empty() || witness_opts.log_key.empty() || witness_opts.data.empty())
+      return fail(sl::Error::Invalid("missing_option", "shangliang witness 需要 --url、--log-key 和 --data"));
+    return sl::app::run_witness(witness_opts);
+  }
+  if (*ledger_verify && !verify_url.empty()) {
+    if (auto s = sl::app::verify_remote_ledger(verify_url, verify_log_key); !s.ok()) return fail(s.error());
+    return 0;
+  }
+  if (*ledger_verify && verify_data.empty() && !verify_log_key.empty())
+    return fail(sl::Error::Invalid("missing_option", "--log-key 只用于 --url"));
   if (!verify_data.empty()) {
     cfg.data_dir = verify_data;
     bool url_given = std::getenv("SHANGLIANG_DATABASE_URL") != nullptr;

@@ -34,6 +34,23 @@ Status parse_bool(const std::string& key, const std::string& v, bool& out) {
 #define SL_INT(k, field) {k, [](Config& c, const std::string& v) { return parse_int(k, v, c.field); }}
 #define SL_BOOL(k, field) {k, [](Config& c, const std::string& v) { return parse_bool(k, v, c.field); }}
 #define SL_STR(k, field) {k, [](Config& c, const std::string& v) { c.field = v; return Ok(); }}
+#define SL_LIST(k, field) {k, [](Config& c, const std::string& v) { c.field = split_list(v); return Ok(); }}
+
+// A list setting given as one string: items separated by commas (and/or white space).
+std::vector<std::string> split_list(const std::string& v) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char ch : v) {
+    if (ch == ',' || std::isspace(static_cast<unsigned char>(ch))) {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur.push_back(ch);
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
 
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> m = {
@@ -68,6 +85,7 @@ const std::map<std::string, Setter>& setters() {
       SL_STR("notify.outbox_path", notify.outbox_path),
       SL_STR("ledger.origin", ledger.origin),
       SL_INT("ledger.checkpoint_interval_ms", ledger.checkpoint_interval_ms),
+      SL_LIST("ledger.witnesses", ledger.witnesses),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -78,6 +96,7 @@ const std::map<std::string, Setter>& setters() {
 #undef SL_INT
 #undef SL_BOOL
 #undef SL_STR
+#undef SL_LIST
 
 Status validate(const Config& c) {
   if (c.database.durability != "process" && c.database.durability != "power")
@@ -122,7 +141,18 @@ Status load_config_file(Config& cfg, const std::string& path) {
       if (auto s = node.value<std::string>()) v = *s;
       else if (auto i = node.value<int64_t>()) v = std::to_string(*i);
       else if (auto b = node.value<bool>()) v = *b ? "true" : "false";
-      else {
+      else if (auto* arr = node.as_array()) {
+        // Lists of strings (ledger.witnesses) travel as one comma-separated value.
+        for (auto&& item : *arr) {
+          auto s = item.value<std::string>();
+          if (!s) {
+            st = Error::Invalid("bad_config", key + " 只能是字符串列表");
+            return;
+          }
+          if (!v.empty()) v += ",";
+          v += *s;
+        }
+      } else {
         st = Error::Invalid("bad_config", "配置项类型不支持: " + key);
         return;
       }

@@ -63,6 +63,11 @@ struct LedgerConfig {
   // e.g. "zx.example.gov.cn/ledger". Keep it stable for the life of the log.
   std::string origin = "shangliang.local/ledger";
   int checkpoint_interval_ms = 2000;  // ledger.checkpoint_interval_ms: how often new entries are signed
+  // ledger.witnesses: the witnesses whose cosignatures the platform accepts, as C2SP
+  // tlog-cosignature/v1 verifier keys ("<name>+<key id>+<base64>", what `shangliang witness
+  // key` prints). A TOML array of strings; in flags and environment variables, separated by
+  // commas. Empty: no witnesses.
+  std::vector<std::string> witnesses;
 };
 
 struct LogConfig {

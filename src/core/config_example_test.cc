@@ -22,6 +22,7 @@ TEST(ConfigExample, LoadsToTheDefaults) {
   EXPECT_EQ(c.auth.argon2_memlimit_kib, d.auth.argon2_memlimit_kib);
   EXPECT_EQ(c.log.access_log, d.log.access_log);
   EXPECT_EQ(c.data_dir, d.data_dir);
+  EXPECT_EQ(c.ledger.witnesses, d.ledger.witnesses);
 }
 
 TEST(ConfigExample, MentionsEveryKey) {

@@ -49,5 +49,32 @@ TEST(Config, TomlFile) {
   std::remove(path.c_str());
 }
 
+TEST(Config, WitnessListFromTomlFlagsAndEnvironment) {
+  std::string path = testing::TempDir() + "/sl_config_list_test.toml";
+  {
+    std::ofstream f(path);
+    f << "[ledger]\nwitnesses = [\"a.example+01020304+AQID\", \"b.example+0a0b0c0d+BAUG\"]\n";
+  }
+  Config c;
+  EXPECT_TRUE(c.ledger.witnesses.empty());
+  ASSERT_TRUE(load_config_file(c, path).ok());
+  EXPECT_EQ(c.ledger.witnesses, (std::vector<std::string>{"a.example+01020304+AQID", "b.example+0a0b0c0d+BAUG"}));
+  {
+    std::ofstream f(path);
+    f << "[ledger]\nwitnesses = [1, 2]\n";
+  }
+  EXPECT_FALSE(load_config_file(c, path).ok());
+  std::remove(path.c_str());
+
+  ASSERT_TRUE(apply_setting(c, "ledger.witnesses", "x+1+A=, y+2+B/ ").ok());
+  EXPECT_EQ(c.ledger.witnesses, (std::vector<std::string>{"x+1+A=", "y+2+B/"}));
+  ASSERT_TRUE(apply_setting(c, "ledger.witnesses", "").ok());
+  EXPECT_TRUE(c.ledger.witnesses.empty());
+  std::string e = "SHANGLIANG_LEDGER_WITNESSES=w+3+C,v+4+D";
+  char* env[] = {e.data(), nullptr};
+  ASSERT_TRUE(apply_environment(c, env).ok());
+  EXPECT_EQ(c.ledger.witnesses.size(), 2u);
+}
+
 }  // namespace
 }  // namespace sl

@@ -15,6 +15,7 @@ enum class Code {
   kUnauthenticated,     // 401 no or bad credentials
   kForbidden,           // 403 authenticated but not allowed
   kNotFound,            // 404
+  kGone,                // 410 existed, but its content was removed (erasure)
   kConflict,            // 409 unique violation, state conflict
   kPreconditionFailed,  // 412
   kPayloadTooLarge,     // 413

@@ -196,6 +196,7 @@ int status_for(Code code) {
     case Code::kUnauthenticated: return 401;
     case Code::kForbidden: return 403;
     case Code::kNotFound: return 404;
+    case Code::kGone: return 410;
     case Code::kConflict: return 409;
     case Code::kPreconditionFailed: return 412;
     case Code::kPayloadTooLarge: return 413;
@@ -214,6 +215,7 @@ std::string_view slug_for(Code code) {
     case Code::kUnauthenticated: return "unauthenticated";
     case Code::kForbidden: return "forbidden";
     case Code::kNotFound: return "not_found";
+    case Code::kGone: return "gone";
     case Code::kConflict: return "conflict";
     case Code::kPreconditionFailed: return "precondition_failed";
     case Code::kPayloadTooLarge: return "payload_too_large";
@@ -235,6 +237,7 @@ std::string_view problem_title(int status) {
     case 405: return "不支持该请求方法";
     case 408: return "请求超时";
     case 409: return "数据冲突";
+    case 410: return "内容已删除";
     case 412: return "前提条件不满足";
     case 413: return "请求内容过大";
     case 415: return "不支持的内容类型";

@@ -61,6 +61,7 @@ TEST(HttpTest, StatusTable) {
   EXPECT_EQ(status_for(Code::kUnauthenticated), 401);
   EXPECT_EQ(status_for(Code::kForbidden), 403);
   EXPECT_EQ(status_for(Code::kNotFound), 404);
+  EXPECT_EQ(status_for(Code::kGone), 410);
   EXPECT_EQ(status_for(Code::kConflict), 409);
   EXPECT_EQ(status_for(Code::kPreconditionFailed), 412);
   EXPECT_EQ(status_for(Code::kPayloadTooLarge), 413);

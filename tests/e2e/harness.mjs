@@ -30,10 +30,10 @@ export const DESKTOP = { width: 1280, height: 800 }
 
 /**
  * The server's command line — the ONE place to change when its flags change.
- * @param {{bin: string, tmp: string}} o
+ * @param {{bin: string, tmp: string, extraArgs?: string[]}} o  extraArgs: a suite's own flags
  * @returns {{command: string, args: string[]}}
  */
-export function serverCommand({ bin, tmp }) {
+export function serverCommand({ bin, tmp, extraArgs = [] }) {
   const args = [
     'serve',
     '--demo',
@@ -49,7 +49,7 @@ export function serverCommand({ bin, tmp }) {
     '--log.access_log=false',
   ]
   const extra = (process.env.SHANGLIANG_E2E_ARGS ?? '').split(/\s+/).filter(Boolean)
-  return { command: bin, args: [...args, ...extra] }
+  return { command: bin, args: [...args, ...extraArgs, ...extra] }
 }
 
 const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/
@@ -58,7 +58,7 @@ const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/
  * Start the server (or use SHANGLIANG_E2E_URL) and wait until /healthz answers.
  * @returns {Promise<{baseUrl: string, outboxPath: string, tmp: string|null, log: () => string, stop: () => Promise<void>}>}
  */
-export async function startServer() {
+export async function startServer({ extraArgs = [] } = {}) {
   if (process.env.SHANGLIANG_E2E_URL) {
     const baseUrl = process.env.SHANGLIANG_E2E_URL.replace(/\/$/, '')
     await waitHealthy(baseUrl, 15_000, () => '')
@@ -75,7 +75,7 @@ export async function startServer() {
 
   const tmp = mkdtempSync(join(tmpdir(), 'shangliang-e2e-'))
   mkdirSync(join(tmp, 'data'), { recursive: true })
-  const { command, args } = serverCommand({ bin, tmp })
+  const { command, args } = serverCommand({ bin, tmp, extraArgs })
   const child = spawn(command, args, {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],

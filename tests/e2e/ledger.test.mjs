@@ -1,22 +1,38 @@
 // The public ledger (全程留痕) checked in the browser: "核验留痕" on an organisation, a sector
-// and a membership, the public /ledger page with its checkpoint signature verified in the
-// page, and the same checks failing when the server's answers are tampered with on the way
-// (page.route): a flipped byte in an inclusion proof, an entry changed under its hash, a
-// checkpoint whose size was changed after signing.
+// and a membership (the entry is in the signed tree, and the record shown hashes to it), the
+// public /ledger page with its checkpoint signature verified in the page, and the same checks
+// failing when the server's answers are tampered with on the way (page.route): a flipped byte
+// in an inclusion proof, an entry changed under its hash, a checkpoint whose size was changed
+// after signing — and when a record was changed in the database behind the server's back.
+// And the witnesses: a real `shangliang witness` cosigns, the page shows which checkpoint it
+// cosigned and checks the cosignature in the browser; a cosignature with one flipped bit is
+// shown as invalid.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { createHash, generateKeyPairSync, sign } from 'node:crypto'
-import { apiGet, centre, launchBrowser, login, newPage, shot, startServer } from './harness.mjs'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { REPO, apiGet, centre, launchBrowser, login, newPage, shot, startServer } from './harness.mjs'
+
+const bin = resolve(REPO, process.env.SHANGLIANG_BIN ?? 'build/shangliang')
+const WITNESS = 'witness.sheng.example'
 
 describe('ledger', () => {
-  let server, browser
+  let server, browser, witnessDir, witnessKey
   before(async () => {
-    server = await startServer()
+    witnessDir = mkdtempSync(join(tmpdir(), 'shangliang-e2e-witness-'))
+    const k = spawnSync(bin, ['witness', 'key', '--data', witnessDir, '--name', WITNESS], { encoding: 'utf8' })
+    assert.equal(k.status, 0, k.stderr)
+    witnessKey = k.stdout.trim()
+    server = await startServer({ extraArgs: [`--ledger.witnesses=${witnessKey}`] })
     browser = await launchBrowser()
   })
   after(async () => {
     await browser?.close()
     await server?.stop()
+    if (witnessDir) rmSync(witnessDir, { recursive: true, force: true })
   })
 
   /** Press the verify button in `scope` and wait for the result sheet to settle; returns it. */
@@ -52,12 +68,16 @@ describe('ledger', () => {
     let r = await verify(page, detail)
     assert.equal(r.status, 'ok', r.text)
     await r.sheet.getByText('江南省政协').waitFor()
-    assert.match(r.text, /^✓ 这条记录自 \d{4}-\d\d-\d\d \d\d:\d\d 起已记入公开账本（第 \d+ 条），账本签名有效，留痕条目完好无损$/)
+    assert.match(
+      r.text,
+      /^✓ 这条记录自 \d{4}-\d\d-\d\d \d\d:\d\d 起已记入公开账本（第 \d+ 条），账本签名有效，留痕条目完好无损，页面显示的内容与留痕一致$/,
+    )
     // every step passed, in plain words
     const steps = r.sheet.getByTestId('ledger-steps').locator('li')
     const codes = await steps.evaluateAll((ls) => ls.map((l) => `${l.dataset.step}:${l.dataset.ok}`))
-    assert.deepEqual(codes, ['found:true', 'action:true', 'leaf:true', 'signature:true', 'checkpoint:true', 'inclusion:true'])
+    assert.deepEqual(codes, ['found:true', 'action:true', 'leaf:true', 'signature:true', 'checkpoint:true', 'inclusion:true', 'content:true'])
     await r.sheet.getByText('包含证明成立').waitFor()
+    await r.sheet.getByText(/页面显示的内容与第 \d+ 条留痕一致/).waitFor()
     // the seq shown is the org's latest entry
     const items = (await apiGet(page, 'ledger/objects/org/1')).items
     const latest = Math.max(...items.map((i) => i.seq))
@@ -127,6 +147,59 @@ describe('ledger', () => {
     // the verify button does not open the member's edit sheet
     assert.equal(await page.locator('#edit-title').count(), 0)
     await shot(page, '43-ledger-membership-verified-phone')
+    assert.deepEqual(page.consoleErrors, [])
+    await page.context().close()
+  })
+
+  test("a record changed in the database behind the server's back shows a mismatch", async () => {
+    assert.ok(server.tmp, 'this test changes the database, so it needs a server started by the harness')
+    const dbFile = join(server.tmp, 'e2e.db')
+    const sql = (q) => {
+      const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', dbFile, q], { encoding: 'utf8' })
+      assert.equal(r.status, 0, `sqlite3: ${r.stderr}`)
+    }
+    const page = await newPage(browser, server.baseUrl)
+    await login(page)
+    const name = `留痕篡改市${Date.now() % 100000}`
+    const created = await page.request.post('/api/v1/orgs', { data: { parent_id: 1, name, level: 'city', kind: 'cppcc' } })
+    assert.equal(created.status(), 201, await created.text())
+    const id = (await created.json()).id
+    await page.goto(`/orgs/${id}`)
+    const detail = page.getByTestId('org-detail')
+    await detail.getByText(name).waitFor()
+    // as written through the platform: ok (or pending until the next signature)
+    let r = await verify(page, detail)
+    if (r.status === 'pending') {
+      await r.sheet.getByRole('button', { name: '再核验一次' }).click()
+      await r.sheet.locator('[data-testid="ledger-summary"][data-status="ok"]').waitFor({ timeout: 30_000 })
+    } else {
+      assert.equal(r.status, 'ok', r.text)
+    }
+    await closeSheet(page)
+
+    // the name changed in the database directly: the page shows it, the ledger does not agree
+    sql(`UPDATE orgs SET name = '${name}（改）' WHERE id = ${id}`)
+    await page.goto(`/orgs/${id}`)
+    await detail.getByText(`${name}（改）`).waitFor()
+    r = await verify(page, detail)
+    assert.equal(r.status, 'failed', r.text)
+    assert.match(r.text, /^✗ 核验未通过：页面显示的内容与账本留痕不一致/)
+    // the ledger itself is intact; only the record shown does not match its entry
+    const codes = await r.sheet
+      .getByTestId('ledger-steps')
+      .locator('li')
+      .evaluateAll((ls) => ls.map((l) => `${l.dataset.step}:${l.dataset.ok}`))
+    assert.deepEqual(codes, ['found:true', 'action:true', 'leaf:true', 'signature:true', 'checkpoint:true', 'inclusion:true', 'content:false'])
+    await r.sheet.getByText(/页面显示的内容与第 \d+ 条留痕不一致/).waitFor()
+    await shot(page, '51-ledger-org-changed-behind-the-back-phone')
+    await closeSheet(page)
+
+    // put back as it was: it matches again
+    sql(`UPDATE orgs SET name = '${name}' WHERE id = ${id}`)
+    await page.goto(`/orgs/${id}`)
+    await detail.getByText(name, { exact: true }).waitFor()
+    r = await verify(page, detail)
+    assert.equal(r.status, 'ok', r.text)
     assert.deepEqual(page.consoleErrors, [])
     await page.context().close()
   })
@@ -249,6 +322,63 @@ describe('ledger', () => {
     await page.context().close()
   })
 
+  test('witnesses: which checkpoint each cosigned, its cosignature checked in the page; a flipped bit is invalid', async () => {
+    const page = await newPage(browser, server.baseUrl)
+    // Before its first round the witness is listed, with nothing cosigned.
+    await page.goto('/ledger')
+    const row = page.getByTestId('ledger-witness')
+    await row.waitFor()
+    assert.equal(await row.getAttribute('data-name'), WITNESS)
+    assert.match(await row.getByTestId('witness-cosigned').innerText(), /尚未联署/)
+
+    const logKey = (await apiGet(page, 'ledger/key')).vkey
+    const w = spawnSync(bin, ['witness', '--url', server.baseUrl, '--log-key', logKey, '--data', witnessDir, '--once'], {
+      encoding: 'utf8',
+    })
+    assert.equal(w.status, 0, w.stdout + w.stderr)
+    const size = Number(/cosigned size (\d+)/.exec(w.stdout)[1])
+
+    await page.getByTestId('ledger-refresh').click()
+    await page.locator('[data-testid="ledger-witness"][data-verified="true"]').waitFor()
+    assert.equal(Number(await row.getAttribute('data-size')), size)
+    assert.match(await row.getByTestId('witness-cosigned').innerText(), new RegExp(`已联署账本共 ${size} 条时的检查点，联署时间 \\d{4}-`))
+    assert.match(await row.getByTestId('witness-signature').innerText(), /联署签名有效/)
+    await centre(row)
+    await shot(page, '51-ledger-witness-phone')
+
+    // One flipped bit in the witness's cosignature, on the way to the browser.
+    await page.route('**/api/v1/ledger/checkpoint?cosigned=1', async (route) => {
+      const res = await route.fetch()
+      const lines = (await res.text()).split('\n')
+      const i = lines.findIndex((l) => l.startsWith(`\u2014 ${WITNESS} `))
+      const [dash, name, b64] = lines[i].split(' ')
+      const raw = Buffer.from(b64, 'base64')
+      raw[raw.length - 1] ^= 1
+      lines[i] = [dash, name, raw.toString('base64')].join(' ')
+      await route.fulfill({ response: res, body: lines.join('\n') })
+    })
+    await page.getByTestId('ledger-refresh').click()
+    await page.locator('[data-testid="ledger-witness"][data-verified="false"]').waitFor()
+    assert.match(await row.getByTestId('witness-signature').innerText(), /联署签名无效/)
+    await page.unroute('**/api/v1/ledger/checkpoint?cosigned=1')
+    assert.deepEqual(page.consoleErrors, [])
+    await page.context().close()
+
+    const en = await newPage(browser, server.baseUrl, { locale: 'en' })
+    await en.addInitScript(() => localStorage.setItem('shangliang.locale', 'en'))
+    await en.goto('/ledger')
+    await en.locator('[data-testid="ledger-witness"][data-verified="true"]').waitFor()
+    assert.match(await en.getByTestId('ledger-witness').innerText(), new RegExp(`Cosigned the checkpoint of ${size} entries`))
+    await en.getByTestId('ledger-witness').getByText('Cosignature valid').waitFor()
+    await en.context().close()
+    const tw = await newPage(browser, server.baseUrl, { locale: 'zh-TW' })
+    await tw.addInitScript(() => localStorage.setItem('shangliang.locale', 'zh-TW'))
+    await tw.goto('/ledger')
+    await tw.locator('[data-testid="ledger-witness"][data-verified="true"]').waitFor()
+    await tw.getByTestId('ledger-witness').getByText('聯署簽章有效').waitFor()
+    await tw.context().close()
+  })
+
   test('English and elderly mode', async () => {
     const page = await newPage(browser, server.baseUrl, { locale: 'en' })
     await page.addInitScript(() => {
@@ -263,7 +393,7 @@ describe('ledger', () => {
     await page.goto('/orgs/1')
     const r = await verify(page, page.getByTestId('org-detail'))
     assert.equal(r.status, 'ok', r.text)
-    assert.match(r.text, /^✓ This record has been in the public ledger since .* its ledger entry is intact$/)
+    assert.match(r.text, /^✓ This record has been in the public ledger since .* its ledger entry is intact, and the record shown matches it$/)
     await shot(page, '48-ledger-org-verified-en-elderly-phone')
     await page.context().close()
 

@@ -47,6 +47,20 @@ async function freshMembership(org = ctx.prov) {
   assert.equal(r.status, 201, `fixture membership: ${r}`)
   return { membership: r.json.id, person: r.json.person.id }
 }
+// A person erased by the superadmin (reading or erasing them again answers 410).
+async function erasedPerson() {
+  const { person } = await freshMembership()
+  const r = await api.delete(`/api/v1/people/${person}`, { as: token.admin })
+  assert.equal(r.status, 200, `fixture erasure: ${r}`)
+  return person
+}
+// A session of a fresh person with a password, to erase themselves.
+async function freshSelf() {
+  const login = `me${unique()}`
+  const r = await api.post(`/api/v1/orgs/${ctx.prov}/members`, { display_name: '矩阵自删', login, password: 'matrix-self-1', role: 'member' }, { as: token.admin })
+  assert.equal(r.status, 201, `fixture person: ${r}`)
+  return api.login(login, 'matrix-self-1')
+}
 const csvRow = () => `display_name,login,role\n矩阵导入,ri${unique()},委员\n`
 
 // route -> cases; each case builds a request for a role and says what each role must get.
@@ -62,6 +76,17 @@ const MATRIX = {
   'GET /api/v1/ledger/checkpoint': [{ req: () => ({ path: '/api/v1/ledger/checkpoint' }), expect: ex('200') }],
   'GET /api/v1/ledger/entries': [{ req: () => ({ path: '/api/v1/ledger/entries?after=0&limit=5' }), expect: ex('200') }],
   'GET /api/v1/ledger/objects/{type}/{id}': [{ req: () => ({ path: `/api/v1/ledger/objects/org/${ctx.prov}` }), expect: ex('200') }],
+  'GET /api/v1/ledger/checkpoints': [{ req: () => ({ path: '/api/v1/ledger/checkpoints?limit=5' }), expect: ex('200') }],
+  'GET /api/v1/ledger/witnesses': [{ req: () => ({ path: '/api/v1/ledger/witnesses' }), expect: ex('200') }],
+  // Public: the signature is the credential. This server accepts no witness.
+  'POST /api/v1/ledger/cosignatures': [
+    { name: 'not a signature line', req: () => ({ json: { size: 1, cosignature: 'hello' } }), expect: ex('400') },
+    {
+      name: 'a witness nobody configured',
+      req: () => ({ json: { size: 1, cosignature: `\u2014 witness.example ${Buffer.alloc(76, 7).toString('base64')}` } }),
+      expect: ex('403'),
+    },
+  ],
   'GET /api/v1/ledger/proof/inclusion': [
     { req: () => ({ path: '/api/v1/ledger/proof/inclusion?index=0&tree_size=1' }), expect: ex('404') },
   ],
@@ -110,6 +135,17 @@ const MATRIX = {
         return { json: { old_password: pw, new_password: pw } }
       },
       expect: ex('401 204 204 204 204 204 204 204'),
+    },
+  ],
+
+  'POST /api/v1/me/erase': [
+    // Nobody's demo account is erased here: a wrong password is refused for everyone...
+    { name: 'a wrong password', req: () => ({ json: { password: 'not-the-password' } }), expect: ex('401 403 403 403 403 403 403 403') },
+    // ...and anyone signed in may erase themselves (each role acts as a fresh person of its own).
+    {
+      name: 'a fresh person, their own password',
+      req: async (role) => ({ as: role === 'anonymous' ? undefined : await freshSelf(), json: { password: 'matrix-self-1' } }),
+      expect: ex('401 200 200 200 200 200 200 200'),
     },
   ],
 
@@ -193,11 +229,28 @@ const MATRIX = {
     { name: '临江市', req: () => ({ path: `/api/v1/orgs/${ctx.city}/roster.xlsx` }), expect: ex('401 403 403 403 200 200 200 200') },
   ],
 
+  // Everyone signed in has an inbox and sees only their own; someone else's notification is 404.
+  'GET /api/v1/inbox': [{ req: () => ({ path: '/api/v1/inbox?limit=5' }), expect: ex('401 200 200 200 200 200 200 200') }],
+  'POST /api/v1/inbox/{id}/read': [
+    {
+      name: "the member's welcome message",
+      req: () => ({ path: `/api/v1/inbox/${ctx.memberWelcome}/read` }),
+      expect: ex('401 404 200 404 404 404 404 404'),
+    },
+  ],
+  'POST /api/v1/inbox/read-all': [{ req: () => ({ path: '/api/v1/inbox/read-all' }), expect: ex('401 200 200 200 200 200 200 200') }],
+
   'GET /api/v1/people': [{ req: () => ({ path: '/api/v1/people?q=m11' }), expect: ex('401 403 403 403 403 200 200 200') }],
   'GET /api/v1/people/{id}': [
     // Not visible is 404, so that existence is not revealed.
     { name: 'a 委员 of the province only', req: () => ({ path: `/api/v1/people/${ctx.provOnlyPerson}` }), expect: ex('401 404 404 404 200 200 404 200') },
     { name: 'a 委员 of 临江市', req: () => ({ path: `/api/v1/people/${ctx.cityPerson}` }), expect: ex('401 404 404 404 200 200 200 200') },
+    { name: 'an erased person', req: () => ({ path: `/api/v1/people/${ctx.erasedPerson}` }), expect: ex('401 410 410 410 410 410 410 410') },
+  ],
+  'DELETE /api/v1/people/{id}': [
+    { name: 'a 委员 of the province', req: async () => ({ path: `/api/v1/people/${(await freshMembership()).person}` }), expect: ex('401 403 403 403 403 200 403 200') },
+    { name: 'a 委员 of 临江市', req: async () => ({ path: `/api/v1/people/${(await freshMembership(ctx.city)).person}` }), expect: ex('401 403 403 403 403 200 200 200') },
+    { name: 'an erased person', req: () => ({ path: `/api/v1/people/${ctx.erasedPerson}` }), expect: ex('401 410 410 410 410 410 410 410') },
   ],
   'PATCH /api/v1/people/{id}': [
     {
@@ -246,6 +299,10 @@ before(async () => {
   }
   ctx.provOnlyPerson = await find('m1100', 'm1100') // the 101st 委员: only in the province
   ctx.cityPerson = await find('city', 'city_staff') // (searching "city_staff" itself: see orgs.test.mjs)
+  const inbox = (await api.get('/api/v1/inbox', { as: token.member })).json
+  ctx.memberWelcome = inbox.items.find((i) => i.kind === 'welcome')?.id
+  assert.ok(ctx.memberWelcome, `no welcome message in ${JSON.stringify(inbox)}`)
+  ctx.erasedPerson = await erasedPerson()
 })
 after(async () => {
   await server?.stop()

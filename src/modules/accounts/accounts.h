@@ -9,11 +9,13 @@
 #include <boost/json/object.hpp>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -75,12 +77,28 @@ struct NewPerson {
 // Inserts a person inside the caller's transaction; Conflict if login or mobile is taken.
 Result<int64_t> insert_person(storage::Conn& c, const NewPerson& p, TimeMs now);
 
-// A person's record as the ledger hashes it; nothing if the person is gone.
+// A person's record as the ledger hashes it; nothing if the person is gone or was erased.
 Result<std::optional<ledger::RecordState>> person_ledger_state(storage::Conn& c, int64_t person_id);
+// The canonical content of a person's record (what person_ledger_state hashes), for modules that
+// show a person together with its ledger data.
+std::string person_content(std::string_view display_name, const std::optional<std::string>& login,
+                           const std::optional<std::string>& mobile, std::string_view status);
 // Appends a ledger entry for a person's current record (or its removal, when it is gone),
 // inside the caller's transaction. Gives the record its ledger salt on first use.
 Status record_person(storage::Conn& c, ledger::Ledger& ledger, const access::Caller& actor, std::string_view action,
                      int64_t person_id);
+
+// ---- erasure of personal data (right to deletion) ----
+// A person's erasure deletes every personal field (name, login, mobile, password hash), their
+// sessions and pending SMS codes from storage, and runs the erasure steps other modules
+// registered (orgs: memberships), each appending its own ledger entries, in one transaction.
+// The person's row stays as a tombstone (id, erased_at) so references keep working; reading it
+// answers 410 with person_gone(). An erased person cannot log in.
+using ErasureStep =
+    std::function<Status(storage::Conn& c, const access::Caller& actor, int64_t person_id, std::string_view reason)>;
+// 410 person_erased: the person's personal data was removed, when, under which ledger entry.
+Error person_gone(const ledger::Erasure& e);
+// ---- end erasure ----
 
 struct Session {
   std::string token;  // secret, returned once
@@ -111,6 +129,17 @@ class AccountsService {
   Result<boost::json::object> me(int64_t person_id);
   Status update_me(const access::Caller& caller, const boost::json::object& patch);
 
+  // ---- erasure of personal data ----
+  // Registers a step of every person's erasure (at wiring time, before serving; not thread-safe).
+  void add_erasure_step(ErasureStep step);
+  // Erases `person_id`'s personal data inside the caller's write transaction (the caller has
+  // checked that `actor` may). NotFound, 410 if already erased, Forbidden for a superadmin
+  // erased by someone who is not one, Conflict (last_superadmin) for the last superadmin.
+  Result<ledger::Erasure> erase_person(storage::Conn& c, const access::Caller& actor, int64_t person_id);
+  // Self-service erasure, confirmed with the password (403 wrong_password).
+  Result<ledger::Erasure> erase_me(const access::Caller& caller, const std::string& password);
+  // ---- end erasure ----
+
   const PasswordHasher& hasher() const { return hasher_; }
   const AuthConfig& config() const { return cfg_; }
 
@@ -127,6 +156,7 @@ class AccountsService {
   AuthConfig cfg_;
   PasswordHasher hasher_;
   Throttle by_account_, by_address_, sms_by_address_;
+  std::vector<ErasureStep> erasure_steps_;
 };
 
 // Routes under /api/v1/auth and /api/v1/me. `secure_cookies` adds the Secure attribute.

@@ -109,6 +109,18 @@ void register_routes(net::Router& router, AccountsService& svc, bool secure) {
     SL_TRY(svc.change_password(caller, old_pw, new_pw));
     return HttpResponse::no_content();
   }));
+
+  // Right to deletion, self-service: the password confirms it; the session ends with it.
+  router.post("/api/v1/me/erase", handler([&svc, secure](HttpRequest& req) -> Result<HttpResponse> {
+    SL_ASSIGN(auto caller, svc.authenticate(req));
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(auto password, json::req_string(body, "password", 128));
+    SL_ASSIGN(auto erased, svc.erase_me(caller, password));
+    HttpResponse r = routes::json(bj::object{{"erased", ledger::erasure_json(erased)}});
+    r.set_header("Set-Cookie", clear_cookie(secure));
+    r.set_header("Cache-Control", "no-store");
+    return r;
+  }));
 }
 
 }  // namespace sl::accounts

@@ -312,4 +312,39 @@ Status AccountsService::update_me(const access::Caller& caller, const boost::jso
   });
 }
 
+// ---- erasure of personal data (right to deletion) ---------------------------------------
+
+Error person_gone(const ledger::Erasure& e) { return ledger::gone("person_erased", "该人员的个人信息", e); }
+
+void AccountsService::add_erasure_step(ErasureStep step) { erasure_steps_.push_back(std::move(step)); }
+
+Result<ledger::Erasure> AccountsService::erase_person(Conn& c, const access::Caller& actor, int64_t person_id) {
+  SL_ASSIGN(auto p, store::erasable_person(c, person_id));
+  if (!p) return Error::NotFound("person_not_found", "人员不存在");
+  if (p->erased_at) {
+    SL_ASSIGN(auto e, ledger_.erasure(c, "person", person_id));
+    if (e) return person_gone(*e);
+    return Error::NotFound("person_not_found", "人员不存在");
+  }
+  if (p->superadmin) {
+    if (!actor.superadmin) return Error::Forbidden("只有平台管理员可以删除平台管理员的个人信息");
+    SL_ASSIGN(int64_t others, store::count_other_superadmins(c, person_id));
+    if (others == 0) return Error::Conflict("last_superadmin", "这是唯一的平台管理员，不能删除其个人信息");
+  }
+  const std::string_view reason = ledger::kReasonRightToDeletion;
+  // Other modules' records first (memberships...), each with its own ledger entries.
+  for (const auto& step : erasure_steps_) SL_TRY(step(c, actor, person_id, reason));
+  SL_TRY(store::erase_personal_data(c, person_id, p->mobile, clock_.now_ms()));
+  return ledger_.erase(c, actor, "person", person_id, reason);
+}
+
+Result<ledger::Erasure> AccountsService::erase_me(const access::Caller& caller, const std::string& password) {
+  SL_ASSIGN(auto hash_row, db_.read_value<std::string>([&](Conn& c) -> Result<std::string> {
+    SL_ASSIGN(auto r, c.query_one("SELECT password_hash FROM people WHERE id = ? AND erased_at IS NULL", {caller.person_id}));
+    return r ? r->str(0) : std::string();
+  }));
+  if (!hasher_.verify(hash_row, password)) return Error{Code::kForbidden, "wrong_password", "密码不正确", {}};
+  return db_.write_value<ledger::Erasure>([&](Conn& c) { return erase_person(c, caller, caller.person_id); });
+}
+
 }  // namespace sl::accounts

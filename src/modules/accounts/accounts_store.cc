@@ -28,17 +28,21 @@ Result<int64_t> insert_person(Conn& c, const NewPerson& p, TimeMs now) {
   return rows->front().i64(0);
 }
 
+std::string person_content(std::string_view display_name, const std::optional<std::string>& login,
+                           const std::optional<std::string>& mobile, std::string_view status) {
+  auto opt = [](const std::optional<std::string>& s) { return s ? boost::json::value(*s) : boost::json::value(nullptr); };
+  return boost::json::serialize(boost::json::object{
+      {"display_name", display_name}, {"login", opt(login)}, {"mobile", opt(mobile)}, {"status", status}});
+}
+
 Result<std::optional<ledger::RecordState>> person_ledger_state(Conn& c, int64_t person_id) {
-  SL_ASSIGN(auto row, c.query_one("SELECT display_name, login, mobile, status, ledger_salt FROM people WHERE id = ?",
+  // An erased person's row is a tombstone without content: for the ledger the record is gone.
+  SL_ASSIGN(auto row, c.query_one("SELECT display_name, login, mobile, status, ledger_salt FROM people WHERE id = ? "
+                                  "AND erased_at IS NULL",
                                   {person_id}));
   if (!row) return std::optional<ledger::RecordState>();
-  auto opt = [](const std::optional<std::string>& s) { return s ? boost::json::value(*s) : boost::json::value(nullptr); };
-  return std::optional<ledger::RecordState>(ledger::RecordState{
-      boost::json::serialize(boost::json::object{{"display_name", row->str(0)},
-                                                 {"login", opt(row->opt_str(1))},
-                                                 {"mobile", opt(row->opt_str(2))},
-                                                 {"status", row->str(3)}}),
-      row->str(4)});
+  return std::optional<ledger::RecordState>(
+      ledger::RecordState{person_content(row->str(0), row->opt_str(1), row->opt_str(2), row->str(3)), row->str(4)});
 }
 
 Status record_person(Conn& c, ledger::Ledger& ledger, const access::Caller& actor, std::string_view action,
@@ -53,8 +57,8 @@ Status record_person(Conn& c, ledger::Ledger& ledger, const access::Caller& acto
 namespace store {
 
 Result<std::optional<Credentials>> find_credentials(Conn& c, const std::string& login) {
-  SL_ASSIGN(auto row, c.query_one("SELECT id, password_hash, status FROM people WHERE login = ? OR mobile = ? "
-                                  "ORDER BY CASE WHEN login = ? THEN 0 ELSE 1 END LIMIT 1",
+  SL_ASSIGN(auto row, c.query_one("SELECT id, password_hash, status FROM people WHERE (login = ? OR mobile = ?) AND "
+                                  "erased_at IS NULL ORDER BY CASE WHEN login = ? THEN 0 ELSE 1 END LIMIT 1",
                                   {login, login, login}));
   if (!row) return std::optional<Credentials>();
   return std::optional<Credentials>(Credentials{row->i64(0), row->str(1), row->str(2) == "active"});
@@ -62,7 +66,7 @@ Result<std::optional<Credentials>> find_credentials(Conn& c, const std::string& 
 
 Result<std::optional<access::Caller>> load_caller(Conn& c, const std::string& token_hash, TimeMs now) {
   SL_ASSIGN(auto row, c.query_one("SELECT p.id, p.is_superadmin, p.is_public, p.status, s.expires_at FROM sessions s "
-                                  "JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?",
+                                  "JOIN people p ON p.id = s.person_id WHERE s.token_hash = ? AND p.erased_at IS NULL",
                                   {token_hash}));
   if (!row || row->i64(4) <= now || row->str(3) != "active") return std::optional<access::Caller>();
   access::Caller caller;
@@ -101,7 +105,8 @@ Status delete_sessions_of(Conn& c, int64_t person_id) {
 }
 
 Status set_password_hash(Conn& c, int64_t person_id, const std::string& hash, TimeMs now) {
-  SL_ASSIGN(int64_t n, c.exec("UPDATE people SET password_hash = ?, updated_at = ? WHERE id = ?", {hash, now, person_id}));
+  SL_ASSIGN(int64_t n, c.exec("UPDATE people SET password_hash = ?, updated_at = ? WHERE id = ? AND erased_at IS NULL",
+                              {hash, now, person_id}));
   if (n == 0) return Error::NotFound("person_not_found", "人员不存在");
   return Ok();
 }
@@ -149,7 +154,7 @@ Status mark_code_used(Conn& c, int64_t id) {
 
 Result<std::optional<boost::json::object>> me(Conn& c, int64_t person_id) {
   SL_ASSIGN(auto p, c.query_one("SELECT id, login, mobile, display_name, is_superadmin, is_public, locale, "
-                                "elderly_mode, created_at FROM people WHERE id = ?",
+                                "elderly_mode, created_at, status, ledger_salt FROM people WHERE id = ? AND erased_at IS NULL",
                                 {person_id}));
   if (!p) return std::optional<boost::json::object>();
   boost::json::object o;
@@ -161,6 +166,9 @@ Result<std::optional<boost::json::object>> me(Conn& c, int64_t person_id) {
   o["is_public"] = p->i64(5) != 0;
   o["locale"] = p->str(6);
   o["elderly_mode"] = p->i64(7) != 0;
+  // The person's own record with its ledger salt and content, so they can check its hash.
+  o["ledger"] = ledger::record_json(
+      "person", p->i64(0), ledger::RecordState{person_content(p->str(3), p->opt_str(1), p->opt_str(2), p->str(9)), p->str(10)});
   SL_ASSIGN(auto ms, c.query("SELECT m.id, m.role, o.id, o.name, o.level, o.kind, s.id, s.name FROM memberships m "
                              "JOIN orgs o ON o.id = m.org_id LEFT JOIN sectors s ON s.id = m.sector_id "
                              "WHERE m.person_id = ? ORDER BY o.path, m.id",
@@ -179,6 +187,33 @@ Result<std::optional<boost::json::object>> me(Conn& c, int64_t person_id) {
   }
   o["memberships"] = std::move(arr);
   return std::optional<boost::json::object>(std::move(o));
+}
+
+Result<std::optional<ErasableRow>> erasable_person(Conn& c, int64_t person_id) {
+  SL_ASSIGN(auto r, c.query_one("SELECT mobile, is_superadmin, erased_at FROM people WHERE id = ?", {person_id}));
+  if (!r) return std::optional<ErasableRow>();
+  return std::optional<ErasableRow>(ErasableRow{r->opt_str(0), r->i64(1) != 0, r->opt_i64(2)});
+}
+
+Result<int64_t> count_other_superadmins(Conn& c, int64_t person_id) {
+  SL_ASSIGN(auto r, c.query_one("SELECT COUNT(*) FROM people WHERE is_superadmin = 1 AND status = 'active' AND "
+                                "erased_at IS NULL AND id <> ?",
+                                {person_id}));
+  return r->i64(0);
+}
+
+Status erase_personal_data(Conn& c, int64_t person_id, const std::optional<std::string>& mobile, TimeMs now) {
+  // Responses kept for idempotent retries of the person's own requests may hold their data:
+  // their scope starts with the session's token hash.
+  SL_ASSIGN(auto sessions, c.query("SELECT token_hash FROM sessions WHERE person_id = ?", {person_id}));
+  for (auto& s : sessions) SL_TRY(c.exec("DELETE FROM idempotency_keys WHERE scope LIKE ?", {"s:" + s.str(0) + " %"}));
+  SL_TRY(c.exec("DELETE FROM sessions WHERE person_id = ?", {person_id}));
+  if (mobile) SL_TRY(c.exec("DELETE FROM sms_codes WHERE mobile = ?", {*mobile}));
+  SL_TRY(c.exec("UPDATE people SET login = NULL, mobile = NULL, display_name = '', password_hash = NULL, "
+                "is_superadmin = 0, is_public = 0, status = 'disabled', locale = 'zh-CN', elderly_mode = 0, "
+                "ledger_salt = NULL, erased_at = ?, updated_at = ? WHERE id = ?",
+                {now, now, person_id}));
+  return Ok();
 }
 
 Status update_profile(Conn& c, int64_t person_id, const std::optional<std::string>& display_name,

@@ -47,4 +47,17 @@ Result<std::optional<boost::json::object>> me(storage::Conn& c, int64_t person_i
 Status update_profile(storage::Conn& c, int64_t person_id, const std::optional<std::string>& display_name,
                       const std::optional<std::string>& locale, std::optional<bool> elderly, TimeMs now);
 
+// Erasure of personal data.
+struct ErasableRow {
+  std::optional<std::string> mobile;
+  bool superadmin = false;
+  std::optional<TimeMs> erased_at;
+};
+Result<std::optional<ErasableRow>> erasable_person(storage::Conn& c, int64_t person_id);
+// Active superadmins other than `person_id`.
+Result<int64_t> count_other_superadmins(storage::Conn& c, int64_t person_id);
+// Deletes the personal fields (the row stays as a tombstone with erased_at), the sessions, the
+// idempotency records of those sessions and the SMS codes sent to the person's mobile.
+Status erase_personal_data(storage::Conn& c, int64_t person_id, const std::optional<std::string>& mobile, TimeMs now);
+
 }  // namespace sl::accounts::store

@@ -122,5 +122,54 @@ TEST_F(AccountsTest, InputChecks) {
   EXPECT_EQ(h->rfind("$argon2id$", 0), 0u);
 }
 
+TEST_F(AccountsTest, SelfErasureNeedsThePasswordThenLoginIsRefused) {
+  auto s = svc_->login("zhangsan", "correct horse", "10.0.0.7");
+  ASSERT_TRUE(s.ok());
+  auto caller = svc_->authenticate(with_cookie(s->token));
+  ASSERT_TRUE(caller.ok());
+  ASSERT_TRUE(svc_->send_sms_code("13900000001", "reset", "10.0.0.7").ok());
+  std::vector<int64_t> steps_ran;
+  svc_->add_erasure_step([&](storage::Conn&, const access::Caller& actor, int64_t pid, std::string_view reason) -> Status {
+    EXPECT_EQ(actor.person_id, person_);
+    EXPECT_EQ(reason, "right_to_deletion");
+    steps_ran.push_back(pid);
+    return Ok();
+  });
+
+  auto wrong = svc_->erase_me(*caller, "not my password");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().slug, "wrong_password");
+  EXPECT_TRUE(steps_ran.empty());
+  EXPECT_TRUE(svc_->authenticate(with_cookie(s->token)).ok());
+
+  auto e = svc_->erase_me(*caller, "correct horse");
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(steps_ran, std::vector<int64_t>{person_});
+  // The session is gone, and neither login name nor mobile logs in any more.
+  EXPECT_FALSE(svc_->authenticate(with_cookie(s->token)).ok());
+  auto by_login = svc_->login("zhangsan", "correct horse", "10.0.0.8");
+  ASSERT_FALSE(by_login.ok());
+  EXPECT_EQ(by_login.error().slug, "invalid_credentials");
+  EXPECT_FALSE(svc_->login("13900000001", "correct horse", "10.0.0.8").ok());
+  EXPECT_EQ(svc_->me(person_).error().code, Code::kNotFound);
+  // Nothing personal is left: the row, the SMS codes sent to the mobile, the sessions.
+  auto left = db_->read_value<int64_t>([&](storage::Conn& c) -> Result<int64_t> {
+    SL_ASSIGN(auto a, c.query_one("SELECT COUNT(*) FROM people WHERE id = ? AND (display_name <> '' OR login IS NOT NULL OR "
+                                  "mobile IS NOT NULL OR password_hash IS NOT NULL)", {person_}));
+    SL_ASSIGN(auto b, c.query_one("SELECT COUNT(*) FROM sms_codes WHERE mobile = '13900000001'"));
+    SL_ASSIGN(auto d, c.query_one("SELECT COUNT(*) FROM sessions WHERE person_id = ?", {person_}));
+    return a->i64(0) + b->i64(0) + d->i64(0);
+  });
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(*left, 0);
+  // The ledger holds the erasure.
+  auto page = ledger_->object_entries("person", person_);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->at("erased").at("seq").as_int64(), e->seq);
+  // The mobile can be registered anew.
+  clock_.advance_ms(61'000);
+  EXPECT_TRUE(svc_->send_sms_code("13900000001", "register", "10.0.0.9").ok());
+}
+
 }  // namespace
 }  // namespace sl::accounts

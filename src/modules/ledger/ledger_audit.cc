@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "modules/ledger/ledger_store.h"
+
 namespace sl::ledger {
 
 namespace bj = boost::json;
@@ -14,6 +16,7 @@ namespace {
 struct Latest {
   uint64_t seq;
   std::string content_hash;
+  bool erasure = false;  // the entry is the record's "<type>.erased"
 };
 
 }  // namespace
@@ -83,7 +86,7 @@ Result<AuditReport> audit(storage::Database& db, const Verifier& key, const Reco
           oid = std::stoll(r.str(4));
         } catch (...) {
         }
-        latest[{r.str(3), oid}] = Latest{seq, r.str(5)};
+        latest[{r.str(3), oid}] = Latest{seq, r.str(5), r.str(2) == erasure_action(r.str(3))};
         range.append(leaf_hash(entry));
         while (next_cp < cps.size() && cps[next_cp].size == range.size()) {
           if (cps[next_cp].root != range.root())
@@ -107,6 +110,12 @@ Result<AuditReport> audit(storage::Database& db, const Verifier& key, const Reco
       std::string name = obj.first + "/" + std::to_string(obj.second);
       if (last.content_hash.empty()) {
         if (*state) problem(last.seq, "第 " + std::to_string(last.seq) + " 条记载 " + name + " 已删除，但它仍在存储中");
+        if (last.erasure) {
+          // An erased record: its content is gone, and the erasure is recorded under this entry.
+          SL_ASSIGN(auto erased, store::find_erasure(c, obj.first, obj.second));
+          if (!erased || erased->seq != static_cast<int64_t>(last.seq))
+            problem(last.seq, "第 " + std::to_string(last.seq) + " 条记载 " + name + " 的内容已删除，但没有与之对应的删除记录");
+        }
       } else if (!*state) {
         problem(last.seq, "第 " + std::to_string(last.seq) + " 条记载的 " + name + " 在存储中不存在");
       } else if (content_hash((*state)->salt, (*state)->content) != last.content_hash) {

@@ -3,7 +3,9 @@
 //   - every checkpoint's signature verifies with the platform key, and its root is the root
 //     recomputed from the entries at its size (so consecutive checkpoints are consistent);
 //   - the latest entry of every record matches the stored record: its salted content hash, or
-//     the record's absence when the entry says it was removed.
+//     the record's absence when the entry says it was removed; an erased record (latest entry
+//     "<type>.erased") also needs its row in ledger_erasures naming that entry. A record that
+//     vanished from storage while its latest entry still holds a content hash fails.
 // Reports the first entry (lowest sequence number) that does not match.
 #pragma once
 

@@ -1,5 +1,6 @@
-// HTTP routes of the ledger: public and read-only. Anyone may fetch the key, checkpoints,
-// entries and proofs, and check them without trusting the platform.
+// HTTP routes of the ledger: public. Anyone may fetch the key, checkpoints, entries and
+// proofs, and check them without trusting the platform; the one write is a configured
+// witness handing in its cosignature (ledger_witness.cc).
 #include <boost/json.hpp>
 
 #include <charconv>
@@ -42,8 +43,12 @@ void register_routes(net::Router& router, Ledger& ledger) {
   }));
 
   router.get(
-      "/api/v1/ledger/checkpoint", handler([&ledger](HttpRequest&) -> Result<HttpResponse> {
-        SL_ASSIGN(std::string note, ledger.latest_checkpoint());
+      "/api/v1/ledger/checkpoint", handler([&ledger](HttpRequest& req) -> Result<HttpResponse> {
+        // ?cosigned=1: the newest checkpoint that witnesses have cosigned (the latest one is
+        // usually newer than any witness's last round).
+        auto cosigned = req.query_param("cosigned");
+        bool want_cosigned = cosigned && !cosigned->empty() && *cosigned != "0" && *cosigned != "false";
+        SL_ASSIGN(std::string note, ledger.served_checkpoint(want_cosigned));
         HttpResponse r;
         r.content_type = "text/plain; charset=utf-8";
         r.body = std::move(note);
@@ -87,6 +92,7 @@ void register_routes(net::Router& router, Ledger& ledger) {
   }));
 
   register_tile_routes(router, ledger);  // GET /api/v1/ledger/tile/{path...} (ledger_tiles.cc)
+  register_witness_routes(router, ledger);  // cosignatures, checkpoints, witnesses (ledger_witness.cc)
 }
 
 }  // namespace sl::ledger

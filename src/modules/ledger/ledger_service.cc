@@ -22,16 +22,16 @@ namespace sl::ledger {
 using storage::Conn;
 namespace bj = boost::json;
 
-namespace {
-
-Result<std::string> read_or_create_secret(const std::filesystem::path& path, size_t bytes, Random& random) {
+Result<std::string> read_or_create_secret(const std::string& file, size_t bytes, Random& random) {
+  std::filesystem::path path(file);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
     std::ifstream f(path);
     std::string hex;
     f >> hex;
     std::string raw;
-    if (hex.size() != bytes * 2) return Error::Internal("密钥文件损坏: " + path.string());
+    if (hex.size() != bytes * 2 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+      return Error::Internal("密钥文件损坏: " + path.string());
     for (size_t i = 0; i < hex.size(); i += 2) raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
     return raw;
   }
@@ -46,6 +46,8 @@ Result<std::string> read_or_create_secret(const std::filesystem::path& path, siz
   if (!ok) return Error::Internal("无法写入密钥文件: " + path.string());
   return raw;
 }
+
+namespace {
 
 NoteSigner signer_of(const std::string& origin, const Keys& keys) {
   NoteSigner s;
@@ -70,9 +72,9 @@ bj::array json_strings(const std::vector<std::string>& v) {
 
 Result<Keys> load_or_create_keys(const std::string& dir, Random& random) {
   Keys k;
-  SL_ASSIGN(std::string seed, read_or_create_secret(std::filesystem::path(dir) / "signing.key", 32, random));
+  SL_ASSIGN(std::string seed, read_or_create_secret((std::filesystem::path(dir) / "signing.key").string(), 32, random));
   std::copy(seed.begin(), seed.end(), k.signing_seed.begin());
-  SL_ASSIGN(k.actor_key, read_or_create_secret(std::filesystem::path(dir) / "actor.key", 32, random));
+  SL_ASSIGN(k.actor_key, read_or_create_secret((std::filesystem::path(dir) / "actor.key").string(), 32, random));
   return k;
 }
 
@@ -363,7 +365,10 @@ Result<bj::object> Ledger::object_entries(std::string_view type, int64_t id) {
     bj::array items;
     for (const auto& [seq, entry] : rows)
       items.push_back(bj::object{{"seq", seq}, {"entry", entry}, {"leaf_hash", to_base64(leaf_hash(entry))}});
-    return bj::object{{"object", std::string(type) + "/" + std::to_string(id)}, {"items", std::move(items)}};
+    bj::object o{{"object", std::string(type) + "/" + std::to_string(id)}, {"items", std::move(items)}};
+    SL_ASSIGN(auto erased, erasure(c, type, id));
+    if (erased) o["erased"] = erasure_json(*erased);
+    return o;
   });
 }
 

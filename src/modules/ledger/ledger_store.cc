@@ -142,6 +142,62 @@ Status insert_checkpoint(Conn& c, uint64_t size, const Hash& root, const std::st
   return Ok();
 }
 
+Result<std::vector<CheckpointRow>> checkpoints_after(Conn& c, std::optional<uint64_t> after, int64_t limit) {
+  SL_ASSIGN(auto rows, c.query("SELECT size, note FROM ledger_checkpoints WHERE size > ? ORDER BY size LIMIT ?",
+                               {after ? static_cast<int64_t>(*after) : int64_t{-1}, limit}));
+  std::vector<CheckpointRow> out;
+  out.reserve(rows.size());
+  for (auto& r : rows) out.push_back(CheckpointRow{static_cast<uint64_t>(r.i64(0)), r.str(1)});
+  return out;
+}
+
+// ---- witness cosignatures (ledger_witness.cc) ----
+
+namespace {
+
+CosignatureRow cosignature_of(const storage::Row& r) {
+  return CosignatureRow{r.str(0), static_cast<uint64_t>(r.i64(1)), static_cast<uint64_t>(r.i64(2)), r.str(3), r.i64(4)};
+}
+
+}  // namespace
+
+Result<std::optional<CosignatureRow>> cosignature(Conn& c, const std::string& witness, uint64_t size) {
+  SL_ASSIGN(auto r, c.query_one("SELECT witness, size, signed_at, line, received_at FROM ledger_cosignatures "
+                                "WHERE witness = ? AND size = ?",
+                                {witness, static_cast<int64_t>(size)}));
+  if (!r) return std::optional<CosignatureRow>();
+  return std::optional<CosignatureRow>(cosignature_of(*r));
+}
+
+Status put_cosignature(Conn& c, const CosignatureRow& row) {
+  SL_TRY(c.exec("INSERT INTO ledger_cosignatures (witness, size, signed_at, line, received_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (witness, size) DO UPDATE SET signed_at = excluded.signed_at, line = excluded.line, "
+                "received_at = excluded.received_at",
+                {row.witness, static_cast<int64_t>(row.size), static_cast<int64_t>(row.signed_at), row.line,
+                 row.received_at}));
+  return Ok();
+}
+
+Result<std::vector<CosignatureRow>> cosignatures_between(Conn& c, uint64_t from, uint64_t to) {
+  SL_ASSIGN(auto rows, c.query("SELECT witness, size, signed_at, line, received_at FROM ledger_cosignatures "
+                               "WHERE size >= ? AND size <= ? ORDER BY size, witness",
+                               {static_cast<int64_t>(from), static_cast<int64_t>(to)}));
+  std::vector<CosignatureRow> out;
+  out.reserve(rows.size());
+  for (auto& r : rows) out.push_back(cosignature_of(r));
+  return out;
+}
+
+Result<std::optional<CosignatureRow>> latest_cosignature(Conn& c, const std::string& witness) {
+  SL_ASSIGN(auto r, c.query_one("SELECT witness, size, signed_at, line, received_at FROM ledger_cosignatures "
+                                "WHERE witness = ? ORDER BY size DESC LIMIT 1",
+                                {witness}));
+  if (!r) return std::optional<CosignatureRow>();
+  return std::optional<CosignatureRow>(cosignature_of(*r));
+}
+
+// ---- end witness cosignatures ----
+
 // ---- tlog-tiles (ledger_tiles.cc) ----
 
 Result<std::vector<std::pair<uint64_t, std::string>>> nodes_range(Conn& c, int level, uint64_t from, uint64_t count) {

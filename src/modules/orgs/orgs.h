@@ -66,6 +66,10 @@ class OrgsService {
   Result<bj::object> get_person(const Caller& caller, int64_t person_id);
   Result<bj::object> update_person(const Caller& caller, int64_t person_id, const bj::object& body);
   Status set_person_password(const Caller& caller, int64_t person_id, const std::string& password);
+  // Right to deletion, by an administrator on the person's behalf: the same permission as
+  // editing the person (staff/admin of every organisation they belong to, or a superadmin).
+  // Their memberships are erased with them. Oneself: use AccountsService::erase_me.
+  Result<ledger::Erasure> erase_person(const Caller& caller, int64_t person_id);
 
   // Rosters.
   Result<ImportReport> import_roster(const Caller& caller, int64_t org_id, std::string_view csv_text);
@@ -76,6 +80,8 @@ class OrgsService {
   Status check_person_admin(storage::Conn& c, const Caller& caller, int64_t person_id);
   // Appends a ledger entry for a record's current state (or its removal), in the transaction.
   Status record(storage::Conn& c, const Caller& caller, std::string_view action, std::string_view type, int64_t id);
+  // 410 if the person's personal data was erased (their row is a tombstone).
+  Status check_not_erased(storage::Conn& c, int64_t person_id, const std::optional<TimeMs>& erased_at);
 
   storage::Database& db_;
   const Clock& clock_;

@@ -201,6 +201,11 @@ void register_routes(net::Router& router, OrgsService& svc, accounts::AccountsSe
     SL_ASSIGN(auto person, svc.update_person(caller, id, body));
     return routes::json(person);
   }));
+  router.del("/api/v1/people/{id}", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto erased, svc.erase_person(caller, id));
+    return routes::json(boost::json::object{{"id", id}, {"erased", ledger::erasure_json(erased)}});
+  }));
   router.post("/api/v1/people/{id}/password", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
     SL_ASSIGN(int64_t id, routes::id_param(req));
     SL_ASSIGN(auto body, routes::body_object(req));

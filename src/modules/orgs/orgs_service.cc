@@ -7,6 +7,7 @@
 #include "core/csv.h"
 #include "modules/common/route_util.h"
 #include "core/json.h"
+#include "modules/notifications/inbox.h"
 #include "modules/orgs/orgs.h"
 #include "modules/orgs/orgs_store.h"
 
@@ -62,6 +63,14 @@ Error roster_error(int line, std::string reason) {
   return Error::Unprocessable("roster_invalid", "名册有误，未导入任何数据", json::serialize(details));
 }
 
+// Tells a person in their inbox that they now hold `role` in `org` (granted, or changed to).
+Status notify_membership(Conn& c, TimeMs now, int64_t person_id, const store::OrgRow& org, Role role, bool changed) {
+  std::string label = access::role_label(role, org.kind);
+  std::string title = changed ? "你在" + org.name + "的身份已改为" + label : "你已成为" + org.name + label;
+  return notifications::notify_at(c, now, person_id, changed ? "membership.changed" : "membership.added", title, "",
+                                  "/orgs/" + std::to_string(org.id));
+}
+
 }  // namespace
 
 bool valid_level(std::string_view level) { return level_rank(level) >= 0; }
@@ -73,7 +82,24 @@ bool valid_kind(std::string_view kind) {
 
 OrgsService::OrgsService(storage::Database& db, const Clock& clock, accounts::AccountsService& accounts,
                          ledger::Ledger& ledger)
-    : db_(db), clock_(clock), accounts_(accounts), ledger_(ledger) {}
+    : db_(db), clock_(clock), accounts_(accounts), ledger_(ledger) {
+  // A person's erasure also erases their memberships (who belongs where is personal data).
+  accounts_.add_erasure_step([this](Conn& c, const Caller& actor, int64_t person_id, std::string_view reason) -> Status {
+    SL_ASSIGN(auto ids, store::membership_ids_of(c, person_id));
+    for (int64_t id : ids) {
+      SL_TRY(store::delete_membership(c, id));
+      SL_TRY(ledger_.erase(c, actor, "membership", id, reason));
+    }
+    return Ok();
+  });
+}
+
+Status OrgsService::check_not_erased(Conn& c, int64_t person_id, const std::optional<TimeMs>& erased_at) {
+  if (!erased_at) return Ok();
+  SL_ASSIGN(auto e, ledger_.erasure(c, "person", person_id));
+  if (!e) return Error::NotFound("person_not_found", "人员不存在");
+  return accounts::person_gone(*e);
+}
 
 Status OrgsService::record(Conn& c, const Caller& caller, std::string_view action, std::string_view type, int64_t id) {
   if (type == "person") return accounts::record_person(c, ledger_, caller, action, id);
@@ -207,7 +233,9 @@ Result<bj::object> OrgsService::create_sector(const Caller& caller, int64_t org_
     SL_TRY(record(c, caller, "sector.created", "sector", id));
     return id;
   }));
-  return bj::object{{"id", id}, {"org_id", org_id}, {"name", name}, {"member_count", 0}};
+  SL_ASSIGN(auto o, db_.read_value<std::optional<bj::object>>([&](Conn& c) { return store::sector_json(c, id); }));
+  if (!o) return Error::NotFound("sector_not_found", "界别不存在");
+  return std::move(*o);
 }
 
 Result<bj::object> OrgsService::update_sector(const Caller& caller, int64_t sector_id, const bj::object& body) {
@@ -220,8 +248,9 @@ Result<bj::object> OrgsService::update_sector(const Caller& caller, int64_t sect
     SL_TRY(access::check(c, caller, s->org_id, Action::kSectorManage));
     SL_TRY(store::rename_sector(c, sector_id, name));
     SL_TRY(record(c, caller, "sector.renamed", "sector", sector_id));
-    SL_ASSIGN(int64_t n, store::count_sector_members(c, sector_id));
-    return bj::object{{"id", sector_id}, {"org_id", s->org_id}, {"name", name}, {"member_count", n}};
+    SL_ASSIGN(auto o, store::sector_json(c, sector_id));
+    if (!o) return Error::NotFound("sector_not_found", "界别不存在");
+    return std::move(*o);
   });
 }
 
@@ -299,6 +328,7 @@ Result<bj::object> OrgsService::add_member(const Caller& caller, int64_t org_id,
     if (person_id) {
       SL_ASSIGN(auto p, store::find_person(c, *person_id));
       if (!p) return Error::NotFound("person_not_found", "人员不存在");
+      SL_TRY(check_not_erased(c, p->id, p->erased_at));
       pid = p->id;
     } else {
       SL_ASSIGN(pid, accounts::insert_person(c, np, now));
@@ -306,6 +336,8 @@ Result<bj::object> OrgsService::add_member(const Caller& caller, int64_t org_id,
     }
     SL_ASSIGN(int64_t mid, store::insert_membership(c, pid, org_id, std::string(access::role_name(*role)), sector_id, now));
     SL_TRY(record(c, caller, "membership.granted", "membership", mid));
+    SL_ASSIGN(auto org, store::find_org(c, org_id));
+    if (org) SL_TRY(notify_membership(c, now, pid, *org, *role, false));
     return mid;
   }));
   SL_ASSIGN(auto o, db_.read_value<std::optional<bj::object>>([&](Conn& c) { return store::membership_json(c, mid, true); }));
@@ -335,7 +367,11 @@ Result<bj::object> OrgsService::update_membership(const Caller& caller, int64_t 
       if (!s || s->org_id != m->org_id) return Error::Invalid("invalid_sector", "界别不属于该组织");
     }
     SL_TRY(store::update_membership(c, membership_id, std::string(access::role_name(new_role)), new_sector));
-    return record(c, caller, "membership.changed", "membership", membership_id);
+    SL_TRY(record(c, caller, "membership.changed", "membership", membership_id));
+    if (new_role == old_role) return Ok();
+    SL_ASSIGN(auto org, store::find_org(c, m->org_id));
+    if (!org) return Ok();
+    return notify_membership(c, clock_.now_ms(), m->person_id, *org, new_role, true);
   }));
   SL_ASSIGN(auto o, db_.read_value<std::optional<bj::object>>(
                         [&](Conn& c) { return store::membership_json(c, membership_id, true); }));
@@ -386,6 +422,9 @@ Result<bj::object> OrgsService::get_person(const Caller& caller, int64_t person_
   return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
     SL_ASSIGN(auto p, store::find_person(c, person_id));
     if (!p) return Error::NotFound("person_not_found", "人员不存在");
+    // An erased person: whoever asks is told that, when and under which ledger entry (the
+    // ledger, which is public, says so already).
+    SL_TRY(check_not_erased(c, person_id, p->erased_at));
     SL_ASSIGN(auto ms, store::memberships_of(c, person_id));
     bool self = caller.person_id == person_id;
     bool can_read = self || caller.superadmin;
@@ -429,6 +468,7 @@ Result<bj::object> OrgsService::update_person(const Caller& caller, int64_t pers
   SL_TRY(db_.write([&](Conn& c) -> Status {
     SL_ASSIGN(auto p, store::find_person(c, person_id));
     if (!p) return Error::NotFound("person_not_found", "人员不存在");
+    SL_TRY(check_not_erased(c, person_id, p->erased_at));
     SL_TRY(check_person_admin(c, caller, person_id));
     if (name) p->display_name = *name;
     if (status) p->status = *status;
@@ -447,9 +487,22 @@ Status OrgsService::set_person_password(const Caller& caller, int64_t person_id,
   SL_TRY(db_.read([&](Conn& c) -> Status {
     SL_ASSIGN(auto p, store::find_person(c, person_id));
     if (!p) return Error::NotFound("person_not_found", "人员不存在");
+    SL_TRY(check_not_erased(c, person_id, p->erased_at));
     return check_person_admin(c, caller, person_id);
   }));
   return accounts_.set_password(person_id, password);
+}
+
+Result<ledger::Erasure> OrgsService::erase_person(const Caller& caller, int64_t person_id) {
+  return db_.write_value<ledger::Erasure>([&](Conn& c) -> Result<ledger::Erasure> {
+    SL_ASSIGN(auto p, store::find_person(c, person_id));
+    if (!p) return Error::NotFound("person_not_found", "人员不存在");
+    SL_TRY(check_not_erased(c, person_id, p->erased_at));
+    if (caller.person_id == person_id)
+      return Error::Invalid("use_self_erasure", "删除自己的个人信息，请在“我的”页面确认密码后申请");
+    SL_TRY(check_person_admin(c, caller, person_id));
+    return accounts_.erase_person(c, caller, person_id);
+  });
 }
 
 // ---- rosters ---------------------------------------------------------------------------
@@ -523,6 +576,7 @@ Result<ImportReport> OrgsService::import_roster(const Caller& caller, int64_t or
     SL_TRY(access::check(c, caller, org_id, Action::kMemberManage));
     std::string org_path;
     SL_ASSIGN(org_path, access::org_path(c, org_id));
+    SL_ASSIGN(auto org, store::find_org(c, org_id));
     bool can_grant = access::allowed(caller, org_path, Action::kGrantPrivileged);
     std::map<std::string, int64_t> sectors;
     SL_ASSIGN(bj::array sl, store::list_sectors(c, org_id));
@@ -587,6 +641,7 @@ Result<ImportReport> OrgsService::import_roster(const Caller& caller, int64_t or
       }
       SL_ASSIGN(int64_t mid, store::insert_membership(c, pid, org_id, std::string(access::role_name(p.row->role)), p.sector, now));
       SL_TRY(record(c, caller, "membership.granted", "membership", mid));
+      if (org) SL_TRY(notify_membership(c, now, pid, *org, p.row->role, false));
       report.imported++;
     }
     return Ok();

@@ -28,6 +28,21 @@ std::string contains_pattern(const std::string& q) {
   return like;
 }
 
+bj::value id_or_null(const Row& r, size_t i) { return r.is_null(i) ? bj::value(nullptr) : bj::value(r.i64(i)); }
+
+// The canonical content the ledger hashes for each record type. The JSON the API returns is
+// built from the same functions, so its "ledger" data is exactly what was hashed.
+std::string org_content(const std::string& name, const std::string& level, const std::string& kind,
+                        const bj::value& parent_id) {
+  return bj::serialize(bj::object{{"name", name}, {"level", level}, {"kind", kind}, {"parent_id", parent_id}});
+}
+std::string sector_content(int64_t org_id, const std::string& name) {
+  return bj::serialize(bj::object{{"org_id", org_id}, {"name", name}});
+}
+std::string membership_content(int64_t person_id, int64_t org_id, const std::string& role, const bj::value& sector_id) {
+  return bj::serialize(bj::object{{"person_id", person_id}, {"org_id", org_id}, {"role", role}, {"sector_id", sector_id}});
+}
+
 std::string mask_mobile(const std::string& m) {
   if (m.size() != 11) return m;
   return m.substr(0, 3) + "****" + m.substr(7);
@@ -44,7 +59,8 @@ Result<std::optional<OrgRow>> find_org(Conn& c, int64_t id) {
 namespace {
 
 bj::object org_from_row(const Row& r) {
-  // id, parent_id, name, level, kind, version, created_at, updated_at, child_count, member_count
+  // id, parent_id, name, level, kind, version, created_at, updated_at, child_count, member_count,
+  // path, ledger_salt
   bj::object o;
   o["id"] = r.i64(0);
   o["parent_id"] = r.is_null(1) ? bj::value(nullptr) : bj::value(r.i64(1));
@@ -57,13 +73,16 @@ bj::object org_from_row(const Row& r) {
   o["updated_at"] = format_iso8601(r.i64(7));
   o["child_count"] = r.i64(8);
   o["member_count"] = r.i64(9);
+  o["ledger"] = ledger::record_json(
+      "org", r.i64(0), ledger::RecordState{org_content(r.str(2), r.str(3), r.str(4), id_or_null(r, 1)), r.str(11)});
   return o;
 }
 
 constexpr const char* kOrgColumns =
     "o.id, o.parent_id, o.name, o.level, o.kind, o.version, o.created_at, o.updated_at, "
     "(SELECT COUNT(*) FROM orgs ch WHERE ch.parent_id = o.id), "
-    "(SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND (m.role = 'member' OR o.kind = 'department')), o.path";
+    "(SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND (m.role = 'member' OR o.kind = 'department')), o.path, "
+    "COALESCE(o.ledger_salt, '')";
 
 }  // namespace
 
@@ -164,14 +183,36 @@ Result<std::optional<SectorRow>> find_sector_by_name(Conn& c, int64_t org_id, co
   return std::optional<SectorRow>(SectorRow{r->i64(0), r->i64(1), r->str(2)});
 }
 
+namespace {
+
+constexpr const char* kSectorSelect =
+    "SELECT s.id, s.org_id, s.name, (SELECT COUNT(*) FROM memberships m WHERE m.sector_id = s.id), "
+    "COALESCE(s.ledger_salt, '') FROM sectors s ";
+
+bj::object sector_from_row(const Row& r) {
+  return bj::object{{"id", r.i64(0)},
+                    {"org_id", r.i64(1)},
+                    {"name", r.str(2)},
+                    {"member_count", r.i64(3)},
+                    {"ledger", ledger::record_json("sector", r.i64(0),
+                                                   ledger::RecordState{sector_content(r.i64(1), r.str(2)), r.str(4)})}};
+}
+
+}  // namespace
+
 Result<bj::array> list_sectors(Conn& c, int64_t org_id) {
-  SL_ASSIGN(auto rows, c.query("SELECT s.id, s.org_id, s.name, (SELECT COUNT(*) FROM memberships m WHERE m.sector_id = "
-                               "s.id) FROM sectors s WHERE s.org_id = ? ORDER BY s.id",
-                               {org_id}));
+  static const std::string sql = std::string(kSectorSelect) + "WHERE s.org_id = ? ORDER BY s.id";
+  SL_ASSIGN(auto rows, c.query(sql, {org_id}));
   bj::array out;
-  for (auto& r : rows)
-    out.push_back(bj::object{{"id", r.i64(0)}, {"org_id", r.i64(1)}, {"name", r.str(2)}, {"member_count", r.i64(3)}});
+  for (auto& r : rows) out.push_back(sector_from_row(r));
   return out;
+}
+
+Result<std::optional<bj::object>> sector_json(Conn& c, int64_t id) {
+  static const std::string sql = std::string(kSectorSelect) + "WHERE s.id = ?";
+  SL_ASSIGN(auto r, c.query_one(sql, {id}));
+  if (!r) return std::optional<bj::object>();
+  return std::optional<bj::object>(sector_from_row(*r));
 }
 
 Result<int64_t> insert_sector(Conn& c, int64_t org_id, const std::string& name, TimeMs now) {
@@ -249,14 +290,18 @@ bj::object person_json(const PersonRow& p, bool show_contact) {
   if (p.mobile) o["mobile"] = show_contact ? *p.mobile : mask_mobile(*p.mobile);
   else o["mobile"] = nullptr;
   o["status"] = p.status;
+  if (show_contact)
+    o["ledger"] = ledger::record_json(
+        "person", p.id,
+        ledger::RecordState{accounts::person_content(p.display_name, p.login, p.mobile, p.status), p.ledger_salt});
   return o;
 }
 
 namespace {
 
 constexpr const char* kMemberSelect =
-    "SELECT m.id, m.role, m.sector_id, s.name, p.id, p.display_name, p.login, p.mobile, p.status, o.kind, m.org_id "
-    "FROM memberships m JOIN people p ON p.id = m.person_id JOIN orgs o ON o.id = m.org_id "
+    "SELECT m.id, m.role, m.sector_id, s.name, p.id, p.display_name, p.login, p.mobile, p.status, o.kind, m.org_id, "
+    "COALESCE(m.ledger_salt, ''), COALESCE(p.ledger_salt, '') FROM memberships m JOIN people p ON p.id = m.person_id JOIN orgs o ON o.id = m.org_id "
     "LEFT JOIN sectors s ON s.id = m.sector_id ";
 
 bj::object member_from_row(const Row& r, bool show_contact) {
@@ -267,7 +312,10 @@ bj::object member_from_row(const Row& r, bool show_contact) {
   o["role_label"] = access::role_label(access::parse_role(r.str(1)).value_or(access::Role::kMember), r.str(9));
   if (r.is_null(2)) o["sector"] = nullptr;
   else o["sector"] = bj::object{{"id", r.i64(2)}, {"name", r.str(3)}};
-  o["person"] = person_json(PersonRow{r.i64(4), r.opt_str(6), r.opt_str(7), r.str(5), r.str(8)}, show_contact);
+  o["person"] = person_json(PersonRow{r.i64(4), r.opt_str(6), r.opt_str(7), r.str(5), r.str(8), r.str(12), {}}, show_contact);
+  o["ledger"] = ledger::record_json(
+      "membership", r.i64(0),
+      ledger::RecordState{membership_content(r.i64(4), r.i64(10), r.str(1), id_or_null(r, 2)), r.str(11)});
   return o;
 }
 
@@ -310,18 +358,30 @@ Result<bj::array> list_members(Conn& c, int64_t org_id, const MemberFilter& f, i
   return out;
 }
 
+namespace {
+
+constexpr const char* kPersonSelect =
+    "SELECT id, login, mobile, display_name, status, COALESCE(ledger_salt, ''), erased_at FROM people ";
+
+PersonRow person_from_row(const Row& r) {
+  return PersonRow{r.i64(0), r.opt_str(1), r.opt_str(2), r.str(3), r.str(4), r.str(5), r.opt_i64(6)};
+}
+
+}  // namespace
+
 Result<std::optional<PersonRow>> find_person(Conn& c, int64_t id) {
-  SL_ASSIGN(auto r, c.query_one("SELECT id, login, mobile, display_name, status FROM people WHERE id = ?", {id}));
+  static const std::string sql = std::string(kPersonSelect) + "WHERE id = ?";
+  SL_ASSIGN(auto r, c.query_one(sql, {id}));
   if (!r) return std::optional<PersonRow>();
-  return std::optional<PersonRow>(PersonRow{r->i64(0), r->opt_str(1), r->opt_str(2), r->str(3), r->str(4)});
+  return std::optional<PersonRow>(person_from_row(*r));
 }
 
 Result<std::optional<PersonRow>> find_person_by(Conn& c, const char* column, const std::string& value) {
   std::string col = column;
   if (col != "login" && col != "mobile") return Error::Internal("bad column");
-  SL_ASSIGN(auto r, c.query_one("SELECT id, login, mobile, display_name, status FROM people WHERE " + col + " = ?", {value}));
+  SL_ASSIGN(auto r, c.query_one(std::string(kPersonSelect) + "WHERE " + col + " = ?", {value}));
   if (!r) return std::optional<PersonRow>();
-  return std::optional<PersonRow>(PersonRow{r->i64(0), r->opt_str(1), r->opt_str(2), r->str(3), r->str(4)});
+  return std::optional<PersonRow>(person_from_row(*r));
 }
 
 Result<std::vector<access::Membership>> memberships_of(Conn& c, int64_t person_id) {
@@ -336,12 +396,12 @@ Result<std::vector<access::Membership>> memberships_of(Conn& c, int64_t person_i
 
 Result<bj::array> search_people(Conn& c, const std::optional<std::string>& q, int64_t after, int limit) {
   std::string like = contains_pattern(q.value_or(""));
-  SL_ASSIGN(auto rows, c.query("SELECT id, login, mobile, display_name, status FROM people WHERE id > ? AND "
-                               "(display_name LIKE ? ESCAPE '\\' OR login LIKE ? ESCAPE '\\' OR mobile LIKE ? ESCAPE '\\') "
-                               "ORDER BY id LIMIT ?",
-                               {after, like, like, like, int64_t{limit}}));
+  static const std::string sql = std::string(kPersonSelect) +
+                                 "WHERE id > ? AND erased_at IS NULL AND (display_name LIKE ? ESCAPE '\\' OR login LIKE ? "
+                                 "ESCAPE '\\' OR mobile LIKE ? ESCAPE '\\') ORDER BY id LIMIT ?";
+  SL_ASSIGN(auto rows, c.query(sql, {after, like, like, like, int64_t{limit}}));
   bj::array out;
-  for (auto& r : rows) out.push_back(person_json(PersonRow{r.i64(0), r.opt_str(1), r.opt_str(2), r.str(3), r.str(4)}, true));
+  for (auto& r : rows) out.push_back(person_json(person_from_row(r), true));
   return out;
 }
 
@@ -366,23 +426,16 @@ Result<std::vector<RosterLine>> roster(Conn& c, int64_t org_id) {
 }
 
 Result<std::optional<LedgerState>> ledger_state(Conn& c, std::string_view type, int64_t id) {
-  auto id_or_null = [](const Row& r, size_t i) { return r.is_null(i) ? bj::value(nullptr) : bj::value(r.i64(i)); };
   std::optional<LedgerState> out;
   if (type == "org") {
     SL_ASSIGN(auto r, c.query_one("SELECT name, level, kind, parent_id, ledger_salt FROM orgs WHERE id = ?", {id}));
-    if (r)
-      out = LedgerState{bj::serialize(bj::object{{"name", r->str(0)}, {"level", r->str(1)}, {"kind", r->str(2)},
-                                                 {"parent_id", id_or_null(*r, 3)}}),
-                        r->str(4)};
+    if (r) out = LedgerState{org_content(r->str(0), r->str(1), r->str(2), id_or_null(*r, 3)), r->str(4)};
   } else if (type == "sector") {
     SL_ASSIGN(auto r, c.query_one("SELECT org_id, name, ledger_salt FROM sectors WHERE id = ?", {id}));
-    if (r) out = LedgerState{bj::serialize(bj::object{{"org_id", r->i64(0)}, {"name", r->str(1)}}), r->str(2)};
+    if (r) out = LedgerState{sector_content(r->i64(0), r->str(1)), r->str(2)};
   } else if (type == "membership") {
     SL_ASSIGN(auto r, c.query_one("SELECT person_id, org_id, role, sector_id, ledger_salt FROM memberships WHERE id = ?", {id}));
-    if (r)
-      out = LedgerState{bj::serialize(bj::object{{"person_id", r->i64(0)}, {"org_id", r->i64(1)}, {"role", r->str(2)},
-                                                 {"sector_id", id_or_null(*r, 3)}}),
-                        r->str(4)};
+    if (r) out = LedgerState{membership_content(r->i64(0), r->i64(1), r->str(2), id_or_null(*r, 3)), r->str(4)};
   } else {
     return Error::Internal("unknown ledger record type");
   }
@@ -398,6 +451,13 @@ Status set_ledger_salt(Conn& c, std::string_view type, int64_t id, const std::st
   if (!sql) return Error::Internal("unknown ledger record type");
   SL_TRY(c.exec(sql, {salt, id}));
   return Ok();
+}
+
+Result<std::vector<int64_t>> membership_ids_of(Conn& c, int64_t person_id) {
+  SL_ASSIGN(auto rows, c.query("SELECT id FROM memberships WHERE person_id = ? ORDER BY id", {person_id}));
+  std::vector<int64_t> out;
+  for (auto& r : rows) out.push_back(r.i64(0));
+  return out;
 }
 
 }  // namespace sl::orgs::store

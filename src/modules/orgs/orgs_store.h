@@ -44,6 +44,7 @@ struct SectorRow {
 Result<std::optional<SectorRow>> find_sector(Conn& c, int64_t id);
 Result<std::optional<SectorRow>> find_sector_by_name(Conn& c, int64_t org_id, const std::string& name);
 Result<bj::array> list_sectors(Conn& c, int64_t org_id);
+Result<std::optional<bj::object>> sector_json(Conn& c, int64_t id);
 Result<int64_t> insert_sector(Conn& c, int64_t org_id, const std::string& name, TimeMs now);
 Status rename_sector(Conn& c, int64_t id, const std::string& name);
 Result<int64_t> count_sector_members(Conn& c, int64_t id);
@@ -68,6 +69,8 @@ struct PersonRow {
   int64_t id = 0;
   std::optional<std::string> login, mobile;
   std::string display_name, status;
+  std::string ledger_salt;          // "" if none yet
+  std::optional<TimeMs> erased_at;  // set: a tombstone whose personal data was erased
 };
 Result<std::optional<PersonRow>> find_person(Conn& c, int64_t id);
 Result<std::optional<PersonRow>> find_person_by(Conn& c, const char* column, const std::string& value);
@@ -80,6 +83,8 @@ struct RosterLine {
 };
 Result<std::vector<RosterLine>> roster(Conn& c, int64_t org_id);
 
+// A person as others see them. With `show_contact` (callers who may see contact details in
+// full) it also carries the record's ledger data, whose content holds the full mobile number.
 bj::object person_json(const PersonRow& p, bool show_contact);
 
 // What the ledger hashes for a record: canonical content and its salt (salt empty if not yet
@@ -87,5 +92,7 @@ bj::object person_json(const PersonRow& p, bool show_contact);
 using LedgerState = ledger::RecordState;
 Result<std::optional<LedgerState>> ledger_state(Conn& c, std::string_view type, int64_t id);
 Status set_ledger_salt(Conn& c, std::string_view type, int64_t id, const std::string& salt);
+// Every membership of a person (ids), for the person's erasure.
+Result<std::vector<int64_t>> membership_ids_of(Conn& c, int64_t person_id);
 
 }  // namespace sl::orgs::store

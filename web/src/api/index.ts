@@ -2,7 +2,10 @@
 import { http, request, type Query } from './http'
 import type {
   AddMemberInput,
+  Erasure,
   ImportResult,
+  InboxItem,
+  InboxPage,
   Me,
   Membership,
   Org,
@@ -44,6 +47,8 @@ export const api = {
     update: (patch: { display_name?: string; locale?: string; elderly_mode?: boolean }) => http.patch<Me>('/me', patch),
     changePassword: (old_password: string, new_password: string) =>
       http.post<void>('/me/password', { old_password, new_password }),
+    /** Right to deletion: erases one's own personal data (the session ends with it). */
+    erase: (password: string) => http.post<{ erased: Erasure }>('/me/erase', { password }),
   },
   orgs: {
     list: (parentId: Id | 'root', cursor?: string | null, limit = 50) =>
@@ -75,8 +80,16 @@ export const api = {
       http.patch<Membership>(`/memberships/${enc(id)}`, patch),
     remove: (id: Id) => http.del(`/memberships/${enc(id)}`),
   },
+  inbox: {
+    list: (q: { unread?: boolean; cursor?: string | null; limit?: number } = {}) =>
+      http.get<InboxPage>('/inbox', { unread: q.unread ? 1 : undefined, cursor: q.cursor, limit: q.limit ?? 20 }),
+    markRead: (id: Id) => http.post<{ item: InboxItem; unread_count: number }>(`/inbox/${enc(id)}/read`),
+    markAllRead: () => http.post<{ marked: number; unread_count: number }>('/inbox/read-all'),
+  },
   people: {
     search: (q: string, cursor?: string | null, limit = 10) => http.get<Page<PersonRef>>('/people', { q, cursor, limit }),
+    /** Right to deletion, on the person's behalf: their personal data and memberships go. */
+    erase: (id: Id) => http.del<{ id: number; erased: Erasure }>(`/people/${enc(id)}`),
   },
   roster: {
     importCsv: (orgId: Id, csv: string) =>

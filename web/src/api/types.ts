@@ -14,6 +14,21 @@ export interface Page<T> {
   next_cursor: string | null
 }
 
+/** A record's ledger data: exactly the canonical content and salt the ledger hashed. */
+export interface RecordLedger {
+  type: string
+  id: number | string
+  salt: string
+  content: string
+}
+
+/** When a record's content was removed, under which ledger entry, and why. */
+export interface Erasure {
+  at: string
+  seq: number
+  reason: string
+}
+
 export interface OrgRef {
   id: number | string
   name: string
@@ -44,6 +59,7 @@ export interface Me {
   locale: string | null
   elderly_mode: boolean
   memberships: MyMembership[]
+  ledger?: RecordLedger
 }
 
 export interface Org {
@@ -57,6 +73,7 @@ export interface Org {
   member_count: number
   ancestors: OrgRef[]
   version?: number | string
+  ledger?: RecordLedger
 }
 
 export interface Sector {
@@ -64,6 +81,7 @@ export interface Sector {
   org_id: number | string
   name: string
   member_count: number
+  ledger?: RecordLedger
 }
 
 export interface PersonRef {
@@ -71,6 +89,8 @@ export interface PersonRef {
   display_name: string
   login: string | null
   mobile: string | null
+  /** only for callers who see the mobile number in full */
+  ledger?: RecordLedger
 }
 
 export interface Membership {
@@ -79,6 +99,7 @@ export interface Membership {
   role_label?: string
   sector: SectorRef | null
   person: PersonRef
+  ledger?: RecordLedger
 }
 
 export interface NewPerson {
@@ -99,3 +120,21 @@ export interface ImportResult {
 }
 
 export type SmsPurpose = 'register' | 'reset'
+
+/** One notification in one's inbox (站内消息). Title and body are plain text. */
+export interface InboxItem {
+  id: number
+  /** welcome, mention, membership.added, membership.changed, … */
+  kind: string
+  title: string
+  body: string
+  /** a path inside this app, or '' */
+  link: string
+  created_at: string
+  read_at: string | null
+  read: boolean
+}
+
+export interface InboxPage extends Page<InboxItem> {
+  unread_count: number
+}

@@ -22,12 +22,19 @@ export function useLedgerText() {
   const actionLabel = (action: string) => (te(`ledger.actions.${action}`) ? t(`ledger.actions.${action}`) : action)
   const reasonText = (code: string | undefined) =>
     te(`ledger.reasons.${code}`) ? t(`ledger.reasons.${code}`) : t('ledger.reasons.error')
+  /** Why content was removed (right_to_deletion, moderation …), in words. */
+  const erasureReason = (code: string) =>
+    te(`ledger.erasureReasons.${code}`) ? t(`ledger.erasureReasons.${code}`) : code
 
   const stepText = (s: VerifyStep) => {
     const params: Record<string, string | number> = { ...s.params }
     if (s.code === 'action') {
       params.action = actionLabel(String(s.params.action))
       params.time = formatLedgerTime(String(s.params.at))
+    }
+    if (s.code === 'erased') {
+      params.time = formatLedgerTime(String(s.params.at))
+      params.reason = erasureReason(String(s.params.reason))
     }
     return t(`ledger.steps.${s.code}.${s.ok ? 'ok' : 'bad'}`, params)
   }
@@ -36,7 +43,10 @@ export function useLedgerText() {
     const time = formatLedgerTime(r.entry?.at)
     switch (r.status) {
       case 'ok':
-        return t('ledger.ok', { time, seq: r.seq ?? '' })
+        // an erasure entry (checked from the record, or as one entry of the list)
+        if (r.erased) return t('ledger.okErased', { time: formatLedgerTime(r.erased.at), seq: r.erased.seq })
+        if (r.entry?.action.endsWith('.erased')) return t('ledger.okErased', { time, seq: r.seq ?? '' })
+        return t(r.contentChecked ? 'ledger.okContent' : 'ledger.ok', { time, seq: r.seq ?? '' })
       case 'pending':
         return t('ledger.pending', { time, seq: r.seq ?? '' })
       case 'none':
@@ -48,5 +58,5 @@ export function useLedgerText() {
     }
   }
 
-  return { objectLabel, actionLabel, reasonText, stepText, summary }
+  return { objectLabel, actionLabel, reasonText, erasureReason, stepText, summary }
 }

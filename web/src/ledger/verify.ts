@@ -10,6 +10,10 @@
 //   leaf hash = SHA-256(0x00 ‖ utf8(entry))       node hash = SHA-256(0x01 ‖ left ‖ right)
 //   vkey      = <name>+<hex key id>+<base64(0x01 ‖ 32-byte public key)>
 //   key id    = first 4 bytes of SHA-256(<name> ‖ "\n" ‖ 0x01 ‖ public key)
+//
+// A record the API returns carries its ledger data (`"ledger": {type, id, salt, content}`); the
+// record shown is then also checked against its latest entry: content hash = hex SHA-256(salt ‖
+// "\n" ‖ content), which must be the entry's `content`.
 import { buildUrl } from '@/api/http'
 
 // ---------------------------------------------------------------- bytes and hashes
@@ -101,7 +105,7 @@ export interface VerifierKey {
  * Parse a C2SP vkey ("name+hexid+base64(0x01 ‖ key)"), check that its key id is the hash of
  * name and key, and (when given) that it is the same key as `public_key`.
  */
-export async function parseVerifierKey(info: LedgerKeyInfo | string): Promise<VerifierKey> {
+export async function parseVerifierKey(info: LedgerKeyInfo | string, keyType = 1): Promise<VerifierKey> {
   const vkey = typeof info === 'string' ? info : info.vkey
   // the name has no '+', the key id is 8 hex digits; the key data is standard base64, which may
   // itself hold '+', so split on the first two only
@@ -114,10 +118,10 @@ export async function parseVerifierKey(info: LedgerKeyInfo | string): Promise<Ve
   } catch {
     throw new LedgerError('bad_key', 'vkey is not base64')
   }
-  if (raw.length !== 33 || raw[0] !== 1) throw new LedgerError('bad_key', 'vkey is not an Ed25519 key')
+  if (raw.length !== 33 || raw[0] !== keyType) throw new LedgerError('bad_key', 'vkey is not an Ed25519 key of this type')
   const publicKey = raw.subarray(1)
   const keyId = Uint8Array.from(hexId.match(/../g)!.map((h) => parseInt(h, 16)))
-  const expected = (await sha256(utf8.encode(name + '\n'), new Uint8Array([1]), publicKey)).subarray(0, 4)
+  const expected = (await sha256(utf8.encode(name + '\n'), new Uint8Array([keyType]), publicKey)).subarray(0, 4)
   if (!equalBytes(keyId, expected)) throw new LedgerError('bad_key', 'vkey id does not match its key')
   if (typeof info !== 'string') {
     if (info.algorithm && info.algorithm !== 'Ed25519') throw new LedgerError('bad_key', `unknown algorithm ${info.algorithm}`)
@@ -197,6 +201,39 @@ export async function openCheckpoint(note: string, key: VerifierKey | LedgerKeyI
   return { origin, size, root, note }
 }
 
+// ---------------------------------------------------------------- witness cosignatures
+
+/**
+ * The witnesses' cosignatures on a checkpoint note (C2SP tlog-cosignature/v1): signature lines
+ * "— <name> <base64(key id ‖ 8-byte big-endian time ‖ Ed25519 signature)>", the signature
+ * being over "cosignature/v1\ntime <time>\n" followed by the checkpoint text. Returns, for each
+ * witness key (by vkey) whose line verifies, the cosignature's time (POSIX seconds). Lines of
+ * other keys are ignored; a line of a listed key that does not verify is left out.
+ */
+export async function verifyCosignatures(note: string, witnesses: VerifierKey[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  const split = note.indexOf('\n\n')
+  if (split < 0 || !note.endsWith('\n')) return out
+  const text = note.slice(0, split + 1)
+  for (const line of note.slice(split + 2, -1).split('\n')) {
+    const m = /^\u2014 (\S+) (\S+)$/.exec(line)
+    if (!m) continue
+    let raw: Uint8Array
+    try {
+      raw = fromBase64(m[2])
+    } catch {
+      continue
+    }
+    if (raw.length !== 4 + 8 + 64) continue
+    const w = witnesses.find((k) => k.name === m[1] && equalBytes(raw.subarray(0, 4), k.keyId))
+    if (!w || out.has(w.vkey)) continue
+    const time = new DataView(raw.buffer, raw.byteOffset + 4, 8).getBigUint64(0)
+    const message = utf8.encode(`cosignature/v1\ntime ${time}\n${text}`)
+    if (await ed25519Verify(w.publicKey, raw.subarray(12), message)) out.set(w.vkey, Number(time))
+  }
+  return out
+}
+
 // ---------------------------------------------------------------- inclusion proofs
 
 /**
@@ -260,6 +297,27 @@ export interface InclusionAnswer {
 
 export type RecordType = 'org' | 'sector' | 'membership' | 'person'
 
+/** What a record carries of its ledger state: exactly the canonical content and salt the ledger hashed. */
+export interface RecordLedgerData {
+  type: string
+  id: number | string
+  salt: string
+  content: string
+}
+
+/** A record whose content was removed: when, under which entry, why. */
+export interface ErasureInfo {
+  at: string
+  seq: number
+  reason: string
+}
+
+/** The salted content hash as ledger entries hold it (hex); "" when there is neither salt nor content. */
+export async function contentHash(salt: string, content: string): Promise<string> {
+  if (!salt && !content) return ''
+  return toHex(await sha256(utf8.encode(`${salt}\n${content}`)))
+}
+
 async function get(path: string, query?: Record<string, string | number>): Promise<Response> {
   let res: Response
   try {
@@ -289,11 +347,26 @@ async function getJson<T>(path: string, query?: Record<string, string | number>)
   }
 }
 
+/** A witness the platform accepts, with the checkpoint it cosigned last (null before its first). */
+export interface WitnessInfo {
+  name: string
+  vkey: string
+  size: number | null
+  root: string | null
+  cosigned_at: string | null
+  received_at: string | null
+}
+
 export const ledgerApi = {
   key: () => getJson<LedgerKeyInfo>('/ledger/key'),
   checkpoint: async () => (await get('/ledger/checkpoint')).text(),
+  /** the newest checkpoint that witnesses cosigned (LedgerError not_found when there is none) */
+  cosignedCheckpoint: async () => (await get('/ledger/checkpoint', { cosigned: 1 })).text(),
+  witnesses: () => getJson<{ items: WitnessInfo[] }>('/ledger/witnesses'),
   object: (type: string, id: string | number) =>
-    getJson<{ object: string; items: LedgerItem[] }>(`/ledger/objects/${encodeURIComponent(type)}/${encodeURIComponent(String(id))}`),
+    getJson<{ object: string; items: LedgerItem[]; erased?: ErasureInfo }>(
+      `/ledger/objects/${encodeURIComponent(type)}/${encodeURIComponent(String(id))}`,
+    ),
   inclusion: (index: number, treeSize: number) =>
     getJson<InclusionAnswer>('/ledger/proof/inclusion', { index, tree_size: treeSize }),
   entries: (after: number, limit: number) =>
@@ -334,7 +407,7 @@ export function parseEntry(text: string): LedgerEntry | null {
 
 /** One check, for the UI to put in plain words (ledger.steps.<code> with `params`). */
 export interface VerifyStep {
-  code: 'found' | 'leaf' | 'signature' | 'checkpoint' | 'inclusion' | 'action'
+  code: 'found' | 'leaf' | 'signature' | 'checkpoint' | 'inclusion' | 'action' | 'content' | 'erased'
   ok: boolean
   params: Record<string, string | number>
   /** the same in English, for logs and tests */
@@ -365,6 +438,10 @@ export interface VerifyResult {
   /** code of the first failed check, or of the error */
   reason?: string
   message?: string
+  /** the record shown was compared with its latest entry (and `content` step says how) */
+  contentChecked?: boolean
+  /** the record's content was removed (its latest entry is the erasure) */
+  erased?: ErasureInfo
 }
 
 export interface VerifyOptions {
@@ -493,14 +570,59 @@ function fromBase64Safe(s: string): Uint8Array {
 }
 
 /**
- * Check a record (org/12, sector/3, membership/40, person/7): its latest ledger entry is in
- * the tree of the latest signed checkpoint.
+ * Compare the record shown with its latest entry: SHA-256(salt ‖ "\n" ‖ content), recomputed
+ * here, must be the entry's content hash. Adds the `content` step; a mismatch fails the check.
  */
-export async function verifyRecord(type: RecordType | string, id: string | number, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function checkRecordContent(r: VerifyResult, record: RecordLedgerData): Promise<VerifyResult> {
+  if (!r.entry) return r
+  const out: VerifyResult = { ...r, steps: [...r.steps] }
+  let computed: string
+  try {
+    computed = await contentHash(String(record.salt ?? ''), String(record.content ?? ''))
+  } catch (e) {
+    if (out.status === 'ok' || out.status === 'pending') {
+      const code = e instanceof LedgerError ? e.code : 'error'
+      return { ...out, status: 'error', ok: false, reason: code, message: (e as Error)?.message }
+    }
+    return out
+  }
+  const sameRecord = `${record.type}/${record.id}` === r.object
+  const ok = sameRecord && computed !== '' && computed === r.entry.content
+  out.steps.push({
+    code: 'content',
+    ok,
+    params: { hash: computed.slice(0, 16), seq: r.entry.seq },
+    detail: ok
+      ? `the record shown hashes to the content hash of entry #${r.entry.seq}`
+      : `the record shown does not match the content hash of entry #${r.entry.seq}`,
+  })
+  out.contentChecked = true
+  if (!ok && (out.status === 'ok' || out.status === 'pending')) {
+    out.status = 'failed'
+    out.ok = false
+    out.reason = 'content'
+  }
+  return out
+}
+
+/**
+ * Check a record (org/12, sector/3, membership/40, person/7): its latest ledger entry is in
+ * the tree of the latest signed checkpoint; and, given the record's ledger data as shown, that
+ * the record matches that entry. An erased record's latest entry is its erasure.
+ */
+export async function verifyRecord(
+  type: RecordType | string,
+  id: string | number,
+  opts: VerifyOptions = {},
+  record?: RecordLedgerData | null,
+): Promise<VerifyResult> {
   const object = `${type}/${id}`
   let items: LedgerItem[]
+  let erased: ErasureInfo | undefined
   try {
-    items = (await ledgerApi.object(type, id)).items ?? []
+    const answer = await ledgerApi.object(type, id)
+    items = answer.items ?? []
+    erased = answer.erased ?? undefined
   } catch (e) {
     const code = e instanceof LedgerError ? e.code : 'error'
     if (code === 'not_found') return { status: 'none', ok: false, object, steps: [], reason: 'none' }
@@ -508,5 +630,17 @@ export async function verifyRecord(type: RecordType | string, id: string | numbe
   }
   if (!items.length) return { status: 'none', ok: false, object, steps: [], reason: 'none' }
   const latest = items.reduce((a, b) => (b.seq > a.seq ? b : a))
-  return verifyItem(latest, object, opts)
+  let r = await verifyItem(latest, object, opts)
+  if (erased && erased.seq === latest.seq) {
+    r = { ...r, erased, steps: [...r.steps] }
+    r.steps.push({
+      code: 'erased',
+      ok: true,
+      params: { seq: erased.seq, at: erased.at, reason: erased.reason },
+      detail: `the content was removed at ${erased.at} (entry #${erased.seq}, ${erased.reason})`,
+    })
+  } else if (record) {
+    r = await checkRecordContent(r, record)
+  }
+  return r
 }

@@ -67,6 +67,12 @@ const routes: RouteRecordRaw[] = [
     meta: { admin: true, title: 'admin.title', tabbar: true },
   },
   {
+    path: '/inbox',
+    name: 'inbox',
+    component: () => import('@/views/InboxView.vue'),
+    meta: { title: 'inbox.title', tabbar: true },
+  },
+  {
     path: '/ledger',
     name: 'ledger',
     component: () => import('@/views/LedgerView.vue'),
