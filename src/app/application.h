@@ -8,6 +8,8 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/random.h"
+#include "live/hub.h"
+#include "live/tick_publisher.h"
 #include "modules/accounts/accounts.h"
 #include "modules/ledger/ledger.h"
 #include "modules/notifications/inbox.h"
@@ -15,6 +17,7 @@
 #include "modules/orgs/orgs.h"
 #include "net/metrics.h"
 #include "net/router.h"
+#include "pubsub/bus.h"
 #include "storage/database.h"
 
 namespace sl::net {
@@ -42,16 +45,24 @@ class Application {
   ledger::Ledger& ledger() { return *ledger_; }
   notifications::InboxService& inbox() { return *inbox_; }
   net::Router& router() { return router_; }
+  // Live events: publish after commit on the bus; register room types with the hub.
+  pubsub::Bus& bus() { return *bus_; }
+  live::Hub& hub() { return *hub_; }
 
  private:
   explicit Application(const Config& cfg);
   void register_routes();
+  void register_live();
 
   Config cfg_;
   SystemClock clock_;
   SecureRandom random_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<notifications::SmsSender> sms_;
+  // Before every service that may publish or register a room type (destroyed after them).
+  std::unique_ptr<pubsub::Bus> bus_;
+  std::unique_ptr<live::Hub> hub_;
+  std::unique_ptr<live::TickPublisher> bench_ticks_;  // live.bench_publish_per_second > 0 only
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<accounts::AccountsService> accounts_;
   std::unique_ptr<orgs::OrgsService> orgs_;
@@ -65,6 +76,9 @@ class Application {
 void register_system_routes(net::Router& router, storage::Database& db, net::Metrics& metrics);
 // ETag/If-None-Match on GETs, Idempotency-Key on POSTs, same-origin check for cookie writes.
 void install_middleware(net::Router& router, storage::Database& db, const Clock& clock, const ServerConfig& cfg);
+// True when the request carries an Origin of another host (not "null"): the same-origin rule
+// for requests authenticated by the session cookie (writes, and the live WebSocket).
+bool is_cross_origin(const net::HttpRequest& req);
 // The OpenAPI document (docs/api/openapi.yaml converted to JSON at build time).
 const char* openapi_json();
 

@@ -84,6 +84,11 @@ class WriteLimiter {
   double rate_, burst_;
 };
 
+bool is_cross_origin(const net::HttpRequest& req) {
+  auto origin = req.header("origin");
+  return !origin.empty() && origin != "null" && host_of_origin(origin) != req.header("host");
+}
+
 void install_middleware(net::Router& router, storage::Database& db, const Clock& clock, const ServerConfig& cfg) {
   // 0. Rate of writes per client address.
   if (cfg.write_rate_per_second > 0) {
@@ -100,11 +105,8 @@ void install_middleware(net::Router& router, storage::Database& db, const Clock&
 
   // 1. Same-origin check for writes made with a session cookie (CSRF defence next to SameSite).
   router.use([](HttpRequest& req, const net::Route&, const net::Handler& next) -> HttpResponse {
-    if (!is_safe(req.method) && req.cookie(accounts::kSessionCookie)) {
-      auto origin = req.header("origin");
-      if (!origin.empty() && origin != "null" && host_of_origin(origin) != req.header("host"))
-        return routes::problem(Error{Code::kForbidden, "cross_origin", "拒绝跨站请求", {}}, req);
-    }
+    if (!is_safe(req.method) && req.cookie(accounts::kSessionCookie) && is_cross_origin(req))
+      return routes::problem(Error{Code::kForbidden, "cross_origin", "拒绝跨站请求", {}}, req);
     return next(req);
   });
 

@@ -86,6 +86,14 @@ const std::map<std::string, Setter>& setters() {
       SL_STR("ledger.origin", ledger.origin),
       SL_INT("ledger.checkpoint_interval_ms", ledger.checkpoint_interval_ms),
       SL_LIST("ledger.witnesses", ledger.witnesses),
+      SL_INT("live.queue_max_frames", live.queue_max_frames),
+      SL_INT("live.queue_max_bytes", live.queue_max_bytes),
+      SL_INT("live.max_message_bytes", live.max_message_bytes),
+      SL_INT("live.ping_interval_ms", live.ping_interval_ms),
+      SL_INT("live.idle_timeout_ms", live.idle_timeout_ms),
+      SL_INT("live.presence_interval_ms", live.presence_interval_ms),
+      SL_INT("live.max_rooms_per_connection", live.max_rooms_per_connection),
+      SL_INT("live.bench_publish_per_second", live.bench_publish_per_second),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -103,6 +111,10 @@ Status validate(const Config& c) {
     return Error::Invalid("bad_config", "database.durability 只能是 process 或 power");
   if (c.server.port < 0 || c.server.port > 65535) return Error::Invalid("bad_config", "server.port 超出范围");
   if (c.server.threads < 1 || c.server.worker_threads < 1) return Error::Invalid("bad_config", "线程数至少为 1");
+  if (c.live.queue_max_frames < 1 || c.live.queue_max_bytes < 1024 || c.live.max_message_bytes < 128 ||
+      c.live.ping_interval_ms < 100 || c.live.idle_timeout_ms < c.live.ping_interval_ms ||
+      c.live.presence_interval_ms < 10 || c.live.max_rooms_per_connection < 1 || c.live.bench_publish_per_second < 0)
+    return Error::Invalid("bad_config", "live.* 配置超出范围（见 config/shangliang.example.toml）");
   return Ok();
 }
 
@@ -164,7 +176,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

@@ -70,6 +70,17 @@ struct LedgerConfig {
   std::vector<std::string> witnesses;
 };
 
+struct LiveConfig {
+  int queue_max_frames = 256;          // live.queue_max_frames: frames waiting per connection; more: resync
+  int queue_max_bytes = 1048576;       // live.queue_max_bytes: bytes waiting per connection; more: resync
+  int max_message_bytes = 4096;        // live.max_message_bytes: largest client message (larger: close 1009)
+  int ping_interval_ms = 30000;        // live.ping_interval_ms: ping a connection quiet this long
+  int idle_timeout_ms = 75000;         // live.idle_timeout_ms: close a connection silent this long
+  int presence_interval_ms = 1000;     // live.presence_interval_ms: presence frames per room at most this often
+  int max_rooms_per_connection = 16;   // live.max_rooms_per_connection
+  int bench_publish_per_second = 0;    // live.bench_publish_per_second: bench/live.sh only; 0 = off
+};
+
 struct LogConfig {
   std::string level = "info";  // log.level: trace, debug, info, warn, error
   bool access_log = true;      // log.access_log: JSON line per request
@@ -81,6 +92,7 @@ struct Config {
   AuthConfig auth;
   NotifyConfig notify;
   LedgerConfig ledger;
+  LiveConfig live;
   LogConfig log;
   std::string data_dir = "var";  // data_dir: keys, uploads, outbox
 };

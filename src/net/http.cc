@@ -133,6 +133,14 @@ HttpResponse HttpResponse::no_content() {
   return r;
 }
 
+HttpResponse HttpResponse::accept_websocket(std::shared_ptr<WsHandler> handler) {
+  HttpResponse r;
+  r.status = 101;
+  r.content_type.clear();
+  r.websocket = std::move(handler);
+  return r;
+}
+
 namespace {
 
 HttpResponse make_problem(int status, std::string_view slug, std::string_view detail,
@@ -242,6 +250,7 @@ std::string_view problem_title(int status) {
     case 413: return "请求内容过大";
     case 415: return "不支持的内容类型";
     case 422: return "内容无法处理";
+    case 426: return "需要升级为 WebSocket";
     case 429: return "请求过于频繁";
     case 431: return "请求头过大";
     case 500: return "服务器内部错误";
@@ -281,6 +290,7 @@ std::string_view reason_phrase(int status) {
     case 415: return "Unsupported Media Type";
     case 416: return "Range Not Satisfiable";
     case 422: return "Unprocessable Content";
+    case 426: return "Upgrade Required";
     case 428: return "Precondition Required";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";

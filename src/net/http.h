@@ -15,6 +15,8 @@ namespace sl::net {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
 
+class WsHandler;  // net/websocket.h
+
 struct HttpRequest {
   std::string method;       // "GET", "POST", ...
   std::string target;       // raw target, e.g. /api/v1/orgs?limit=10
@@ -43,6 +45,9 @@ struct HttpResponse {
   // (static files served from the in-memory cache). Middleware should not rely on `body`
   // for such responses.
   std::shared_ptr<const std::string> shared_body;
+  // Set (with status 101) by a WebSocket route that accepts the upgrade: the connection
+  // becomes a WebSocket served by this handler. See net/websocket.h.
+  std::shared_ptr<WsHandler> websocket;
 
   // The bytes to send (shared_body if set, else body).
   std::string_view payload() const { return shared_body ? std::string_view(*shared_body) : std::string_view(body); }
@@ -52,6 +57,8 @@ struct HttpResponse {
 
   static HttpResponse json(int status, std::string body);
   static HttpResponse no_content();
+  // 101: accept a WebSocket upgrade (only from a Router::websocket route).
+  static HttpResponse accept_websocket(std::shared_ptr<WsHandler> handler);
   // application/problem+json from an Error (status from the one mapping table).
   static HttpResponse problem(const Error& e, std::string_view instance = {});
   // problem+json for errors the HTTP layer raises itself (404 no route, 405, 431...).

@@ -132,6 +132,11 @@ void Metrics::add_gauge(std::string name, std::string help, std::function<double
   gauges_.push_back(Gauge{std::move(name), std::move(help), std::move(fn)});
 }
 
+void Metrics::add_counter(std::string name, std::string help, std::function<double()> fn) {
+  std::lock_guard lock(mu_);
+  gauges_.push_back(Gauge{std::move(name), std::move(help), std::move(fn), "counter"});
+}
+
 std::string Metrics::render() const {
   std::string out;
   out.reserve(4096);
@@ -193,7 +198,7 @@ std::string Metrics::render() const {
 
   for (const auto& g : gauges_) {
     out += "# HELP " + g.name + " " + g.help + "\n";
-    out += "# TYPE " + g.name + " gauge\n";
+    out += "# TYPE " + g.name + " " + g.type + "\n";
     out += g.name + " ";
     append_double(out, g.fn ? g.fn() : 0.0);
     out += '\n';

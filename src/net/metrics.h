@@ -28,6 +28,8 @@ class Metrics {
   int64_t open_connections() const { return open_connections_.load(); }
   // A gauge computed on scrape, e.g. database pool in use.
   void add_gauge(std::string name, std::string help, std::function<double()> fn);
+  // A counter kept elsewhere (e.g. frames sent by the live hub), read on scrape.
+  void add_counter(std::string name, std::string help, std::function<double()> fn);
   std::string render() const;
 
   Metrics();
@@ -61,6 +63,7 @@ class Metrics {
   struct Gauge {
     std::string name, help;
     std::function<double()> fn;
+    const char* type = "gauge";
   };
   std::vector<Gauge> gauges_;
 };

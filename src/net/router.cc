@@ -7,6 +7,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "net/websocket.h"
+
 namespace sl::net {
 
 struct Router::Node {
@@ -72,6 +74,11 @@ void Router::get(std::string pattern, Handler h, bool offload) {
   add("GET", std::move(pattern), std::move(h), offload);
 }
 
+void Router::websocket(std::string pattern, Handler h, const WsOptions& options, bool offload) {
+  add("GET", std::move(pattern), std::move(h), offload);
+  routes_.back().websocket = std::make_shared<const WsOptions>(options);
+}
+
 void Router::add(std::string method, std::string pattern, Handler h, bool offload) {
   std::array<std::string_view, kMaxSegments> segs;
   size_t n = 0;
@@ -112,7 +119,7 @@ void Router::add(std::string method, std::string pattern, Handler h, bool offloa
     if (routes_[idx].method == method) throw std::invalid_argument("duplicate route: " + method + " " + pattern);
   }
   node->endpoints.push_back(ep.route);
-  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(h), offload});
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(h), offload, nullptr});
   endpoints_.push_back(std::move(ep));
 }
 

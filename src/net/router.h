@@ -18,11 +18,15 @@ namespace sl::net {
 
 using Handler = std::function<HttpResponse(HttpRequest&)>;
 
+struct WsOptions;  // net/websocket.h
+
 struct Route {
   std::string method;
   std::string pattern;  // also the metrics label
   Handler handler;
   bool offload = true;  // may block (writes, password hashing): run on the worker pool
+  // Set for a WebSocket route (Router::websocket): the limits of its connections.
+  std::shared_ptr<const WsOptions> websocket;
 };
 
 // Middleware wraps every route's handler: (request, route, next) -> response.
@@ -37,6 +41,10 @@ class Router {
   void patch(std::string pattern, Handler h) { add("PATCH", std::move(pattern), std::move(h), true); }
   void del(std::string pattern, Handler h) { add("DELETE", std::move(pattern), std::move(h), true); }
   void add(std::string method, std::string pattern, Handler h, bool offload);
+  // A WebSocket endpoint (GET): `h` sees the upgrade request and accepts it with
+  // HttpResponse::accept_websocket(handler), or answers with an error. A plain GET without the
+  // upgrade headers gets 426. With `offload`, the handler and every message run on the worker pool.
+  void websocket(std::string pattern, Handler h, const WsOptions& options, bool offload = false);
 
   // Middleware run outermost first.
   void use(Middleware m) { middleware_.push_back(std::move(m)); }

@@ -36,6 +36,8 @@
 #include <thread>
 
 #include "net/static_files.h"
+#include "net/websocket.h"
+#include "net/ws_internal.h"
 
 namespace sl::net {
 
@@ -227,6 +229,7 @@ struct ServerCore {
   bool stopped = false;        // GUARDED_BY(mu)
   asio::io_context* signal_ioc = nullptr;  // GUARDED_BY(mu): run()'s signal loop
   std::atomic<int64_t> live_connections{0};
+  wsd::WsContext ws_ctx;  // filled by start()
 
   void connection_gone() {
     if (live_connections.fetch_sub(1) == 1) {
@@ -243,9 +246,12 @@ struct ServerCore {
 
 struct Worker {
   explicit Worker(ServerCore& c) : impl(c) {}
+  // Queued WebSocket writes hold connections: release them while the io_context still exists.
+  ~Worker() { ws.drop_ready(); }
   ServerCore& impl;
   // Declared before the io_context: connections destroyed while it shuts down unlink here.
   std::list<Connection*> connections;  // only touched on this worker's thread
+  wsd::WsWorker ws{ioc};               // WebSocket connections of this thread (ws_internal.h)
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   asio::steady_timer sweep_timer{ioc};
@@ -272,6 +278,10 @@ struct Slot {
   bool head = false;
   bool keep_alive = true;
   bool http10 = false;
+  // A WebSocket upgrade request (net/websocket.h): the last request read on this connection.
+  bool upgrade = false;
+  bool ws_offload = false;
+  std::shared_ptr<const WsOptions> ws;
 
   void reset() {
     req.method.clear();
@@ -287,9 +297,13 @@ struct Slot {
     head = false;
     keep_alive = true;
     http10 = false;
+    upgrade = false;
+    ws_offload = false;
+    ws.reset();
   }
   void release_response() {
     resp.shared_body.reset();
+    resp.websocket.reset();
     if (resp.body.capacity() > 65536) std::string().swap(resp.body);
     resp.headers.clear();
   }
@@ -533,11 +547,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (m.route == nullptr) {
         s.label = m.method_not_allowed ? &kLabelMethodNotAllowed : &kLabelNotFound;
         s.resp = impl_.router.handle(m, req);
+      } else if (m.route->websocket && (s.http10 || !is_websocket_upgrade(req))) {
+        s.label = &m.route->pattern;
+        s.resp = HttpResponse::problem(426, "upgrade_required", "该地址只接受 WebSocket 连接", req.path);
+        s.resp.set_header("Upgrade", "websocket");
       } else if (m.offload()) {
         s.label = &m.route->pattern;
+        mark_upgrade(s, m);
         offload(s, std::move(m));
         return;
       } else {
+        mark_upgrade(s, m);
         s.label = &m.route->pattern;
         s.resp = run_handler(impl_.router, m, req);
       }
@@ -562,6 +582,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     complete(s);
   }
 
+  // An upgrade request is the last one this connection reads: after it, the connection
+  // either becomes a WebSocket (101) or closes.
+  void mark_upgrade(Slot& s, const Router::Match& m) {
+    if (!m.route->websocket) return;
+    s.upgrade = true;
+    s.keep_alive = false;
+    s.ws = m.route->websocket;
+    s.ws_offload = m.offload();
+  }
+
   void offload(Slot& s, Router::Match m) {
     auto self = shared_from_this();
     asio::post(*impl_.pool, [self = std::move(self), &s, m = std::move(m)]() mutable {
@@ -573,6 +603,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void complete(Slot& s) {
+    if ((s.resp.status == 101) != (s.upgrade && s.resp.status == 101 && s.resp.websocket != nullptr)) {
+      spdlog::error("handler {} answered 101 without accepting a WebSocket upgrade", s.req.path);
+      s.resp = HttpResponse::problem(500, "internal", "服务器内部错误，请稍后再试", s.req.path);
+    }
     auto now = SteadyClock::now();
     double secs = std::chrono::duration<double>(now - s.start).count();
     impl_.metrics.observe(s.req.method, *s.label, s.resp.status, secs);
@@ -610,13 +644,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
       out_ += ": ";
       out_ += value;
     }
-    if (close) {
+    if (switching(s)) {
+      out_ += "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
+      out_ += websocket_accept_key(s.req.header("sec-websocket-key"));
+    } else if (close) {
       out_ += "\r\nConnection: close";
     } else if (s.http10) {
       out_ += "\r\nConnection: keep-alive";
     }
     out_ += "\r\n\r\n";
   }
+
+  static bool switching(const Slot& s) { return s.upgrade && s.resp.status == 101 && s.resp.websocket; }
 
   // Writes every finished response at the front of the ring, in request order.
   void pump() {
@@ -653,6 +692,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (close) break;
     }
     if (out_.size() > head_start) pieces[npieces++] = Piece{head_start, out_.size() - head_start, {}};
+    bool to_websocket = close && switching(slot_at(n - 1));
     for (size_t i = 0; i < npieces; ++i) {
       const Piece& p = pieces[i];
       if (p.body.empty()) {
@@ -664,14 +704,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     writing_ = true;
     write_deadline_ = SteadyClock::now() + std::chrono::milliseconds(std::max(cfg_.read_timeout_ms, 1000));
     asio::async_write(socket_, bufs_,
-                      [self = shared_from_this(), n, close](beast::error_code ec, size_t) {
-                        self->on_written(ec, n, close);
+                      [self = shared_from_this(), n, close, to_websocket](beast::error_code ec, size_t) {
+                        self->on_written(ec, n, close, to_websocket);
                       });
   }
 
-  void on_written(beast::error_code ec, size_t n, bool close) {
+  void on_written(beast::error_code ec, size_t n, bool close, bool to_websocket) {
     writing_ = false;
     write_deadline_ = kNever;
+    if (to_websocket && !ec) {
+      become_websocket(slot_at(n - 1));
+      return;
+    }
     for (size_t i = 0; i < n; ++i) {
       slot_at(0).release_response();
       head_ = (head_ + 1) % ring_.size();
@@ -687,6 +731,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     pump();
+  }
+
+  // The 101 is written: hand the socket (and any bytes read after the request) to a WebSocket
+  // connection on this thread; this HTTP connection is done.
+  void become_websocket(Slot& s) {
+    auto handler = std::move(s.resp.websocket);
+    auto options = s.ws;
+    bool offload = s.ws_offload;
+    std::string remote = remote_;
+    auto data = buffer_.data();
+    std::string leftover(static_cast<const char*>(data.data()), data.size());
+    closed_ = true;
+    wsd::start_websocket(w_.ws, impl_.ws_ctx, std::move(socket_), leftover, std::move(remote), std::move(handler),
+                         std::move(options), offload);
+    if (w_.stopping) w_.ws.go_away();  // the server began stopping meanwhile: say goodbye at once
   }
 
   // Everything answered and nothing more will be read: close (lingering after an error
@@ -814,6 +873,7 @@ void ServerCore::schedule_sweep(Worker& w) {
     // check_deadlines may close sockets but never destroys a Connection synchronously
     // (completions are posted), so iterating the list is safe.
     for (Connection* c : w.connections) c->check_deadlines(now);
+    w.ws.sweep(now);
     schedule_sweep(w);
   });
 }
@@ -824,6 +884,7 @@ void ServerCore::begin_stop(Worker& w) {
   w.acceptor.close(ec);
   w.backoff_timer.cancel();
   for (Connection* c : w.connections) c->on_stop();
+  w.ws.go_away();
 }
 
 void ServerCore::stop() {
@@ -849,6 +910,7 @@ void ServerCore::stop() {
     for (auto& w : workers) {
       asio::post(w->ioc, [wp = w.get()] {
         for (Connection* c : wp->connections) c->close_socket();
+        wp->ws.close_all();
       });
     }
   }
@@ -962,6 +1024,10 @@ Status HttpServer::start() {
   }
 
   im.pool = std::make_unique<asio::thread_pool>(static_cast<size_t>(std::max(1, cfg.worker_threads)));
+  im.ws_ctx.metrics = &im.metrics;
+  im.ws_ctx.pool = im.pool.get();
+  im.ws_ctx.opened = [&im] { im.live_connections.fetch_add(1); };
+  im.ws_ctx.gone = [&im] { im.connection_gone(); };
   for (auto& w : im.workers) {
     Worker* wp = w.get();
     wp->work.emplace(wp->ioc.get_executor());

@@ -252,6 +252,40 @@ describe('ledger', () => {
     await page.context().close()
   })
 
+  test('the ledger page shows a newly signed checkpoint without a reload (live socket)', async () => {
+    const page = await newPage(browser, server.baseUrl)
+    await page.goto('/ledger')
+    await page.getByTestId('checkpoint-signature').waitFor()
+    await page.getByTestId('ledger-live').waitFor()
+    const size = Number(await page.getByTestId('checkpoint-size').innerText())
+    // Someone else changes something (through the API, not this page).
+    const login = await fetch(`${server.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'admin', password: 'shangliang-demo', bearer: true }),
+    })
+    const { token } = await login.json()
+    const r = await fetch(`${server.baseUrl}/api/v1/orgs/1/sectors`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name: `实时界${Date.now() % 100000}` }),
+    })
+    assert.equal(r.status, 201)
+    // The next checkpoint reaches the page over the socket: new size, the new entry on top.
+    await page.waitForFunction(
+      (s) => Number(document.querySelector('[data-testid="checkpoint-size"]')?.textContent) > s,
+      size,
+      { timeout: 30_000 },
+    )
+    const now = Number(await page.getByTestId('checkpoint-size').innerText())
+    await page.locator(`[data-testid="ledger-entry"][data-seq="${now - 1}"]`).waitFor()
+    assert.equal(Number(await page.getByTestId('ledger-entry').first().getAttribute('data-seq')), now - 1)
+    assert.equal(await page.getByTestId('checkpoint-signature').getAttribute('data-ok'), 'true')
+    await shot(page, '47-ledger-live-update-phone')
+    assert.deepEqual(page.consoleErrors, [])
+    await page.context().close()
+  })
+
   test('a checkpoint changed after signing is shown as invalid', async () => {
     const page = await newPage(browser, server.baseUrl)
     await page.route('**/api/v1/ledger/checkpoint', async (route) => {

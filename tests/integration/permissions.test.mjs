@@ -70,6 +70,9 @@ const MATRIX = {
   'GET /readyz': [{ req: () => ({ path: '/readyz' }), expect: ex('200') }],
   'GET /metrics': [{ req: () => ({ path: '/metrics' }), expect: ex('200') }],
   'GET /api/v1/openapi.json': [{ req: () => ({ path: '/api/v1/openapi.json' }), expect: ex('200') }],
+  // The live WebSocket: a plain GET (no upgrade) is 426 for everyone; subscriptions are checked
+  // per room inside the socket (tests/integration/live.test.mjs).
+  'GET /api/v1/live': [{ req: () => ({ path: '/api/v1/live' }), expect: ex('426') }],
 
   // The ledger is public and read-only: the same answer for everyone.
   'GET /api/v1/ledger/key': [{ req: () => ({ path: '/api/v1/ledger/key' }), expect: ex('200') }],

@@ -118,6 +118,9 @@ class Ledger {
   Result<uint64_t> checkpoint_now();
   // Runs checkpoint_now() every interval on a background thread until stop().
   void start(int interval_ms);
+  // Called from that thread with the new tree size whenever a run signs a larger checkpoint
+  // (the application publishes it to the live room "ledger"). Set it before start().
+  void set_checkpoint_listener(std::function<void(uint64_t size)> fn) { on_checkpoint_ = std::move(fn); }
   void stop();
 
   const std::string& origin() const { return origin_; }
@@ -185,6 +188,7 @@ class Ledger {
   mutable std::mutex pseudonyms_mu_;
   mutable std::unordered_map<int64_t, std::string> pseudonyms_;  // guarded by pseudonyms_mu_
   NodeCache node_cache_;  // upper levels of the tree, for proofs
+  std::function<void(uint64_t)> on_checkpoint_;
   std::thread thread_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

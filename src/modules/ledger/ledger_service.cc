@@ -241,10 +241,15 @@ Result<uint64_t> Ledger::checkpoint_now() {
 void Ledger::start(int interval_ms) {
   thread_ = std::thread([this, interval_ms] {
     std::unique_lock lk(stop_mu_);
+    uint64_t last = 0;
     while (!stopping_) {
       lk.unlock();
       auto r = checkpoint_now();
       if (!r.ok()) spdlog::warn("ledger checkpoint failed: {}", r.error().message);
+      if (r.ok() && *r > last) {
+        if (on_checkpoint_) on_checkpoint_(*r);
+        last = *r;
+      }
       lk.lock();
       stop_cv_.wait_for(lk, std::chrono::milliseconds(interval_ms), [this] { return stopping_; });
     }

@@ -3,6 +3,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api, isApiError, type Me } from '@/api'
+import { liveSocket } from '@/live/socket'
 import { usePrefsStore } from './prefs'
 
 const ADMIN_ROLES = new Set(['staff', 'admin'])
@@ -26,9 +27,12 @@ export const useSessionStore = defineStore('session', () => {
   })
 
   function set(person: Me | null): void {
+    const changed = loaded.value && (me.value?.id ?? null) !== (person?.id ?? null)
     me.value = person
     loaded.value = true
     if (person) usePrefsStore().adoptFromAccount(person)
+    // The live socket authenticated as whoever was here before: let it reconnect.
+    if (changed) liveSocket().sessionChanged()
   }
 
   async function refresh(): Promise<Me | null> {

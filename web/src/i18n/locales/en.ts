@@ -322,6 +322,7 @@ const en: Messages = {
     keyTitle: 'Platform key',
     keyDesc: 'Verifies the ledger signatures (Ed25519, C2SP signed-note format). Keep a copy to check the ledger later.',
     checkpointTitle: 'Latest checkpoint',
+    live: 'Live',
     size: 'Entries',
     root: 'Root hash',
     signature: 'Signature',

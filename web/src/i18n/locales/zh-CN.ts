@@ -321,6 +321,7 @@ const zhCN = {
     keyTitle: '平台公钥',
     keyDesc: '用来核验账本签名（Ed25519，C2SP 签名格式）。可抄下保存，日后用它核对账本。',
     checkpointTitle: '最新检查点',
+    live: '实时更新',
     size: '条目总数',
     root: '根哈希',
     signature: '签名',

@@ -322,6 +322,7 @@ const zhTW: Messages = {
     keyTitle: '平臺公鑰',
     keyDesc: '用來核驗帳本簽章（Ed25519，C2SP 簽章格式）。可抄下保存，日後用它核對帳本。',
     checkpointTitle: '最新檢查點',
+    live: '即時更新',
     size: '條目總數',
     root: '根雜湊',
     signature: '簽章',
