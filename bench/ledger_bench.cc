@@ -4,14 +4,19 @@
 //       bare:      one 300-byte row inserted (the smallest write there is);
 //       realistic: what a post or a membership change does in one transaction: insert the row
 //                  (with an index by thread), bump the thread's counter row, store the
-//                  idempotency record with the response body.
-//     The four variants run interleaved, ROUNDS times each; medians are printed.
+//                  idempotency record with the response body;
+//       keyed POST: the same write as the server runs a POST with an Idempotency-Key today
+//                  (src/app/middleware.cc): a transaction claims the key, the handler's
+//                  transaction bumps the counter and inserts the row (and appends the entry),
+//                  a third stores the response. (Without the middleware's DELETE of expired
+//                  keys, which scans the whole table: there is no index on created_at.)
+//     The six variants run interleaved, ROUNDS times each; medians are printed.
 //  2. inclusion-proof generation against a tree of N entries: a fresh Ledger (as after a
 //     restart) answers 2,000 random proofs through Ledger::inclusion (entry, proof, checkpoint
 //     note); the first call is reported separately (it loads the in-memory upper tree).
 //   build/sl_bench_ledger [DIR] [N] [SECONDS] [ROUNDS] [WHAT]
 //   WHAT: all (default) | append | proof | proof-reuse (keeps DIR's tree for the next run) |
-//         one variant for a profiler: bare, bare+ledger, realistic, realistic+ledger (once)
+//         one variant for a profiler: bare, realistic, keyed-post, each with +ledger (once)
 #include <sys/resource.h>
 #include <time.h>
 
@@ -85,7 +90,7 @@ static Env open_env(const std::string& dir, bool reuse = false) {
   return e;
 }
 
-enum class Write { kBare, kRealistic };
+enum class Write { kBare, kRealistic, kKeyedPost };
 
 struct Run {
   double per_second = 0;    // committed writes per second (wall clock)
@@ -134,6 +139,20 @@ static Run run_writes(Env& e, Write kind, bool with_ledger, double seconds) {
       int64_t n = 0;
       while (!stop.load(std::memory_order_relaxed)) {
         ++n;
+        std::string key = "key-" + std::to_string(n);
+        if (kind == Write::kKeyedPost) {
+          Status claimed = e.db->write([&](Conn& c) -> Status {
+            SL_ASSIGN(auto row, c.query_one("SELECT request_hash, status, content_type, headers, body FROM idempotency_keys "
+                                            "WHERE scope = ? AND idem_key = ?",
+                                            {scope, key}));
+            if (row) return Error::Conflict("reused", "key reused");
+            SL_TRY(c.exec("INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, created_at) "
+                          "VALUES (?, ?, ?, 0, ?)",
+                          {scope, key, request_hash, clock_.now_ms()}));
+            return Ok();
+          });
+          if (!claimed.ok()) continue;
+        }
         Status s = e.db->write([&](Conn& c) -> Status {
           int64_t id = 0;
           if (kind == Write::kBare) {
@@ -149,14 +168,23 @@ static Run run_writes(Env& e, Write kind, bool with_ledger, double seconds) {
                                          "RETURNING id",
                                          {int64_t{t + 1}, th.front().i64(0), int64_t{t}, body, now}));
             id = rows.front().i64(0);
-            SL_TRY(c.exec("INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, content_type, headers, "
-                          "body, created_at) VALUES (?, ?, ?, 201, 'application/json', '{}', ?, ?)",
-                          {scope, "key-" + std::to_string(n), request_hash, response, now}));
+            if (kind == Write::kRealistic)
+              SL_TRY(c.exec("INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, content_type, headers, "
+                            "body, created_at) VALUES (?, ?, ?, 201, 'application/json', '{}', ?, ?)",
+                            {scope, key, request_hash, response, now}));
           }
           if (with_ledger)
             SL_TRY(e.ledger->append(c, actor, ledger::Change{"post.created", "post", id, body, salt}));
           return Ok();
         });
+        if (s.ok() && kind == Write::kKeyedPost) {
+          s = e.db->write([&](Conn& c) -> Status {
+            SL_TRY(c.exec("UPDATE idempotency_keys SET status = ?, content_type = ?, headers = ?, body = ? WHERE scope = ? "
+                          "AND idem_key = ?",
+                          {int64_t{201}, std::string("application/json"), std::string("{}"), response, scope, key}));
+            return Ok();
+          });
+        }
         if (s.ok()) done++;
       }
     });
@@ -189,12 +217,14 @@ static double median(std::vector<double> v) {
 }
 
 static void append_costs(const std::string& dir, double seconds, int rounds) {
-  std::vector<double> rate[4], cpu[4], writer[4];
-  const char* names[4] = {"bare", "bare+ledger", "realistic", "realistic+ledger"};
+  constexpr int kVariants = 6;
+  std::vector<double> rate[kVariants], cpu[kVariants], writer[kVariants];
+  const char* names[kVariants] = {"bare", "bare+ledger", "realistic", "realistic+ledger", "keyed-post", "keyed-post+ledger"};
+  const Write kinds[3] = {Write::kBare, Write::kRealistic, Write::kKeyedPost};
   for (int round = 0; round < rounds; ++round) {
     std::printf("round %d:", round + 1);
-    for (int v = 0; v < 4; ++v) {
-      Run r = run_variant(dir + "/a", v < 2 ? Write::kBare : Write::kRealistic, v % 2 == 1, seconds);
+    for (int v = 0; v < kVariants; ++v) {
+      Run r = run_variant(dir + "/a", kinds[v / 2], v % 2 == 1, seconds);
       rate[v].push_back(r.per_second);
       cpu[v].push_back(r.cpu_us);
       writer[v].push_back(r.writer_us);
@@ -206,13 +236,12 @@ static void append_costs(const std::string& dir, double seconds, int rounds) {
   std::printf("%d client threads, median of %d interleaved rounds: writes/s; CPU time per write of SQLite's writer "
               "thread / of all threads\n",
               kThreads, rounds);
-  for (int v = 0; v < 4; v += 2) {
+  for (int v = 0; v < kVariants; v += 2) {
     double a = median(rate[v]), b = median(rate[v + 1]);
     double wa = median(writer[v]), wb = median(writer[v + 1]), ca = median(cpu[v]), cb = median(cpu[v + 1]);
-    std::printf("  %-9s without ledger %6.0f/s %5.2f/%5.2f us, with ledger %6.0f/s %5.2f/%5.2f us: throughput "
+    std::printf("  %-10s without ledger %6.0f/s %5.2f/%5.2f us, with ledger %6.0f/s %5.2f/%5.2f us: throughput "
                 "-%.1f%%, writer CPU +%.1f%%, all CPU +%.1f%%\n",
-                v == 0 ? "bare" : "realistic", a, wa, ca, b, wb, cb, 100.0 * (1 - b / a), 100.0 * (wb / wa - 1),
-                100.0 * (cb / ca - 1));
+                names[v], a, wa, ca, b, wb, cb, 100.0 * (1 - b / a), 100.0 * (wb / wa - 1), 100.0 * (cb / ca - 1));
   }
 }
 
@@ -350,8 +379,10 @@ int main(int argc, char** argv) {
   if (what == "all" || what == "append") append_costs(dir, seconds, rounds);
   // proof-reuse: keep the filled database in DIR and use it again next time (for profiling).
   if (what == "all" || what == "proof" || what == "proof-reuse") rc = proof_latency(dir, n, what == "proof-reuse");
-  if (what == "bare" || what == "bare+ledger" || what == "realistic" || what == "realistic+ledger") {
-    Write kind = what.rfind("bare", 0) == 0 ? Write::kBare : Write::kRealistic;
+  if (what.rfind("bare", 0) == 0 || what.rfind("realistic", 0) == 0 || what.rfind("keyed-post", 0) == 0) {
+    Write kind = what.rfind("bare", 0) == 0 ? Write::kBare
+                 : what.rfind("realistic", 0) == 0 ? Write::kRealistic
+                                                   : Write::kKeyedPost;
     Run r = run_variant(dir + "/a", kind, what.find("+ledger") != std::string::npos, seconds);
     std::printf("%s: %.0f writes/s, CPU per write %.2f us writer thread, %.2f us all threads (%lld writes)\n",
                 what.c_str(), r.per_second, r.writer_us, r.cpu_us, static_cast<long long>(r.writes));
