@@ -55,10 +55,24 @@ Result<std::vector<std::pair<int64_t, std::string>>> object_entries(Conn& c, std
 
 namespace {
 
-// A node's key in ledger_nodes (migration 0009): level * 2^56 + index.
-int64_t node_key(int level, uint64_t index) { return static_cast<int64_t>((uint64_t(level) << 56) | index); }
+// A node's key in ledger_nodes (migration 0009, which explains the layout).
+//   level >= 8: level * 2^56 + index                       (>= 2^59)
+//   level <  8: tile * 512 + slot, where tile is the 256-leaf block the node lies in and the
+//               block's 510 low nodes take slots level 7 first (2 nodes), then 6 (4), ...,
+//               level 0 last (256): slot = 2^(8-level) - 2 + index mod 2^(8-level).  (< 2^57)
+// Storage keeps rows in key order, so the eight low siblings a proof needs share a few pages.
+constexpr int kTileLevels = 8;
+constexpr uint64_t kIndexLimit = uint64_t{1} << 56;
 
-bool valid_node(int level, uint64_t index) { return level >= 0 && level < 64 && index < (uint64_t{1} << 56); }
+bool valid_node(int level, uint64_t index) { return level >= 0 && level < 64 && index < kIndexLimit; }
+
+uint64_t low_width(int level) { return uint64_t{1} << (kTileLevels - level); }  // nodes per tile
+
+int64_t node_key(int level, uint64_t index) {
+  if (level >= kTileLevels) return static_cast<int64_t>((uint64_t(level) << 56) | index);
+  uint64_t w = low_width(level);
+  return static_cast<int64_t>((index / w) * 512 + (w - 2) + index % w);
+}
 
 Result<Hash> hash_of(const std::string& bytes) {
   if (bytes.size() != 32) return Error::Internal("ledger node hash is not 32 bytes");
@@ -201,13 +215,18 @@ Result<std::optional<CosignatureRow>> latest_cosignature(Conn& c, const std::str
 // ---- tlog-tiles (ledger_tiles.cc) ----
 
 Result<std::vector<std::pair<uint64_t, std::string>>> nodes_range(Conn& c, int level, uint64_t from, uint64_t count) {
-  if (!valid_node(level, 0) || from >= (uint64_t{1} << 56)) return std::vector<std::pair<uint64_t, std::string>>();
-  uint64_t end = std::min(from + count, uint64_t{1} << 56);  // ids of one level are contiguous
-  SL_ASSIGN(auto rows, c.query("SELECT id, hash FROM ledger_nodes WHERE id >= ? AND id < ? ORDER BY id",
-                               {node_key(level, from), node_key(level, 0) + static_cast<int64_t>(end)}));
   std::vector<std::pair<uint64_t, std::string>> out;
-  out.reserve(rows.size());
-  for (auto& r : rows) out.emplace_back(static_cast<uint64_t>(r.i64(0)) & ((uint64_t{1} << 56) - 1), r.str(1));
+  if (!valid_node(level, 0) || from >= kIndexLimit) return out;
+  uint64_t end = std::min(from + count, kIndexLimit);
+  // Keys of one level are contiguous (above level 8), or contiguous within each tile (below):
+  // one range query per run of consecutive keys.
+  for (uint64_t first = from; first < end;) {
+    uint64_t last = level >= kTileLevels ? end : std::min(end, (first / low_width(level) + 1) * low_width(level));
+    SL_ASSIGN(auto rows, c.query("SELECT id, hash FROM ledger_nodes WHERE id >= ? AND id < ? ORDER BY id",
+                                 {node_key(level, first), node_key(level, last - 1) + 1}));
+    for (auto& r : rows) out.emplace_back(first + static_cast<uint64_t>(r.i64(0) - node_key(level, first)), r.str(1));
+    first = last;
+  }
   return out;
 }
 

@@ -1,14 +1,24 @@
 -- Ledger performance (bench/ledger.sh, docs/performance.md "Ledger costs").
 --
--- Merkle tree nodes keyed by one integer, id = level * 2^56 + index (level < 64, index < 2^56),
--- instead of the pair (level, idx). In SQLite that key is the table's own rowid, so finding a
--- node is one b-tree descent instead of two (the (level, idx) index, then the row), and the
--- table carries no second b-tree: proofs read half the pages, the checkpointer writes half.
--- Nodes of one level stay contiguous, so tiles still read a level's range in one scan.
+-- Merkle tree nodes keyed by one integer instead of the pair (level, idx). In SQLite that key
+-- is the table's own rowid: finding a node is one b-tree descent instead of two (the
+-- (level, idx) index, then the row) and the table carries no second b-tree.
+--   level >= 8: id = level * 2^56 + idx. A level stays contiguous (tlog tiles read ranges).
+--   level <  8: id = tile * 512 + slot. tile is the block of 256 leaves the node lies in; its
+--               510 low nodes take slots level 7 first (2 nodes), level 6 (4), ..., level 0
+--               last (256): slot = 2^(8 - level) - 2 + idx mod 2^(8 - level). The eight low
+--               siblings in an inclusion proof then sit in a few neighbouring pages.
+-- The levels >= 8 are what the server keeps in memory (node_cache.h).
 CREATE TABLE ledger_nodes_by_id (
   id {{BIGINT}} PRIMARY KEY,
   hash {{BLOB}} NOT NULL
 );
-INSERT INTO ledger_nodes_by_id (id, hash) SELECT level * 72057594037927936 + idx, hash FROM ledger_nodes;
+INSERT INTO ledger_nodes_by_id (id, hash)
+SELECT CASE
+         WHEN level >= 8 THEN level * 72057594037927936 + idx
+         ELSE (idx / (1 << (8 - level))) * 512 + (1 << (8 - level)) - 2 + (idx % (1 << (8 - level)))
+       END,
+       hash
+FROM ledger_nodes;
 DROP TABLE ledger_nodes;
 ALTER TABLE ledger_nodes_by_id RENAME TO ledger_nodes;
