@@ -18,6 +18,7 @@ Application::Application(const Config& cfg) : cfg_(cfg) {}
 Application::~Application() {
   if (bench_ticks_) bench_ticks_->stop();
   if (hub_) hub_->stop();
+  if (attachments_) attachments_->stop_gc();
   if (ledger_) ledger_->stop();
   if (db_) db_->close();
 }
@@ -47,6 +48,24 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   app->accounts_->add_erasure_step([](storage::Conn& c, const access::Caller&, int64_t person_id, std::string_view) {
     return notifications::erase_person(c, person_id);
   });
+  // Search folds 繁→简 with OpenCC's tables: without them the index would be wrong, so do not start.
+  SL_TRY(search::fold_ready());
+  if (cfg.moderation.sensitive_words_path.empty()) {
+    app->word_filter_ = search::WordFilter::baseline();
+  } else {
+    SL_ASSIGN(app->word_filter_, search::WordFilter::load(cfg.moderation.sensitive_words_path));
+  }
+  // Which deliberations a caller may read is the deliberation module's to say. Until it is
+  // wired in here, nobody may read any: search finds nothing, and a named deliberation is 404.
+  search::ScopeResolver no_scopes = [](const access::Caller&,
+                                       std::optional<int64_t> deliberation_id) -> Result<std::vector<int64_t>> {
+    if (deliberation_id) return Error::NotFound("deliberation_not_found", "议题不存在");
+    return std::vector<int64_t>{};
+  };
+  app->search_ = std::make_unique<search::SearchService>(*app->db_, std::move(no_scopes));
+  app->attachments_ = std::make_unique<attachments::AttachmentsService>(*app->db_, app->clock_, *app->ledger_,
+                                                                        cfg.attachments, cfg.data_dir);
+  SL_TRY(app->attachments_->init());
   app->register_routes();
   return app;
 }
@@ -59,6 +78,8 @@ void Application::register_routes() {
   ledger::register_routes(router_, *ledger_);
   notifications::register_routes(router_, *inbox_, *accounts_);
   register_live();
+  search::register_routes(router_, *search_, *accounts_);
+  attachments::register_routes(router_, *attachments_, *accounts_);
   // With PostgreSQL every query blocks on the network: keep it off the network threads.
   router_.set_offload_all(db_->dialect() == storage::Dialect::kPostgres);
   for (const auto& r : router_.routes()) metrics_.register_route(r.method, r.pattern);
@@ -140,6 +161,8 @@ Status Application::serve() {
   ledger_->start(cfg_.ledger.checkpoint_interval_ms);
   hub_->start();
   if (bench_ticks_) bench_ticks_->start();
+  // Uploads never attached, and files nothing refers to, are removed hourly.
+  attachments_->start_gc(3600 * 1000);
   static_files_ = std::make_unique<net::StaticFiles>(cfg_.server.web_root);
   net::HttpServer server(cfg_.server, router_, metrics_, static_files_.get());
   server.set_access_log(cfg_.log.access_log);
@@ -150,6 +173,7 @@ Status Application::serve() {
   if (bench_ticks_) bench_ticks_->stop();
   hub_->stop();
   spdlog::info("stopped serving; signing the last entries and closing the database");
+  attachments_->stop_gc();
   ledger_->stop();
   if (auto r = ledger_->checkpoint_now(); !r.ok()) spdlog::warn("final ledger checkpoint failed: {}", r.error().message);
   db_->close();

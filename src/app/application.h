@@ -11,10 +11,12 @@
 #include "live/hub.h"
 #include "live/tick_publisher.h"
 #include "modules/accounts/accounts.h"
+#include "modules/attachments/attachments.h"
 #include "modules/ledger/ledger.h"
 #include "modules/notifications/inbox.h"
 #include "modules/notifications/sms.h"
 #include "modules/orgs/orgs.h"
+#include "modules/search/search.h"
 #include "net/metrics.h"
 #include "net/router.h"
 #include "pubsub/bus.h"
@@ -42,8 +44,12 @@ class Application {
   storage::Database& db() { return *db_; }
   accounts::AccountsService& accounts() { return *accounts_; }
   orgs::OrgsService& orgs() { return *orgs_; }
+  attachments::AttachmentsService& attachments() { return *attachments_; }
   ledger::Ledger& ledger() { return *ledger_; }
   notifications::InboxService& inbox() { return *inbox_; }
+  search::SearchService& search() { return *search_; }
+  // The sensitive-word list posts are screened against (moderation.sensitive_words_path).
+  const search::WordFilter& word_filter() const { return word_filter_; }
   net::Router& router() { return router_; }
   // Live events: publish after commit on the bus; register room types with the hub.
   pubsub::Bus& bus() { return *bus_; }
@@ -67,6 +73,9 @@ class Application {
   std::unique_ptr<accounts::AccountsService> accounts_;
   std::unique_ptr<orgs::OrgsService> orgs_;
   std::unique_ptr<notifications::InboxService> inbox_;
+  std::unique_ptr<search::SearchService> search_;
+  search::WordFilter word_filter_;
+  std::unique_ptr<attachments::AttachmentsService> attachments_;
   net::Router router_;
   net::Metrics metrics_;
   std::unique_ptr<net::StaticFiles> static_files_;

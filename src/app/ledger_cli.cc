@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "modules/accounts/accounts.h"
+#include "modules/attachments/attachments_store.h"
 #include "modules/orgs/orgs_store.h"
 
 namespace sl::app {
@@ -11,6 +12,7 @@ ledger::RecordLoader record_loader() {
   return [](storage::Conn& c, std::string_view type, int64_t id) -> Result<std::optional<ledger::RecordState>> {
     if (type == "person") return accounts::person_ledger_state(c, id);
     if (type == "org" || type == "sector" || type == "membership") return orgs::store::ledger_state(c, type, id);
+    if (type == "attachment") return attachments::store::ledger_state(c, id);
     return Error::Invalid("unknown_type", "未知的记录类型");
   };
 }

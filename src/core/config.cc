@@ -94,6 +94,15 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("live.presence_interval_ms", live.presence_interval_ms),
       SL_INT("live.max_rooms_per_connection", live.max_rooms_per_connection),
       SL_INT("live.bench_publish_per_second", live.bench_publish_per_second),
+      SL_STR("moderation.sensitive_words_path", moderation.sensitive_words_path),
+      SL_STR("moderation.sensitive_action", moderation.sensitive_action),
+      SL_STR("attachments.dir", attachments.dir),
+      SL_INT("attachments.max_document_bytes", attachments.max_document_bytes),
+      SL_INT("attachments.max_image_bytes", attachments.max_image_bytes),
+      SL_INT("attachments.max_voice_bytes", attachments.max_voice_bytes),
+      SL_INT("attachments.max_image_pixels", attachments.max_image_pixels),
+      SL_INT("attachments.daily_quota_bytes", attachments.daily_quota_bytes),
+      SL_INT("attachments.unattached_ttl_hours", attachments.unattached_ttl_hours),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -109,12 +118,19 @@ const std::map<std::string, Setter>& setters() {
 Status validate(const Config& c) {
   if (c.database.durability != "process" && c.database.durability != "power")
     return Error::Invalid("bad_config", "database.durability 只能是 process 或 power");
+  if (c.moderation.sensitive_action != "reject" && c.moderation.sensitive_action != "hold")
+    return Error::Invalid("bad_config", "moderation.sensitive_action 只能是 reject 或 hold");
   if (c.server.port < 0 || c.server.port > 65535) return Error::Invalid("bad_config", "server.port 超出范围");
   if (c.server.threads < 1 || c.server.worker_threads < 1) return Error::Invalid("bad_config", "线程数至少为 1");
   if (c.live.queue_max_frames < 1 || c.live.queue_max_bytes < 1024 || c.live.max_message_bytes < 128 ||
       c.live.ping_interval_ms < 100 || c.live.idle_timeout_ms < c.live.ping_interval_ms ||
       c.live.presence_interval_ms < 10 || c.live.max_rooms_per_connection < 1 || c.live.bench_publish_per_second < 0)
     return Error::Invalid("bad_config", "live.* 配置超出范围（见 config/shangliang.example.toml）");
+  const AttachmentsConfig& a = c.attachments;
+  if (a.max_document_bytes < 1 || a.max_image_bytes < 1 || a.max_voice_bytes < 1 || a.max_image_pixels < 1)
+    return Error::Invalid("bad_config", "attachments 的大小上限须为正数");
+  if (a.daily_quota_bytes < 0 || a.unattached_ttl_hours < 1)
+    return Error::Invalid("bad_config", "attachments.daily_quota_bytes 不能为负，unattached_ttl_hours 至少为 1");
   return Ok();
 }
 
@@ -176,7 +192,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "moderation", "attachments", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

@@ -81,6 +81,29 @@ struct LiveConfig {
   int bench_publish_per_second = 0;    // live.bench_publish_per_second: bench/live.sh only; 0 = off
 };
 
+struct ModerationConfig {
+  // moderation.sensitive_words_path: the sensitive-word list posts are screened against, one
+  // word per line; "" = the baseline list built into the program (config/sensitive-words.txt)
+  std::string sensitive_words_path;
+  // moderation.sensitive_action: "reject" (the post is refused, naming the words) or "hold"
+  // (the post is kept for a moderator and not shown until approved)
+  std::string sensitive_action = "reject";
+};
+
+struct AttachmentsConfig {
+  // attachments.dir: where uploaded files live, content-addressed (<dir>/<sha256[0:2]>/<sha256>);
+  // empty: <data_dir>/uploads. Several nodes may share it (a network file system).
+  std::string dir;
+  int max_document_bytes = 20 * 1024 * 1024;  // attachments.max_document_bytes: PDF, Office, text
+  int max_image_bytes = 10 * 1024 * 1024;     // attachments.max_image_bytes: JPEG, PNG, WebP, GIF
+  int max_voice_bytes = 10 * 1024 * 1024;     // attachments.max_voice_bytes: recorded voice, audio
+  int max_image_pixels = 40000000;            // attachments.max_image_pixels: larger images are refused
+  // attachments.daily_quota_bytes: what one person may upload in 24 hours (0: no quota)
+  int daily_quota_bytes = 200 * 1024 * 1024;
+  // attachments.unattached_ttl_hours: uploads never attached to anything are removed after this
+  int unattached_ttl_hours = 24;
+};
+
 struct LogConfig {
   std::string level = "info";  // log.level: trace, debug, info, warn, error
   bool access_log = true;      // log.access_log: JSON line per request
@@ -93,6 +116,8 @@ struct Config {
   NotifyConfig notify;
   LedgerConfig ledger;
   LiveConfig live;
+  ModerationConfig moderation;
+  AttachmentsConfig attachments;
   LogConfig log;
   std::string data_dir = "var";  // data_dir: keys, uploads, outbox
 };

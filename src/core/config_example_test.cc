@@ -23,6 +23,8 @@ TEST(ConfigExample, LoadsToTheDefaults) {
   EXPECT_EQ(c.log.access_log, d.log.access_log);
   EXPECT_EQ(c.data_dir, d.data_dir);
   EXPECT_EQ(c.ledger.witnesses, d.ledger.witnesses);
+  EXPECT_EQ(c.moderation.sensitive_words_path, d.moderation.sensitive_words_path);
+  EXPECT_EQ(c.moderation.sensitive_action, d.moderation.sensitive_action);
 }
 
 TEST(ConfigExample, MentionsEveryKey) {

@@ -16,17 +16,23 @@ TEST(Config, DefaultsAndOverrides) {
   EXPECT_FALSE(apply_setting(c, "server.port", "abc").ok());
   EXPECT_FALSE(apply_setting(c, "server.nope", "1").ok());
   EXPECT_FALSE(apply_setting(c, "database.durability", "sometimes").ok());
+  Config m;
+  EXPECT_EQ(m.moderation.sensitive_action, "reject");
+  EXPECT_TRUE(apply_setting(m, "moderation.sensitive_action", "hold").ok());
+  EXPECT_EQ(m.moderation.sensitive_action, "hold");
+  EXPECT_FALSE(apply_setting(m, "moderation.sensitive_action", "delete").ok());
 }
 
 TEST(Config, EnvironmentMapsSections) {
   Config c;
   std::string a = "SHANGLIANG_SERVER_READ_TIMEOUT_MS=1234", b = "PORT=18080", d = "SHANGLIANG_DATA_DIR=/tmp/x",
-              e = "SHANGLIANG_BIN=/ignored";
-  char* env[] = {a.data(), b.data(), d.data(), e.data(), nullptr};
+              e = "SHANGLIANG_BIN=/ignored", m = "SHANGLIANG_MODERATION_SENSITIVE_WORDS_PATH=/etc/words.txt";
+  char* env[] = {a.data(), b.data(), d.data(), e.data(), m.data(), nullptr};
   ASSERT_TRUE(apply_environment(c, env).ok());
   EXPECT_EQ(c.server.read_timeout_ms, 1234);
   EXPECT_EQ(c.server.port, 18080);
   EXPECT_EQ(c.data_dir, "/tmp/x");
+  EXPECT_EQ(c.moderation.sensitive_words_path, "/etc/words.txt");
 }
 
 TEST(Config, TomlFile) {

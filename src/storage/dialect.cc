@@ -21,9 +21,37 @@ constexpr Token kTokens[] = {
     {"{{BIGINT}}", "INTEGER", "BIGINT"},
 };
 
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// Drops the lines of the other backend's `-- @sqlite` / `-- @postgres` sections (see dialect.h).
+std::string keep_dialect_sections(std::string_view sql, Dialect d) {
+  enum class Section { kShared, kSqlite, kPostgres } section = Section::kShared;
+  std::string out;
+  out.reserve(sql.size());
+  size_t pos = 0;
+  while (pos < sql.size()) {
+    size_t nl = sql.find('\n', pos);
+    size_t next = nl == std::string_view::npos ? sql.size() : nl + 1;
+    std::string_view line = sql.substr(pos, next - pos);
+    std::string_view marker = trim(line.substr(0, line.find('\n')));
+    pos = next;
+    if (marker == "-- @sqlite") section = Section::kSqlite;
+    else if (marker == "-- @postgres") section = Section::kPostgres;
+    else if (marker == "-- @end") section = Section::kShared;
+    else if (section == Section::kShared || (section == Section::kSqlite) == (d == Dialect::kSqlite)) out += line;
+  }
+  return out;
+}
+
 }  // namespace
 
-std::string expand_migration(std::string_view sql, Dialect d) {
+std::string expand_migration(std::string_view input, Dialect d) {
+  const std::string kept = keep_dialect_sections(input, d);
+  const std::string_view sql = kept;
   std::string out;
   out.reserve(sql.size() + 64);
   size_t i = 0;

@@ -4,6 +4,9 @@
 //   {{ID}}        auto-increment 64-bit primary key
 //   {{BLOB}}      binary column
 //   {{BIGINT}}    64-bit integer
+// Dialect sections, for the few objects that exist in one backend only (an FTS5 table on
+// SQLite, a GIN index on PostgreSQL): a line `-- @sqlite` or `-- @postgres` starts a section
+// whose lines are kept for that backend only; `-- @end` returns to shared text.
 // Statement text: `?` placeholders become $1..$n for PostgreSQL.
 #pragma once
 
