@@ -22,11 +22,13 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "core/clock.h"
 #include "core/random.h"
 #include "modules/access/access.h"
 #include "modules/ledger/merkle.h"
+#include "modules/ledger/node_cache.h"
 #include "modules/ledger/note.h"
 #include "net/router.h"
 #include "storage/database.h"
@@ -181,6 +183,11 @@ class Ledger {
   Keys keys_;
   std::string origin_;
   std::mutex cp_mu_;  // one checkpointer run at a time
+  // Actor pseudonyms by person id (an HMAC each; computed once per person while cached).
+  static constexpr size_t kPseudonymCacheSize = 65536;
+  mutable std::mutex pseudonyms_mu_;
+  mutable std::unordered_map<int64_t, std::string> pseudonyms_;  // guarded by pseudonyms_mu_
+  NodeCache node_cache_;  // upper levels of the tree, for proofs
   std::function<void(uint64_t)> on_checkpoint_;
   std::thread thread_;
   std::mutex stop_mu_;

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -79,11 +80,7 @@ Result<Keys> load_or_create_keys(const std::string& dir, Random& random) {
 
 std::string content_hash(std::string_view salt, std::string_view content) {
   if (salt.empty() && content.empty()) return "";
-  std::string data;
-  data.reserve(salt.size() + 1 + content.size());
-  data.append(salt).push_back('\n');
-  data.append(content);
-  return sha256_hex(data);
+  return to_hex(sha256_of(salt, "\n", content));
 }
 
 Ledger::Ledger(storage::Database& db, const Clock& clock, Random& random, Keys keys, std::string origin)
@@ -95,29 +92,94 @@ std::string Ledger::new_salt() { return hex_encode(random_.token(12)); }
 
 std::string Ledger::actor_pseudonym(const access::Caller& actor) const {
   if (actor.person_id == 0) return "system";
+  {
+    std::lock_guard lk(pseudonyms_mu_);
+    auto it = pseudonyms_.find(actor.person_id);
+    if (it != pseudonyms_.end()) return it->second;
+  }
   std::string msg = "person:" + std::to_string(actor.person_id);
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(keys_.actor_key.data()), keys_.actor_key.size());
   crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()), msg.size());
   crypto_auth_hmacsha256_final(&st, mac);
-  return "p-" + hex_encode(std::string_view(reinterpret_cast<char*>(mac), 8));
+  std::string p = "p-" + hex_encode(std::string_view(reinterpret_cast<char*>(mac), 8));
+  std::lock_guard lk(pseudonyms_mu_);
+  if (pseudonyms_.size() >= kPseudonymCacheSize) pseudonyms_.clear();  // bounded; the active refill it
+  pseudonyms_.emplace(actor.person_id, p);
+  return p;
 }
+
+namespace {
+
+// A JSON string exactly as boost::json::serialize writes it (the entry format was defined by
+// that serializer): '"' and '\\' escaped, \b \t \n \f \r, other control bytes as \u00xx
+// (lowercase hex), everything else (UTF-8 included) copied as is.
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  auto plain = [](char ch) { return static_cast<unsigned char>(ch) >= 0x20 && ch != '"' && ch != '\\'; };
+  if (std::all_of(s.begin(), s.end(), plain)) {  // the usual case: nothing to escape
+    out.append(s);
+    out += '"';
+    return;
+  }
+  for (char ch : s) {
+    auto u = static_cast<unsigned char>(ch);
+    if (u >= 0x20 && ch != '"' && ch != '\\') {
+      out += ch;
+      continue;
+    }
+    out += '\\';
+    switch (ch) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '\b': out += 'b'; break;
+      case '\t': out += 't'; break;
+      case '\n': out += 'n'; break;
+      case '\f': out += 'f'; break;
+      case '\r': out += 'r'; break;
+      default:
+        out += "u00";
+        out += kHex[u >> 4];
+        out += kHex[u & 15];
+    }
+  }
+  out += '"';
+}
+
+// The entry (leaf bytes), written directly instead of through a JSON document: one line, keys
+// in the fixed order of ledger.h.
+std::string entry_text(int64_t seq, std::string_view at, std::string_view actor, std::string_view action,
+                       std::string_view object, std::string_view content) {
+  std::string e;
+  e.reserve(96 + at.size() + actor.size() + action.size() + object.size() + content.size());
+  e += "{\"seq\":";
+  e += std::to_string(seq);
+  e += ",\"at\":";
+  append_json_string(e, at);
+  e += ",\"actor\":";
+  append_json_string(e, actor);
+  e += ",\"action\":";
+  append_json_string(e, action);
+  e += ",\"object\":";
+  append_json_string(e, object);
+  e += ",\"content\":";
+  append_json_string(e, content);
+  e += '}';
+  return e;
+}
+
+}  // namespace
 
 Result<int64_t> Ledger::append(Conn& c, const access::Caller& actor, const Change& ch) {
   SL_ASSIGN(int64_t seq, store::next_seq(c));
   TimeMs now = clock_.now_ms();
   std::string hash = content_hash(ch.salt, ch.content);
-  bj::object e;
-  e["seq"] = seq;
-  e["at"] = format_iso8601(now);
-  e["actor"] = actor_pseudonym(actor);
-  e["action"] = ch.action;
-  e["object"] = ch.object_type + "/" + std::to_string(ch.object_id);
-  e["content"] = hash;
-  std::string entry = bj::serialize(e);
-  SL_TRY(store::insert_entry(c, seq, now, std::string(e["actor"].as_string()), ch.action, ch.object_type,
-                             std::to_string(ch.object_id), hash, entry));
+  std::string who = actor_pseudonym(actor);
+  std::string id = std::to_string(ch.object_id);
+  std::string entry = entry_text(seq, format_iso8601(now), who, ch.action, ch.object_type + "/" + id, hash);
+  SL_TRY(store::insert_entry(c, seq, now, who, ch.action, ch.object_type, id, hash, entry));
   return seq;
 }
 
@@ -148,23 +210,32 @@ Result<uint64_t> Ledger::checkpoint_now() {
   constexpr int64_t kBatch = 50000;
   NoteSigner signer = signer_of(origin_, keys_);
   TimeMs now = clock_.now_ms();
-  return db_.write_value<uint64_t>([&](Conn& c) -> Result<uint64_t> {
+  uint64_t from = 0;
+  std::vector<CompactRange::Node> cached;  // new nodes for the in-memory upper tree
+  auto size = db_.write_value<uint64_t>([&](Conn& c) -> Result<uint64_t> {
+    cached.clear();
     SL_ASSIGN(auto last, store::latest_checkpoint(c));
     SL_ASSIGN(int64_t head, store::head_size(c));
-    uint64_t from = last ? last->size : 0;
+    from = last ? last->size : 0;
     if (last && static_cast<int64_t>(from) >= head) return from;
     NodeSource nodes = store::node_source(c);
     SL_ASSIGN(CompactRange range, CompactRange::from_nodes(from, nodes));
     SL_ASSIGN(auto batch, store::entries_from(c, from, kBatch));
     for (const auto& [seq, entry] : batch) {
       if (static_cast<uint64_t>(seq) != range.size()) return Error::Internal("ledger entries are not contiguous");
-      for (const auto& n : range.append(leaf_hash(entry))) SL_TRY(store::insert_node(c, n.level, n.index, n.hash));
+      for (const auto& n : range.append(leaf_hash(entry))) {
+        SL_TRY(store::insert_node(c, n.level, n.index, n.hash));
+        if (n.level >= NodeCache::kMinLevel) cached.push_back(n);
+      }
     }
     Hash root = range.root();
     std::string note = sign_note(checkpoint_body(origin_, range.size(), root), signer);
     SL_TRY(store::insert_checkpoint(c, range.size(), root, note, now));
     return range.size();
   });
+  // Only committed nodes go into memory.
+  if (size.ok()) node_cache_.extend(from, *size, cached);
+  return size;
 }
 
 void Ledger::start(int interval_ms) {
@@ -224,6 +295,41 @@ Result<bj::object> Ledger::entries(uint64_t after, int limit) {
   });
 }
 
+namespace {
+
+// The hashes of `ids` for a proof against a checkpointed tree of `tree_size` leaves: the upper
+// levels from memory (loaded on first use), the few low nodes from storage in one query.
+Result<std::vector<Hash>> proof_hashes(Conn& c, NodeCache& cache, uint64_t tree_size, const std::vector<NodeId>& ids) {
+  SL_TRY(cache.top_up(c, tree_size));
+  std::vector<Hash> out(ids.size());
+  std::vector<NodeId> missing;
+  std::vector<size_t> where;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (auto h = cache.find(ids[i])) {
+      out[i] = *h;
+    } else {
+      missing.push_back(ids[i]);
+      where.push_back(i);
+    }
+  }
+  if (!missing.empty()) {
+    SL_ASSIGN(auto got, store::nodes_at(c, missing));
+    for (size_t j = 0; j < got.size(); ++j) out[where[j]] = got[j];
+  }
+  return out;
+}
+
+// Serves the nodes fetched by proof_hashes to a proof that asks for them in the listed order.
+NodeSource listed(const std::vector<NodeId>& ids, const std::vector<Hash>& hashes, size_t& next) {
+  return [&ids, &hashes, &next](int level, uint64_t index) -> Result<Hash> {
+    if (next >= ids.size() || ids[next] != NodeId{level, index})
+      return Error::Internal("ledger proof asked for a node it did not list");
+    return hashes[next++];
+  };
+}
+
+}  // namespace
+
 Result<bj::object> Ledger::inclusion(uint64_t index, uint64_t tree_size) {
   return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
     SL_ASSIGN(auto cp, store::checkpoint_at(c, tree_size));
@@ -231,7 +337,10 @@ Result<bj::object> Ledger::inclusion(uint64_t index, uint64_t tree_size) {
     if (index >= tree_size) return Error::Invalid("index_out_of_range", "条目序号必须小于树的大小");
     SL_ASSIGN(auto entry, store::entry_at(c, index));
     if (!entry) return Error::NotFound("entry_not_found", "条目不存在");
-    SL_ASSIGN(auto proof, inclusion_proof(index, tree_size, store::node_source(c)));
+    SL_ASSIGN(auto ids, inclusion_nodes(index, tree_size));
+    SL_ASSIGN(auto hashes, proof_hashes(c, node_cache_, tree_size, ids));
+    size_t next = 0;
+    SL_ASSIGN(auto proof, inclusion_proof(index, tree_size, listed(ids, hashes, next)));
     return bj::object{{"index", index},
                       {"tree_size", tree_size},
                       {"entry", *entry},
@@ -247,7 +356,10 @@ Result<bj::object> Ledger::consistency(uint64_t first, uint64_t second) {
     SL_ASSIGN(auto a, store::checkpoint_at(c, first));
     SL_ASSIGN(auto b, store::checkpoint_at(c, second));
     if (!a || !b) return Error::NotFound("checkpoint_not_found", "没有这个树大小的检查点");
-    SL_ASSIGN(auto proof, consistency_proof(first, second, store::node_source(c)));
+    SL_ASSIGN(auto ids, consistency_nodes(first, second));
+    SL_ASSIGN(auto hashes, proof_hashes(c, node_cache_, second, ids));
+    size_t next = 0;
+    SL_ASSIGN(auto proof, consistency_proof(first, second, listed(ids, hashes, next)));
     return bj::object{{"first", first}, {"second", second}, {"proof", json_strings(b64_all(proof))}};
   });
 }

@@ -1,5 +1,7 @@
 #include "modules/ledger/ledger_store.h"
 
+#include <algorithm>
+
 namespace sl::ledger::store {
 
 using storage::Blob;
@@ -51,21 +53,89 @@ Result<std::vector<std::pair<int64_t, std::string>>> object_entries(Conn& c, std
   return out;
 }
 
+namespace {
+
+// A node's key in ledger_nodes (migration 0009, which explains the layout).
+//   level >= 8: level * 2^56 + index                       (>= 2^59)
+//   level <  8: tile * 512 + slot, where tile is the 256-leaf block the node lies in and the
+//               block's 510 low nodes take slots level 7 first (2 nodes), then 6 (4), ...,
+//               level 0 last (256): slot = 2^(8-level) - 2 + index mod 2^(8-level).  (< 2^57)
+// Storage keeps rows in key order, so the eight low siblings a proof needs share a few pages.
+constexpr int kTileLevels = 8;
+constexpr uint64_t kIndexLimit = uint64_t{1} << 56;
+
+bool valid_node(int level, uint64_t index) { return level >= 0 && level < 64 && index < kIndexLimit; }
+
+uint64_t low_width(int level) { return uint64_t{1} << (kTileLevels - level); }  // nodes per tile
+
+int64_t node_key(int level, uint64_t index) {
+  if (level >= kTileLevels) return static_cast<int64_t>((uint64_t(level) << 56) | index);
+  uint64_t w = low_width(level);
+  return static_cast<int64_t>((index / w) * 512 + (w - 2) + index % w);
+}
+
+Result<Hash> hash_of(const std::string& bytes) {
+  if (bytes.size() != 32) return Error::Internal("ledger node hash is not 32 bytes");
+  Hash h;
+  std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
+// "SELECT ... WHERE id IN (?, ...)" with 8, 16, 24 or 32 placeholders: only the number of
+// placeholders varies, so the statement cache holds at most four of these.
+const std::string& nodes_sql(size_t n) {
+  static const std::vector<std::string> sql = [] {
+    std::vector<std::string> out(5);
+    for (size_t k = 1; k <= 4; ++k) {
+      std::string s = "SELECT id, hash FROM ledger_nodes WHERE id IN (?";
+      for (size_t i = 1; i < 8 * k; ++i) s += ", ?";
+      out[k] = s + ")";
+    }
+    return out;
+  }();
+  return sql.at(n / 8);
+}
+
+}  // namespace
+
 Status insert_node(Conn& c, int level, uint64_t index, const Hash& hash) {
-  SL_TRY(c.exec("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                {int64_t{level}, static_cast<int64_t>(index), Blob{std::string(hash.begin(), hash.end())}}));
+  if (!valid_node(level, index)) return Error::Internal("ledger node out of range");
+  SL_TRY(c.exec("INSERT INTO ledger_nodes (id, hash) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                {node_key(level, index), Blob{std::string(hash.begin(), hash.end())}}));
   return Ok();
 }
 
 NodeSource node_source(Conn& c) {
   return [&c](int level, uint64_t index) -> Result<Hash> {
-    SL_ASSIGN(auto r, c.query_one("SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?",
-                                  {int64_t{level}, static_cast<int64_t>(index)}));
-    if (!r || r->str(0).size() != 32) return Error::Internal("ledger node missing");
-    Hash h;
-    std::copy(r->str(0).begin(), r->str(0).end(), h.begin());
-    return h;
+    if (!valid_node(level, index)) return Error::Internal("ledger node out of range");
+    SL_ASSIGN(auto r, c.query_one("SELECT hash FROM ledger_nodes WHERE id = ?", {node_key(level, index)}));
+    if (!r) return Error::Internal("ledger node missing");
+    return hash_of(r->str(0));
   };
+}
+
+Result<std::vector<Hash>> nodes_at(Conn& c, const std::vector<NodeId>& ids) {
+  constexpr size_t kChunk = 32;
+  std::vector<Hash> out(ids.size());
+  for (size_t begin = 0; begin < ids.size(); begin += kChunk) {
+    size_t end = std::min(ids.size(), begin + kChunk);
+    size_t padded = (end - begin + 7) / 8 * 8;
+    storage::Params params;
+    params.reserve(padded);
+    for (size_t i = 0; i < padded; ++i) {
+      const NodeId& id = ids[std::min(begin + i, end - 1)];  // padding repeats the last node
+      if (!valid_node(id.level, id.index)) return Error::Internal("ledger node out of range");
+      params.emplace_back(node_key(id.level, id.index));
+    }
+    SL_ASSIGN(auto rows, c.query(nodes_sql(padded), params));
+    for (size_t i = begin; i < end; ++i) {
+      int64_t key = node_key(ids[i].level, ids[i].index);
+      auto row = std::find_if(rows.begin(), rows.end(), [key](const storage::Row& r) { return r.i64(0) == key; });
+      if (row == rows.end()) return Error::Internal("ledger node missing");
+      SL_ASSIGN(out[i], hash_of(row->str(1)));
+    }
+  }
+  return out;
 }
 
 Result<std::optional<CheckpointRow>> latest_checkpoint(Conn& c) {
@@ -145,11 +215,18 @@ Result<std::optional<CosignatureRow>> latest_cosignature(Conn& c, const std::str
 // ---- tlog-tiles (ledger_tiles.cc) ----
 
 Result<std::vector<std::pair<uint64_t, std::string>>> nodes_range(Conn& c, int level, uint64_t from, uint64_t count) {
-  SL_ASSIGN(auto rows, c.query("SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
-                               {int64_t{level}, static_cast<int64_t>(from), static_cast<int64_t>(from + count)}));
   std::vector<std::pair<uint64_t, std::string>> out;
-  out.reserve(rows.size());
-  for (auto& r : rows) out.emplace_back(static_cast<uint64_t>(r.i64(0)), r.str(1));
+  if (!valid_node(level, 0) || from >= kIndexLimit) return out;
+  uint64_t end = std::min(from + count, kIndexLimit);
+  // Keys of one level are contiguous (above level 8), or contiguous within each tile (below):
+  // one range query per run of consecutive keys.
+  for (uint64_t first = from; first < end;) {
+    uint64_t last = level >= kTileLevels ? end : std::min(end, (first / low_width(level) + 1) * low_width(level));
+    SL_ASSIGN(auto rows, c.query("SELECT id, hash FROM ledger_nodes WHERE id >= ? AND id < ? ORDER BY id",
+                                 {node_key(level, first), node_key(level, last - 1) + 1}));
+    for (auto& r : rows) out.emplace_back(first + static_cast<uint64_t>(r.i64(0) - node_key(level, first)), r.str(1));
+    first = last;
+  }
   return out;
 }
 

@@ -27,8 +27,10 @@ Result<std::optional<std::string>> entry_at(Conn& c, uint64_t seq);
 Result<std::vector<std::pair<int64_t, std::string>>> object_entries(Conn& c, std::string_view type, int64_t id);
 
 Status insert_node(Conn& c, int level, uint64_t index, const Hash& hash);
-// Complete-subtree hashes from ledger_nodes.
+// Complete-subtree hashes from ledger_nodes, one query each.
 NodeSource node_source(Conn& c);
+// The hashes of `ids`, in that order, in one query per 32 nodes. Error if one is not stored.
+Result<std::vector<Hash>> nodes_at(Conn& c, const std::vector<NodeId>& ids);
 
 struct CheckpointRow {
   uint64_t size = 0;

@@ -4,9 +4,17 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <atomic>
+#include <map>
+
 #include "modules/common/test_fixture.h"
 #include "modules/ledger/ledger_audit.h"
 #include "modules/ledger/note.h"
+#include "storage/dialect.h"
+#include "storage/migrations.h"
 
 namespace sl::ledger {
 namespace {
@@ -58,6 +66,33 @@ TEST_F(LedgerTest, EntryCommitsAndRollsBackWithItsChange) {
   }()));
 }
 
+// The entry text is written by hand; it must be byte for byte what boost::json::serialize made
+// of the same fields (the format the first entries were written in), whatever the strings hold.
+TEST_F(LedgerTest, EntryBytesAreTheSerializedJsonObject) {
+  std::string odd = "a\"b\\c/d\b\t\n\f\r";
+  for (int ch = 0; ch < 0x20; ++ch) odd.push_back(static_cast<char>(ch));
+  odd += "\x7f 公告 \xe4\xb8";  // DEL, UTF-8 and a truncated UTF-8 sequence
+  for (int64_t person : {0, 7, 7, 123456789}) {
+    access::Caller actor;
+    actor.person_id = person;
+    auto seq = db_->write_value<int64_t>([&](storage::Conn& c) {
+      return ledger_->append(c, actor, Change{odd, "type" + odd, -42, "content", "salt"});
+    });
+    ASSERT_TRUE(seq.ok()) << seq.error().message;
+    auto page = ledger_->entries(*seq, 1);
+    ASSERT_TRUE(page.ok());
+    std::string entry(page->at("items").as_array().at(0).as_object().at("entry").as_string());
+    bj::object e;
+    e["seq"] = *seq;
+    e["at"] = format_iso8601(clock_.now_ms());
+    e["actor"] = ledger_->actor_pseudonym(actor);
+    e["action"] = odd;
+    e["object"] = "type" + odd + "/-42";
+    e["content"] = content_hash("salt", "content");
+    EXPECT_EQ(entry, bj::serialize(e));
+  }
+}
+
 TEST_F(LedgerTest, SignedCheckpointsGrowAndProofsVerify) {
   auto empty = ledger_->checkpoint_now();
   ASSERT_TRUE(empty.ok());
@@ -95,6 +130,196 @@ TEST_F(LedgerTest, SignedCheckpointsGrowAndProofsVerify) {
   EXPECT_TRUE(verify_consistency(13, 21, first.root, second.root, proof).ok());
   // Only checkpointed sizes can be proven against.
   EXPECT_FALSE(ledger_->inclusion(0, 20).ok());
+}
+
+// Proofs take the upper tree (levels >= 8) from memory: filled by this process's checkpointer,
+// or loaded from storage by a Ledger that has just started or whose tree another process grew.
+TEST_F(LedgerTest, ProofsFromTheInMemoryUpperTreeVerifyHoweverItWasFilled) {
+  auto append_n = [&](int n) {
+    ASSERT_TRUE(db_->write([&](storage::Conn& c) -> Status {
+      for (int i = 0; i < n; ++i) SL_TRY(ledger_->append(c, access::Caller{}, Change{"thing.created", "thing", i, "x", "s"}));
+      return Ok();
+    }).ok());
+  };
+  auto roots = [&](std::vector<uint64_t> sizes) {  // recomputed from the entries alone
+    std::map<uint64_t, Hash> out;
+    auto page = ledger_->entries(0, 5000);
+    EXPECT_TRUE(page.ok());
+    CompactRange r;
+    for (auto& it : page->at("items").as_array()) {
+      r.append(leaf_hash(std::string(it.as_object().at("entry").as_string())));
+      if (std::find(sizes.begin(), sizes.end(), r.size()) != sizes.end()) out[r.size()] = r.root();
+    }
+    return out;
+  };
+  auto check = [&](Ledger& l, uint64_t size, const Hash& root) {
+    for (uint64_t i : {uint64_t{0}, uint64_t{255}, uint64_t{256}, uint64_t{511}, uint64_t{700}, size / 2, size - 1}) {
+      if (i >= size) continue;
+      auto p = l.inclusion(i, size);
+      ASSERT_TRUE(p.ok()) << p.error().message;
+      std::vector<Hash> proof;
+      for (auto& h : p->at("proof").as_array()) proof.push_back(*hash_from_base64(h.as_string()));
+      EXPECT_TRUE(verify_inclusion(i, size, leaf_hash(std::string(p->at("entry").as_string())), proof, root).ok())
+          << i << "/" << size;
+    }
+  };
+  auto check_consistency = [&](Ledger& l, uint64_t a, uint64_t b, const Hash& ra, const Hash& rb) {
+    auto c = l.consistency(a, b);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    std::vector<Hash> proof;
+    for (auto& h : c->at("proof").as_array()) proof.push_back(*hash_from_base64(h.as_string()));
+    EXPECT_TRUE(verify_consistency(a, b, ra, rb, proof).ok()) << a << "->" << b;
+  };
+
+  append_n(700);
+  ASSERT_EQ(*ledger_->checkpoint_now(), 700u);
+  append_n(600);
+  ASSERT_EQ(*ledger_->checkpoint_now(), 1300u);  // extends what the first run put in memory
+  auto r = roots({700, 1300});
+  check(*ledger_, 700, r[700]);
+  check(*ledger_, 1300, r[1300]);
+  check_consistency(*ledger_, 700, 1300, r[700], r[1300]);
+
+  // Another Ledger on the same database (a second server, or this one after a restart) grows
+  // the tree; the first has not seen that run and loads the new nodes when a proof needs them.
+  Keys other_keys;
+  random_.fill(other_keys.signing_seed.data(), 32);
+  other_keys.actor_key = "k";
+  Ledger other(*db_, clock_, random_, other_keys, "test.local/ledger");
+  append_n(1000);
+  ASSERT_EQ(*other.checkpoint_now(), 2300u);
+  r = roots({700, 1300, 2300});
+  check(*ledger_, 2300, r[2300]);
+  check(other, 2300, r[2300]);
+  check(other, 700, r[700]);
+  check_consistency(*ledger_, 1300, 2300, r[1300], r[2300]);
+  check_consistency(other, 700, 2300, r[700], r[2300]);
+
+  // The upper tree really comes from memory: with every stored node at level >= 8 corrupted,
+  // the two warm Ledgers still prove correctly, and a freshly started one does not.
+  ASSERT_TRUE(db_->write([](storage::Conn& c) -> Status {
+    // Node ids are level * 2^56 + index (migration 0009).
+    SL_TRY(c.exec("UPDATE ledger_nodes SET hash = ? WHERE id >= ?",
+                  {storage::Blob{std::string(32, '\x5a')}, int64_t{8} << 56}));
+    return Ok();
+  }).ok());
+  check(*ledger_, 2300, r[2300]);
+  check(other, 1300, r[1300]);
+  Ledger fresh(*db_, clock_, random_, other_keys, "test.local/ledger");
+  auto p = fresh.inclusion(3, 2300);
+  ASSERT_TRUE(p.ok());
+  std::vector<Hash> proof;
+  for (auto& h : p->at("proof").as_array()) proof.push_back(*hash_from_base64(h.as_string()));
+  EXPECT_FALSE(verify_inclusion(3, 2300, leaf_hash(std::string(p->at("entry").as_string())), proof, r[2300]).ok());
+}
+
+// Migration 0009 re-keys the stored tree nodes from (level, idx) to one integer id; a tree
+// stored the old way proves the same afterwards.
+// Proof readers on several threads while the checkpointer grows the in-memory tree: every
+// proof verifies against its checkpoint's root.
+TEST_F(LedgerTest, ProofsStayCorrectWhileTheTreeGrows) {
+  auto root_of = [&](uint64_t size) -> Result<Hash> {
+    auto cp = db_->read_value<std::string>([&](storage::Conn& c) -> Result<std::string> {
+      SL_ASSIGN(auto rows, c.query("SELECT note FROM ledger_checkpoints WHERE size = ?", {static_cast<int64_t>(size)}));
+      if (rows.empty()) return Error::NotFound("none", "no checkpoint");
+      return rows.front().str(0);
+    });
+    if (!cp.ok()) return cp.take_error();
+    auto opened = open_note(*cp, {*parse_vkey(ledger_->verifier_key())});
+    if (!opened.ok()) return opened.take_error();
+    SL_ASSIGN(auto parsed, parse_checkpoint(opened->text));
+    return parsed.root;
+  };
+  std::atomic<uint64_t> latest{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> proofs{0}, bad{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t)
+    readers.emplace_back([&, t] {
+      uint64_t x = 12345 + static_cast<uint64_t>(t);
+      while (!stop.load()) {
+        uint64_t size = latest.load();
+        if (size == 0) continue;
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        uint64_t i = (x >> 20) % size;
+        auto p = ledger_->inclusion(i, size);
+        auto root = root_of(size);
+        if (!p.ok() || !root.ok()) {
+          ++bad;
+          continue;
+        }
+        std::vector<Hash> proof;
+        for (auto& h : p->at("proof").as_array()) proof.push_back(*hash_from_base64(h.as_string()));
+        if (!verify_inclusion(i, size, leaf_hash(std::string(p->at("entry").as_string())), proof, *root).ok()) ++bad;
+        ++proofs;
+      }
+    });
+  for (int round = 0; round < 12; ++round) {
+    ASSERT_TRUE(db_->write([&](storage::Conn& c) -> Status {
+      for (int i = 0; i < 150; ++i) SL_TRY(ledger_->append(c, access::Caller{}, Change{"thing.created", "thing", i, "x", "s"}));
+      return Ok();
+    }).ok());
+    auto size = ledger_->checkpoint_now();
+    ASSERT_TRUE(size.ok());
+    latest = *size;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  stop = true;
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(latest.load(), 1800u);
+  EXPECT_GT(proofs.load(), 0);
+  EXPECT_EQ(bad.load(), 0);
+}
+
+TEST_F(LedgerTest, Migration0009KeepsTheStoredTree) {
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) -> Status {
+    for (int i = 0; i < 600; ++i) SL_TRY(ledger_->append(c, access::Caller{}, Change{"thing.created", "thing", i, "x", "s"}));
+    return Ok();
+  }).ok());
+  ASSERT_EQ(*ledger_->checkpoint_now(), 600u);
+  const std::vector<std::string> tiles = {"0/000", "0/001", "0/002.p/88", "1/000.p/2"};
+  auto snapshot = [&](Ledger& l) {  // every proof and tile the stored tree gives
+    std::vector<std::string> out;
+    for (uint64_t i = 0; i < 600; ++i) {
+      auto p = l.inclusion(i, 600);
+      EXPECT_TRUE(p.ok()) << i << ": " << (p.ok() ? "" : p.error().message);
+      out.push_back(p.ok() ? bj::serialize(*p) : "");
+    }
+    for (const auto& t : tiles) {
+      auto bytes = l.tile(t);
+      EXPECT_TRUE(bytes.ok()) << t;
+      out.push_back(bytes.ok() ? *bytes : "");
+    }
+    return out;
+  };
+  Ledger fresh_before(*db_, clock_, random_, Keys{}, "test.local/ledger");
+  auto before = snapshot(fresh_before);
+  const storage::Migration* m0009 = nullptr;
+  for (const auto& m : storage::embedded_migrations())
+    if (m.version == 9) m0009 = &m;
+  ASSERT_NE(m0009, nullptr);
+  // Back to the 0002 layout, holding the same nodes (recomputed from the entries).
+  auto page = ledger_->entries(0, 1000);
+  ASSERT_TRUE(page.ok());
+  CompactRange tree;
+  std::vector<CompactRange::Node> nodes;
+  for (auto& it : page->at("items").as_array())
+    for (const auto& n : tree.append(leaf_hash(std::string(it.as_object().at("entry").as_string())))) nodes.push_back(n);
+  EXPECT_EQ(nodes.size(), 600u + 300 + 150 + 75 + 37 + 18 + 9 + 4 + 2 + 1);  // every complete node
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) -> Status {
+    SL_TRY(c.exec_script("DROP TABLE ledger_nodes;"
+                         "CREATE TABLE ledger_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, "
+                         "PRIMARY KEY (level, idx));"));
+    for (const auto& n : nodes)
+      SL_TRY(c.exec("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)",
+                    {int64_t{n.level}, static_cast<int64_t>(n.index), storage::Blob{std::string(n.hash.begin(), n.hash.end())}}));
+    return c.exec_script(storage::expand_migration(m0009->sql, c.dialect()));
+  }).ok());
+  Ledger restarted(*db_, clock_, random_, Keys{}, "test.local/ledger");
+  auto after = snapshot(restarted);
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i], before[i]) << i;
+  EXPECT_EQ(after[600 + 2].size(), 88u * 32);
 }
 
 TEST_F(LedgerTest, AuditFindsTheFirstTamperedEntry) {

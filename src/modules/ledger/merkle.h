@@ -25,6 +25,8 @@ using Hash = std::array<uint8_t, 32>;
 Hash leaf_hash(std::string_view entry);               // SHA-256(0x00 || entry)
 Hash node_hash(const Hash& left, const Hash& right);  // SHA-256(0x01 || left || right)
 Hash empty_root();                                    // SHA-256("") (root of the empty tree)
+// SHA-256(a || b || c), thread-safe and without OpenSSL's per-call algorithm lookup.
+Hash sha256_of(std::string_view a, std::string_view b = {}, std::string_view c = {});
 
 std::string to_base64(const Hash&);                       // standard base64 (RFC 4648 §4), padded
 Result<Hash> hash_from_base64(std::string_view);          // exactly 32 bytes, canonical encoding
@@ -41,6 +43,13 @@ Result<std::vector<uint8_t>> base64_decode(std::string_view text);
 // Provided by the caller (from storage); only asked for subtrees fully inside the tree.
 using NodeSource = std::function<Result<Hash>(int level, uint64_t index)>;
 
+// A complete, aligned subtree, named as above.
+struct NodeId {
+  int level;
+  uint64_t index;
+  bool operator==(const NodeId&) const = default;
+};
+
 // MTH(D[0:size]); empty_root() for size 0. Fetches popcount(size) nodes.
 Result<Hash> root_at(uint64_t size, const NodeSource& nodes);
 
@@ -56,6 +65,12 @@ Result<std::vector<Hash>> inclusion_proof(uint64_t index, uint64_t size, const N
 // RFC 9162 §2.1.4.1 PROOF(size1, D[0:size2]). Empty for size1 == size2 (> 0).
 // Error if size1 == 0 (a proof from the empty tree is meaningless) or size1 > size2.
 Result<std::vector<Hash>> consistency_proof(uint64_t size1, uint64_t size2, const NodeSource& nodes);
+
+// Exactly the nodes inclusion_proof / consistency_proof ask their NodeSource for, in the order
+// they ask (same errors), so a caller can fetch them all at once before building the proof.
+// About 2·log2(size) nodes.
+Result<std::vector<NodeId>> inclusion_nodes(uint64_t index, uint64_t size);
+Result<std::vector<NodeId>> consistency_nodes(uint64_t size1, uint64_t size2);
 
 // RFC 9162 §2.1.3.2. Error if index >= size, the proof has the wrong length, or the
 // computed root differs from `root`.

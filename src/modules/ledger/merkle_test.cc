@@ -375,6 +375,49 @@ TEST(Merkle, GeneratorsMatchTheRecursiveDefinitionForSmallTrees) {
   }
 }
 
+// inclusion_nodes / consistency_nodes name exactly the nodes the proofs ask for, in order, so
+// storage can fetch them in one go.
+TEST(Merkle, NodeListsAreExactlyWhatTheProofsFetch) {
+  MemTree t;
+  for (int i = 0; i < 300; ++i) t.append("entry " + std::to_string(i));
+  auto recorder = [&t](uint64_t limit, std::vector<NodeId>* asked) -> NodeSource {
+    return [&t, limit, asked](int level, uint64_t index) -> Result<Hash> {
+      asked->push_back({level, index});
+      return t.source(limit)(level, index);
+    };
+  };
+  std::mt19937_64 rng(7);
+  std::vector<uint64_t> sizes = {1, 2, 3, 5, 8, 13, 64, 100, 255, 256, 257, 300};
+  for (uint64_t n : sizes) {
+    for (int k = 0; k < 40; ++k) {
+      uint64_t m = rng() % n;
+      std::vector<NodeId> asked;
+      ASSERT_TRUE(inclusion_proof(m, n, recorder(n, &asked)).ok());
+      auto listed = inclusion_nodes(m, n);
+      ASSERT_TRUE(listed.ok());
+      EXPECT_EQ(*listed, asked) << m << "/" << n;
+      asked.clear();
+      ASSERT_TRUE(consistency_proof(m + 1, n, recorder(n, &asked)).ok());
+      auto clisted = consistency_nodes(m + 1, n);
+      ASSERT_TRUE(clisted.ok());
+      EXPECT_EQ(*clisted, asked) << m + 1 << "->" << n;
+    }
+  }
+  // Large trees: the lists stay logarithmic and inside the tree.
+  for (uint64_t n : {uint64_t{10'000'000}, uint64_t{1} << 40, (uint64_t{1} << 40) + 12345}) {
+    for (uint64_t m : {uint64_t{0}, n / 3, n - 1}) {
+      auto listed = inclusion_nodes(m, n);
+      ASSERT_TRUE(listed.ok());
+      EXPECT_LE(listed->size(), 2u * 64u);
+      for (const NodeId& id : *listed) EXPECT_LE((id.index + 1) << id.level, n) << id.level << "/" << id.index;
+    }
+  }
+  EXPECT_FALSE(inclusion_nodes(5, 5).ok());
+  EXPECT_FALSE(consistency_nodes(0, 5).ok());
+  EXPECT_FALSE(consistency_nodes(6, 5).ok());
+  EXPECT_TRUE(consistency_nodes(5, 5)->empty());
+}
+
 TEST(Merkle, RandomTreesProofsVerifyAndBitFlipsFail) {
   std::mt19937_64 rng(20240917);
   MemTree t;
