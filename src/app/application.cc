@@ -18,6 +18,7 @@ Application::Application(const Config& cfg) : cfg_(cfg) {}
 Application::~Application() {
   if (bench_ticks_) bench_ticks_->stop();
   if (hub_) hub_->stop();
+  if (attachments_) attachments_->stop_gc();
   if (ledger_) ledger_->stop();
   if (db_) db_->close();
 }
@@ -58,10 +59,14 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
       [ledger = app->ledger_.get()](storage::Conn& c, const access::Caller& actor, int64_t person_id, std::string_view) {
         return deliberation::erase_person(c, *ledger, actor, person_id);
       });
+  app->attachments_ = std::make_unique<attachments::AttachmentsService>(*app->db_, app->clock_, *app->ledger_,
+                                                                        cfg.attachments, cfg.data_dir);
+  SL_TRY(app->attachments_->init());
   deliberation::Options dopts;
   dopts.author_delete_window_minutes = cfg.deliberation.author_delete_window_minutes;
   dopts.words = &app->word_filter_;
   dopts.hold_sensitive = cfg.moderation.sensitive_action == "hold";
+  dopts.attachments = app->attachments_.get();
   app->deliberations_ =
       std::make_unique<deliberation::DeliberationService>(*app->db_, app->clock_, *app->ledger_, *app->bus_, dopts);
   // Which deliberations a caller may search is the deliberation module's to say.
@@ -75,6 +80,10 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
     return svc->readable_ids(caller);
   };
   app->search_ = std::make_unique<search::SearchService>(*app->db_, std::move(scopes));
+  // Files attached to a post are read by whoever may read the post.
+  app->attachments_->add_scope_type("post", [svc = app->deliberations_.get()](const access::Caller& caller, int64_t id) {
+    return svc->may_read_post(caller, id);
+  });
   app->register_routes();
   return app;
 }
@@ -88,6 +97,7 @@ void Application::register_routes() {
   notifications::register_routes(router_, *inbox_, *accounts_);
   register_live();
   search::register_routes(router_, *search_, *accounts_);
+  attachments::register_routes(router_, *attachments_, *accounts_);
   deliberation::register_routes(router_, *deliberations_, *accounts_);
   // Room deliberation:<id>: its readers watch; the latest seq comes from the database.
   hub_->add_room_type("deliberation", [this](const access::Caller& caller, int64_t id) -> Result<int64_t> {
@@ -174,6 +184,8 @@ Status Application::serve() {
   ledger_->start(cfg_.ledger.checkpoint_interval_ms);
   hub_->start();
   if (bench_ticks_) bench_ticks_->start();
+  // Uploads never attached, and files nothing refers to, are removed hourly.
+  attachments_->start_gc(3600 * 1000);
   static_files_ = std::make_unique<net::StaticFiles>(cfg_.server.web_root);
   net::HttpServer server(cfg_.server, router_, metrics_, static_files_.get());
   server.set_access_log(cfg_.log.access_log);
@@ -184,6 +196,7 @@ Status Application::serve() {
   if (bench_ticks_) bench_ticks_->stop();
   hub_->stop();
   spdlog::info("stopped serving; signing the last entries and closing the database");
+  attachments_->stop_gc();
   ledger_->stop();
   if (auto r = ledger_->checkpoint_now(); !r.ok()) spdlog::warn("final ledger checkpoint failed: {}", r.error().message);
   db_->close();

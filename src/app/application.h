@@ -11,6 +11,7 @@
 #include "live/hub.h"
 #include "live/tick_publisher.h"
 #include "modules/accounts/accounts.h"
+#include "modules/attachments/attachments.h"
 #include "modules/deliberation/deliberation.h"
 #include "modules/ledger/ledger.h"
 #include "modules/notifications/inbox.h"
@@ -44,6 +45,7 @@ class Application {
   storage::Database& db() { return *db_; }
   accounts::AccountsService& accounts() { return *accounts_; }
   orgs::OrgsService& orgs() { return *orgs_; }
+  attachments::AttachmentsService& attachments() { return *attachments_; }
   ledger::Ledger& ledger() { return *ledger_; }
   notifications::InboxService& inbox() { return *inbox_; }
   search::SearchService& search() { return *search_; }
@@ -75,6 +77,7 @@ class Application {
   std::unique_ptr<notifications::InboxService> inbox_;
   std::unique_ptr<search::SearchService> search_;
   search::WordFilter word_filter_;
+  std::unique_ptr<attachments::AttachmentsService> attachments_;
   std::unique_ptr<deliberation::DeliberationService> deliberations_;
   net::Router router_;
   net::Metrics metrics_;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "modules/accounts/accounts.h"
+#include "modules/attachments/attachments_store.h"
 #include "modules/deliberation/deliberation_store.h"
 #include "modules/orgs/orgs_store.h"
 
@@ -12,6 +13,7 @@ ledger::RecordLoader record_loader() {
   return [](storage::Conn& c, std::string_view type, int64_t id) -> Result<std::optional<ledger::RecordState>> {
     if (type == "person") return accounts::person_ledger_state(c, id);
     if (type == "org" || type == "sector" || type == "membership") return orgs::store::ledger_state(c, type, id);
+    if (type == "attachment") return attachments::store::ledger_state(c, id);
     if (deliberation::store::is_ledger_type(type)) return deliberation::store::ledger_state(c, type, id);
     return Error::Invalid("unknown_type", "未知的记录类型");
   };

@@ -96,6 +96,13 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("live.bench_publish_per_second", live.bench_publish_per_second),
       SL_STR("moderation.sensitive_words_path", moderation.sensitive_words_path),
       SL_STR("moderation.sensitive_action", moderation.sensitive_action),
+      SL_STR("attachments.dir", attachments.dir),
+      SL_INT("attachments.max_document_bytes", attachments.max_document_bytes),
+      SL_INT("attachments.max_image_bytes", attachments.max_image_bytes),
+      SL_INT("attachments.max_voice_bytes", attachments.max_voice_bytes),
+      SL_INT("attachments.max_image_pixels", attachments.max_image_pixels),
+      SL_INT("attachments.daily_quota_bytes", attachments.daily_quota_bytes),
+      SL_INT("attachments.unattached_ttl_hours", attachments.unattached_ttl_hours),
       SL_INT("deliberation.author_delete_window_minutes", deliberation.author_delete_window_minutes),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
@@ -120,6 +127,11 @@ Status validate(const Config& c) {
       c.live.ping_interval_ms < 100 || c.live.idle_timeout_ms < c.live.ping_interval_ms ||
       c.live.presence_interval_ms < 10 || c.live.max_rooms_per_connection < 1 || c.live.bench_publish_per_second < 0)
     return Error::Invalid("bad_config", "live.* 配置超出范围（见 config/shangliang.example.toml）");
+  const AttachmentsConfig& a = c.attachments;
+  if (a.max_document_bytes < 1 || a.max_image_bytes < 1 || a.max_voice_bytes < 1 || a.max_image_pixels < 1)
+    return Error::Invalid("bad_config", "attachments 的大小上限须为正数");
+  if (a.daily_quota_bytes < 0 || a.unattached_ttl_hours < 1)
+    return Error::Invalid("bad_config", "attachments.daily_quota_bytes 不能为负，unattached_ttl_hours 至少为 1");
   if (c.deliberation.author_delete_window_minutes < 0)
     return Error::Invalid("bad_config", "deliberation.author_delete_window_minutes 不能为负数");
   return Ok();
@@ -183,7 +195,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "moderation", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "moderation", "attachments", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

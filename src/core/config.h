@@ -90,6 +90,20 @@ struct ModerationConfig {
   std::string sensitive_action = "reject";
 };
 
+struct AttachmentsConfig {
+  // attachments.dir: where uploaded files live, content-addressed (<dir>/<sha256[0:2]>/<sha256>);
+  // empty: <data_dir>/uploads. Several nodes may share it (a network file system).
+  std::string dir;
+  int max_document_bytes = 20 * 1024 * 1024;  // attachments.max_document_bytes: PDF, Office, text
+  int max_image_bytes = 10 * 1024 * 1024;     // attachments.max_image_bytes: JPEG, PNG, WebP, GIF
+  int max_voice_bytes = 10 * 1024 * 1024;     // attachments.max_voice_bytes: recorded voice, audio
+  int max_image_pixels = 40000000;            // attachments.max_image_pixels: larger images are refused
+  // attachments.daily_quota_bytes: what one person may upload in 24 hours (0: no quota)
+  int daily_quota_bytes = 200 * 1024 * 1024;
+  // attachments.unattached_ttl_hours: uploads never attached to anything are removed after this
+  int unattached_ttl_hours = 24;
+};
+
 struct DeliberationConfig {
   // deliberation.author_delete_window_minutes: authors may delete their own posts this long
   // after posting; afterwards only moderation can take a post down.
@@ -109,6 +123,7 @@ struct Config {
   LedgerConfig ledger;
   LiveConfig live;
   ModerationConfig moderation;
+  AttachmentsConfig attachments;
   DeliberationConfig deliberation;
   LogConfig log;
   std::string data_dir = "var";  // data_dir: keys, uploads, outbox

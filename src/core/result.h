@@ -19,6 +19,7 @@ enum class Code {
   kConflict,            // 409 unique violation, state conflict
   kPreconditionFailed,  // 412
   kPayloadTooLarge,     // 413
+  kUnsupportedMedia,    // 415 content of a type we do not accept (uploads)
   kUnprocessable,       // 422 well-formed but semantically wrong (e.g. roster rows)
   kTooManyRequests,     // 429 throttled
   kRetry,               // transient: serialization failure / busy; retried by storage

@@ -2,6 +2,8 @@
 // and problem+json bodies (RFC 9457).
 #include "net/http.h"
 
+#include <unistd.h>
+
 #include <boost/json.hpp>
 
 namespace sl::net {
@@ -49,6 +51,10 @@ std::string percent_decode(std::string_view in, bool plus_as_space) {
     out.push_back(plus_as_space && c == '+' ? ' ' : c);
   }
   return out;
+}
+
+FileBody::~FileBody() {
+  if (fd >= 0) ::close(fd);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -208,6 +214,7 @@ int status_for(Code code) {
     case Code::kConflict: return 409;
     case Code::kPreconditionFailed: return 412;
     case Code::kPayloadTooLarge: return 413;
+    case Code::kUnsupportedMedia: return 415;
     case Code::kUnprocessable: return 422;
     case Code::kTooManyRequests: return 429;
     case Code::kRetry: return 503;
@@ -227,6 +234,7 @@ std::string_view slug_for(Code code) {
     case Code::kConflict: return "conflict";
     case Code::kPreconditionFailed: return "precondition_failed";
     case Code::kPayloadTooLarge: return "payload_too_large";
+    case Code::kUnsupportedMedia: return "unsupported_media_type";
     case Code::kUnprocessable: return "unprocessable";
     case Code::kTooManyRequests: return "too_many_requests";
     case Code::kRetry: return "retry";
@@ -249,6 +257,7 @@ std::string_view problem_title(int status) {
     case 412: return "前提条件不满足";
     case 413: return "请求内容过大";
     case 415: return "不支持的内容类型";
+    case 416: return "请求范围无效";
     case 422: return "内容无法处理";
     case 426: return "需要升级为 WebSocket";
     case 429: return "请求过于频繁";

@@ -2,6 +2,7 @@
 // Deliberately free of Boost.Beast/Asio so that module translation units stay light.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,18 @@ struct HttpRequest {
   std::optional<std::string> cookie(std::string_view name) const;
 };
 
+// A response body streamed from an open file: `length` bytes from `offset`. The network layer
+// reads it in chunks while writing, so a large file never sits in memory whole. Owns the
+// descriptor (closed on destruction); shared because responses are copied.
+struct FileBody {
+  FileBody(int fd, uint64_t offset, uint64_t length) : fd(fd), offset(offset), length(length) {}
+  ~FileBody();
+  FileBody(const FileBody&) = delete;
+  FileBody& operator=(const FileBody&) = delete;
+  const int fd;
+  const uint64_t offset, length;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
@@ -48,9 +61,14 @@ struct HttpResponse {
   // Set (with status 101) by a WebSocket route that accepts the upgrade: the connection
   // becomes a WebSocket served by this handler. See net/websocket.h.
   std::shared_ptr<WsHandler> websocket;
+  // When set, the body is streamed from this file instead (see serve_file in file_response.h);
+  // `body` and `shared_body` are ignored.
+  std::shared_ptr<const FileBody> file;
 
-  // The bytes to send (shared_body if set, else body).
+  // The bytes to send (shared_body if set, else body); empty for a file body.
   std::string_view payload() const { return shared_body ? std::string_view(*shared_body) : std::string_view(body); }
+  // Content-Length of the body, whichever way it is held.
+  uint64_t body_size() const { return file ? file->length : payload().size(); }
 
   void set_header(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
   std::string_view header(std::string_view name) const;

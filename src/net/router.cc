@@ -200,6 +200,29 @@ void walk_all(const NodeT& node, size_t i, const Walk& w, const RoutesT& routes,
 
 }  // namespace
 
+void Router::set_body_limit(std::string_view method, std::string_view pattern, uint64_t bytes) {
+  for (Route& r : routes_) {
+    if (r.method == method && r.pattern == pattern) {
+      r.max_body_bytes = bytes;
+      any_body_limit_ = any_body_limit_ || bytes > 0;
+      return;
+    }
+  }
+  throw std::invalid_argument("set_body_limit: no route " + std::string(method) + " " + std::string(pattern));
+}
+
+uint64_t Router::body_limit(std::string_view method, std::string_view target) const {
+  if (!any_body_limit_) return 0;
+  std::string_view raw = target.substr(0, target.find('?'));
+  std::array<std::string_view, kMaxSegments> segs;
+  Walk w;
+  w.segs = &segs;
+  w.method = method;
+  if (!split_path(raw, segs, w.nsegs)) return 0;
+  size_t idx = walk(*root_, 0, w, routes_);
+  return idx == SIZE_MAX ? 0 : routes_[idx].max_body_bytes;
+}
+
 bool Router::Match::offload() const { return offload_all || (route != nullptr && route->offload); }
 
 Router::Match Router::match(HttpRequest& req) const {

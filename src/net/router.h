@@ -27,6 +27,9 @@ struct Route {
   bool offload = true;  // may block (writes, password hashing): run on the worker pool
   // Set for a WebSocket route (Router::websocket): the limits of its connections.
   std::shared_ptr<const WsOptions> websocket;
+  // Largest request body this route accepts; 0: the server's limit (server.max_body_bytes).
+  // Routes with their own limit (uploads) also keep a slow body alive while bytes flow.
+  uint64_t max_body_bytes = 0;
 };
 
 // Middleware wraps every route's handler: (request, route, next) -> response.
@@ -50,6 +53,13 @@ class Router {
   void use(Middleware m) { middleware_.push_back(std::move(m)); }
   // When set, every route is offloaded (e.g. PostgreSQL, where reads block on the network).
   void set_offload_all(bool v) { offload_all_ = v; }
+  // Gives the route (method, pattern), already added, its own body limit (e.g. uploads larger
+  // than the server-wide limit). Throws std::invalid_argument if there is no such route.
+  void set_body_limit(std::string_view method, std::string_view pattern, uint64_t bytes);
+  // The body limit of the route a request line would reach (`target` may carry a query);
+  // 0 when that route has none of its own or nothing matches. The server asks this as soon as
+  // the request line is parsed, before the body arrives. Cheap when no route sets a limit.
+  uint64_t body_limit(std::string_view method, std::string_view target) const;
 
   struct Match {
     const Route* route = nullptr;  // null: no route for this path
@@ -88,6 +98,7 @@ class Router {
   std::unique_ptr<Node> root_;
   std::vector<Middleware> middleware_;
   bool offload_all_ = false;
+  bool any_body_limit_ = false;
 };
 
 }  // namespace sl::net

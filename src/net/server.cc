@@ -35,6 +35,8 @@
 #include <random>
 #include <thread>
 
+#include <unistd.h>
+
 #include "net/static_files.h"
 #include "net/websocket.h"
 #include "net/ws_internal.h"
@@ -163,11 +165,14 @@ bool reserved_header(std::string_view name) {
 bool body_allowed(int status) { return status >= 200 && status != 204 && status != 304; }
 
 // Feeds Beast's HTTP/1.1 parser output straight into an HttpRequest (no beast::fields).
+// As soon as the request line is known, a route with its own body limit (uploads) replaces
+// the server's limit for this request.
 class RequestParser final : public bhttp::basic_parser<true> {
  public:
-  explicit RequestParser(HttpRequest& r) : r_(r) {}
+  RequestParser(HttpRequest& r, const Router& router) : r_(r), router_(router) {}
   bool expect_continue = false;
   int version = 11;
+  uint64_t route_body_limit = 0;  // the matched route's own limit; 0: the server's
 
  private:
   void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target, int ver,
@@ -175,6 +180,8 @@ class RequestParser final : public bhttp::basic_parser<true> {
     r_.method.assign(method.data(), method.size());
     r_.target.assign(target.data(), target.size());
     version = ver;
+    route_body_limit = router_.body_limit(r_.method, r_.target);
+    if (route_body_limit > 0) body_limit(route_body_limit);
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
   void on_field_impl(bhttp::field f, beast::string_view name, beast::string_view value, beast::error_code&) override {
@@ -200,6 +207,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
   void on_finish_impl(beast::error_code&) override {}
 
   HttpRequest& r_;
+  const Router& router_;
 };
 
 class Connection;
@@ -304,6 +312,7 @@ struct Slot {
   void release_response() {
     resp.shared_body.reset();
     resp.websocket.reset();
+    resp.file.reset();  // closes the file as soon as it is sent
     if (resp.body.capacity() > 65536) std::string().swap(resp.body);
     resp.headers.clear();
   }
@@ -435,11 +444,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   asio::awaitable<ReadResult> read_request(Slot& s) {
-    RequestParser p(s.req);
+    RequestParser p(s.req, impl_.router);
     p.eager(true);
     p.header_limit(static_cast<std::uint32_t>(std::max(1024, cfg_.max_header_bytes)));
     p.body_limit(static_cast<std::uint64_t>(std::max(0, cfg_.max_body_bytes)));
     bool sent_continue = false;
+    size_t body_progress = 0;
     request_started_ = false;
     read_deadline_ = SteadyClock::now() + std::chrono::milliseconds(cfg_.idle_timeout_ms);
     for (;;) {
@@ -458,8 +468,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
           if (ec == bhttp::error::header_limit) {
             bad_request(s, 431, "header_too_large", "请求头过大");
           } else if (ec == bhttp::error::body_limit) {
-            bad_request(s, 413, "payload_too_large",
-                        "请求内容超过上限（" + std::to_string(cfg_.max_body_bytes) + " 字节）");
+            uint64_t limit = p.route_body_limit > 0 ? p.route_body_limit : static_cast<uint64_t>(cfg_.max_body_bytes);
+            bad_request(s, 413, "payload_too_large", "请求内容超过上限（" + std::to_string(limit) + " 字节）");
           } else {
             bad_request(s, 400, "bad_request", "无法解析的 HTTP 请求：" + ec.message());
           }
@@ -496,6 +506,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
         co_return ReadResult::kClosed;
       }
       buffer_.commit(n);
+      if (p.route_body_limit > 0 && p.is_header_done()) {
+        // A large upload may take longer than read_timeout_ms: while it keeps arriving
+        // (16 KiB per period at least), the deadline moves on.
+        body_progress += n;
+        if (body_progress >= kUploadProgressBytes) {
+          body_progress = 0;
+          read_deadline_ = SteadyClock::now() + std::chrono::milliseconds(cfg_.read_timeout_ms);
+        }
+      }
     }
     request_started_ = false;
 
@@ -611,7 +630,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     double secs = std::chrono::duration<double>(now - s.start).count();
     impl_.metrics.observe(s.req.method, *s.label, s.resp.status, secs);
     if (impl_.access_log.load(std::memory_order_relaxed)) {
-      impl_.log_access(s.req, *s.label, s.resp.status, secs * 1000.0, s.resp.payload().size());
+      impl_.log_access(s.req, *s.label, s.resp.status, secs * 1000.0, s.resp.body_size());
     }
     s.ready = true;
     pump();
@@ -631,7 +650,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         out_ += r.content_type;
       }
       out_ += "\r\nContent-Length: ";
-      append_uint(out_, r.payload().size());
+      append_uint(out_, r.body_size());
     }
     out_ += "\r\nX-Request-Id: ";
     out_ += s.req.request_id;
@@ -681,6 +700,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       close = !s.keep_alive || (w_.stopping && reader_done_ && n + 1 == count_);
       serialize_head(s, close);
       ++n;
+      if (s.resp.file && !s.head && body_allowed(s.resp.status) && s.resp.file->length > 0) {
+        // A file body follows this head: it ends the batch, and on_written streams it.
+        file_ = s.resp.file;
+        file_sent_ = 0;
+        break;
+      }
       std::string_view body = (s.head || !body_allowed(s.resp.status)) ? std::string_view() : s.resp.payload();
       if (body.size() <= kInlineBodyBytes) {
         out_.append(body);
@@ -709,9 +734,39 @@ class Connection : public std::enable_shared_from_this<Connection> {
                       });
   }
 
+  // Writes the next chunk of the file body of the last response in the batch.
+  void write_file_chunk(size_t n, bool close) {
+    const FileBody& f = *file_;
+    size_t want = static_cast<size_t>(std::min<uint64_t>(f.length - file_sent_, kFileChunkBytes));
+    if (file_buf_.size() < want) file_buf_.resize(kFileChunkBytes);
+    ssize_t got = ::pread(f.fd, file_buf_.data(), want, static_cast<off_t>(f.offset + file_sent_));
+    if (got <= 0) {
+      // The file shrank or failed under us: the promised length cannot be kept; close.
+      spdlog::error("file body read failed at {} of {} bytes", file_sent_, f.length);
+      file_.reset();
+      close_socket();
+      return;
+    }
+    file_sent_ += static_cast<uint64_t>(got);
+    writing_ = true;
+    write_deadline_ = SteadyClock::now() + std::chrono::milliseconds(std::max(cfg_.read_timeout_ms, 1000));
+    asio::async_write(socket_, asio::buffer(file_buf_.data(), static_cast<size_t>(got)),
+                      [self = shared_from_this(), n, close](beast::error_code ec, size_t) {
+                        self->on_written(ec, n, close, /*to_websocket=*/false);
+                      });
+  }
+
   void on_written(beast::error_code ec, size_t n, bool close, bool to_websocket) {
     writing_ = false;
     write_deadline_ = kNever;
+    if (!ec && file_ && file_sent_ < file_->length) {
+      write_file_chunk(n, close);
+      return;
+    }
+    if (file_) {
+      file_.reset();
+      std::vector<char>().swap(file_buf_);
+    }
     if (to_websocket && !ec) {
       become_websocket(slot_at(n - 1));
       return;
@@ -779,6 +834,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   static constexpr size_t kReadSize = 4096;
   static constexpr size_t kInlineBodyBytes = 4096;
+  static constexpr size_t kFileChunkBytes = 65536;
+  static constexpr size_t kUploadProgressBytes = 16384;
 
   Worker& w_;
   ServerCore& impl_;
@@ -794,6 +851,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::list<Connection*>::iterator reg_;
   std::string out_;
   std::vector<asio::const_buffer> bufs_;
+  std::shared_ptr<const FileBody> file_;  // the file body being streamed, if any
+  uint64_t file_sent_ = 0;
+  std::vector<char> file_buf_;
   SteadyClock::time_point read_deadline_ = kNever;
   SteadyClock::time_point write_deadline_ = kNever;
   bool reading_ = false;          // an async read is pending

@@ -20,6 +20,7 @@
 
 #include <sstream>
 
+#include "net/file_response.h"
 #include "net/static_files.h"
 
 namespace sl::net {
@@ -492,6 +493,88 @@ TEST_F(ServerTest, Http10AndConnectionClose) {
     EXPECT_EQ(r.header("connection"), "close");
     EXPECT_TRUE(c.closed_by_peer());
   }
+}
+
+TEST_F(ServerTest, RouteBodyLimitReplacesTheServerLimit) {
+  // The server takes 1 KiB; one upload route takes 64 KiB, and only that route.
+  router_.post("/api/v1/uploads", [](HttpRequest& r) { return HttpResponse::json(201, "{\"len\":" + std::to_string(r.body.size()) + "}"); });
+  router_.set_body_limit("POST", "/api/v1/uploads", 65536);
+  EXPECT_THROW(router_.set_body_limit("POST", "/api/v1/nothing", 1), std::invalid_argument);
+  EXPECT_EQ(router_.body_limit("POST", "/api/v1/uploads?name=x"), 65536u);
+  EXPECT_EQ(router_.body_limit("POST", "/api/v1/items"), 0u);
+  EXPECT_EQ(router_.body_limit("GET", "/api/v1/uploads"), 0u);
+  start();
+  {
+    Client c(server_->port());
+    Response big = c.request("POST", "/api/v1/uploads?name=a", "", std::string(60000, 'u'));
+    EXPECT_EQ(big.status, 201);
+    EXPECT_EQ(big.body, "{\"len\":60000}");
+    Response other = c.request("POST", "/api/v1/items", "", std::string(2000, 'i'));
+    EXPECT_EQ(other.status, 413);
+  }
+  {
+    Client c(server_->port());
+    Response too_big = c.request("POST", "/api/v1/uploads", "", std::string(70000, 'u'));
+    EXPECT_EQ(too_big.status, 413);
+    EXPECT_NE(too_big.body.find("65536"), std::string::npos) << too_big.body;
+  }
+}
+
+TEST_F(ServerTest, FileBodiesStreamWithRanges) {
+  // 3 MiB of a repeating pattern: larger than any single write chunk.
+  auto dir = std::filesystem::temp_directory_path() / ("sl-file-body-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "blob").string();
+  std::string data;
+  for (int i = 0; i < 3 * 1024 * 1024; ++i) data += static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+  std::ofstream(path, std::ios::binary) << data;
+  router_.get("/api/v1/file", [path](HttpRequest& r) {
+    FileServe f{path, "application/octet-stream", "\"abc\"", "attachment; filename=\"b\"", "private, no-cache"};
+    auto resp = serve_file(r, f);
+    return resp.ok() ? std::move(*resp) : HttpResponse::problem(resp.error());
+  });
+  start();
+  Client c(server_->port());
+  ASSERT_EQ(c.request("GET", "/api/v1/ping").status, 200);
+  auto open_files = [] {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+  };
+  const size_t baseline = open_files();
+  Response whole = c.request("GET", "/api/v1/file");
+  ASSERT_EQ(whole.status, 200);
+  EXPECT_EQ(whole.header("content-length"), std::to_string(data.size()));
+  EXPECT_TRUE(whole.body == data) << "streamed body differs";
+  EXPECT_EQ(whole.header("accept-ranges"), "bytes");
+  EXPECT_EQ(whole.header("etag"), "\"abc\"");
+  EXPECT_EQ(whole.header("x-content-type-options"), "nosniff");
+  // On the same connection: a range, a HEAD, a 304 and an unsatisfiable range, in order.
+  c.send("GET /api/v1/file HTTP/1.1\r\nHost: t\r\nRange: bytes=1000000-1999999\r\n\r\n"
+         "GET /api/v1/file HTTP/1.1\r\nHost: t\r\nIf-None-Match: \"abc\"\r\n\r\n"
+         "GET /api/v1/file HTTP/1.1\r\nHost: t\r\nRange: bytes=-10\r\n\r\n"
+         "GET /api/v1/file HTTP/1.1\r\nHost: t\r\nRange: bytes=99999999-\r\n\r\n");
+  Response part = c.read_response();
+  Response not_modified = c.read_response();
+  Response tail = c.read_response();
+  Response bad = c.read_response();
+  EXPECT_EQ(part.status, 206);
+  EXPECT_EQ(part.header("content-range"), "bytes 1000000-1999999/" + std::to_string(data.size()));
+  EXPECT_TRUE(part.body == data.substr(1000000, 1000000));
+  EXPECT_EQ(not_modified.status, 304);
+  EXPECT_EQ(tail.status, 206);
+  EXPECT_EQ(tail.body, data.substr(data.size() - 10));
+  EXPECT_EQ(bad.status, 416);
+  EXPECT_EQ(bad.header("content-range"), "bytes */" + std::to_string(data.size()));
+  Response head = c.request("HEAD", "/api/v1/file");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("content-length"), std::to_string(data.size()));
+  Response after = c.request("GET", "/api/v1/ping");
+  EXPECT_EQ(after.body, R"({"pong":true})");  // the HEAD sent no body: the stream is in step
+  // Every file is closed once its response is sent, even while the connection stays open.
+  for (int i = 0; i < 200 && open_files() != baseline; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(open_files(), baseline);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

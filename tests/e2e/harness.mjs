@@ -141,8 +141,11 @@ async function waitHealthy(baseUrl, ms, log) {
   throw new Error(`${baseUrl}/healthz not healthy within ${ms} ms (${last})\n${log()}`)
 }
 
-/** Headless Debian Chromium; Playwright gives it a fresh temporary user-data-dir. */
-export async function launchBrowser() {
+/**
+ * Headless Debian Chromium; Playwright gives it a fresh temporary user-data-dir. `args` adds
+ * flags (e.g. a fake microphone: --use-fake-device-for-media-stream --use-fake-ui-for-media-stream).
+ */
+export async function launchBrowser({ args = [] } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: !process.env.E2E_HEADED,
@@ -155,6 +158,7 @@ export async function launchBrowser() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   })
 }

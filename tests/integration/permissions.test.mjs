@@ -13,7 +13,9 @@
 //   admin       管理员 of 江南省政协 and platform superadmin
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { CITY, COUNTY, DEMO_PASSWORD, DEPT_MZ, PROVINCE, sessionCookie, startServer, unique, uniqueMobile } from './harness.mjs'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { CITY, COUNTY, DEMO_PASSWORD, DEPT_MZ, PROVINCE, REPO, sessionCookie, startServer, unique, uniqueMobile } from './harness.mjs'
 
 const ROLES = ['anonymous', 'public', 'member', 'responder', 'leader', 'staff', 'city_staff', 'admin']
 const LOGINS = { member: 'member', responder: 'dept_mz', leader: 'leader', staff: 'staff', city_staff: 'city_staff', admin: 'admin' }
@@ -62,6 +64,13 @@ async function freshSelf() {
   return api.login(login, 'matrix-self-1')
 }
 const csvRow = () => `display_name,login,role\n矩阵导入,ri${unique()},委员\n`
+const attachmentSample = (name) => readFileSync(join(REPO, 'tests/fixtures/attachments', name))
+// An upload by the member (委员), not attached to anything: only its uploader may see it.
+async function memberUpload(file = 'doc.pdf') {
+  const r = await api.request('POST', `/api/v1/attachments?name=${file}`, { as: token.member, body: attachmentSample(file) })
+  assert.equal(r.status, 201, `fixture upload: ${r}`)
+  return r.json.id
+}
 
 // Deliberations: made and moved along by the superadmin. ctx.delib is the province's, open,
 // members only, with 民政厅 invited; ctx.pubDelib takes public comments.
@@ -333,6 +342,23 @@ const MATRIX = {
     },
   ],
 
+  // Attachments: anyone with a role may upload, the public may not. An upload not attached to
+  // anything is the uploader's alone (others get 404, so its existence is not revealed).
+  'POST /api/v1/attachments': [
+    { name: 'a PDF', req: () => ({ path: '/api/v1/attachments?name=a.pdf', body: attachmentSample('doc.pdf') }), expect: ex('401 403 201 201 201 201 201 201') },
+  ],
+  'GET /api/v1/attachments/{id}': [
+    { name: "the member's unattached upload", req: () => ({ path: `/api/v1/attachments/${ctx.upload}` }), expect: ex('404 404 200 404 404 404 404 404') },
+  ],
+  'DELETE /api/v1/attachments/{id}': [
+    { name: "the member's unattached upload", req: async () => ({ path: `/api/v1/attachments/${await memberUpload()}` }), expect: ex('401 404 204 404 404 404 404 404') },
+  ],
+  'GET /api/v1/attachments/{id}/content': [
+    { name: "the member's unattached upload", req: () => ({ path: `/api/v1/attachments/${ctx.upload}/content` }), expect: ex('404 404 200 404 404 404 404 404') },
+  ],
+  'GET /api/v1/attachments/{id}/thumbnail': [
+    { name: "the member's unattached image", req: () => ({ path: `/api/v1/attachments/${ctx.image}/thumbnail` }), expect: ex('404 404 200 404 404 404 404 404') },
+  ],
   // ---- deliberations: readers of a members-only one are its organisations' members, the
   // invited department, and staff/leaders/admins of the province; others get 404 (the
   // anonymous 401, so the page can ask them to log in). Public ones are read by everyone.
@@ -502,6 +528,8 @@ before(async () => {
   ctx.memberWelcome = inbox.items.find((i) => i.kind === 'welcome')?.id
   assert.ok(ctx.memberWelcome, `no welcome message in ${JSON.stringify(inbox)}`)
   ctx.erasedPerson = await erasedPerson()
+  ctx.upload = await memberUpload()
+  ctx.image = await memberUpload('pic.png')
   ctx.delib = (await freshDelib()).id
   ctx.pubDelib = (await freshDelib({ publicMode: 'comment' })).id
   ctx.post = await freshPost()
@@ -535,7 +563,7 @@ for (const [key, cases] of Object.entries(MATRIX)) {
           const path = r0.path ?? pattern
           assert.ok(!path.includes('{'), `no target for ${pattern}`)
           const as = 'as' in r0 ? r0.as : token[role]
-          const r = await api.request(method, path, { as, json: r0.json, csv: r0.csv })
+          const r = await api.request(method, path, { as, json: r0.json, csv: r0.csv, body: r0.body })
           const want = c.expect[role]
           assert.equal(r.status, want, `${role}: ${method} ${path} → ${r}`)
           if (want >= 400) assert.match(r.contentType, /^application\/problem\+json/, `${role}: ${method} ${path}`)

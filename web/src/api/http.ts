@@ -144,6 +144,53 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   return JSON.parse(text) as T
 }
 
+export interface UploadOptions {
+  query?: Query
+  /** called with 0..1 as the body goes out */
+  onProgress?: (fraction: number) => void
+  signal?: AbortSignal
+}
+
+/**
+ * POSTs a raw body (a file) with upload progress, which fetch cannot report: XMLHttpRequest.
+ * Errors become ApiError exactly as for `request`.
+ */
+export function upload<T>(path: string, body: Blob, opts: UploadOptions = {}): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', buildUrl(path, opts.query))
+    xhr.withCredentials = true
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json')
+    // The server judges the type from the bytes; this is only a hint.
+    xhr.setRequestHeader('Content-Type', body.type || 'application/octet-stream')
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && opts.onProgress) opts.onProgress(e.loaded / e.total)
+    }
+    const abort = () => xhr.abort()
+    opts.signal?.addEventListener('abort', abort, { once: true })
+    xhr.onabort = () => reject(new DOMException('aborted', 'AbortError'))
+    xhr.onerror = () => reject(new ApiError(0, { title: 'network error', detail: '' }))
+    xhr.onload = () => {
+      opts.signal?.removeEventListener('abort', abort)
+      let parsed: unknown = undefined
+      try {
+        parsed = xhr.responseText ? JSON.parse(xhr.responseText) : undefined
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(parsed as T)
+        return
+      }
+      const problem: Problem =
+        parsed && typeof parsed === 'object' ? (parsed as Problem) : { status: xhr.status, title: xhr.statusText }
+      if (xhr.status === 401 && onUnauthorized) onUnauthorized(path)
+      reject(new ApiError(xhr.status, problem))
+    }
+    xhr.send(body)
+  })
+}
+
 export const http = {
   get: <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>('GET', path, { query, signal }),
   post: <T>(path: string, json?: unknown) => request<T>('POST', path, { json: json ?? {} }),

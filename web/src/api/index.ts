@@ -1,8 +1,10 @@
 // Typed endpoints of the Shangliang API. Components import `api` from here.
-import { http, request, type Query } from './http'
+import { http, request, upload, type Query } from './http'
 import type {
   AddMemberInput,
   Erasure,
+  Attachment,
+  AttachmentKind,
   ImportResult,
   InboxItem,
   InboxPage,
@@ -98,5 +100,20 @@ export const api = {
         contentType: 'text/csv; charset=utf-8',
       }),
     exportXlsx: (orgId: Id) => request<Blob>('GET', `/orgs/${enc(orgId)}/roster.xlsx`, { blob: true }),
+  },
+  attachments: {
+    /** The raw file as the body; the name in the query. `kind`, if given, must match the content. */
+    upload: (
+      file: Blob,
+      opts: { name?: string; kind?: AttachmentKind; onProgress?: (f: number) => void; signal?: AbortSignal } = {},
+    ) =>
+      upload<Attachment>('/attachments', file, {
+        query: { name: opts.name, kind: opts.kind },
+        onProgress: opts.onProgress,
+        signal: opts.signal,
+      }),
+    get: (id: Id) => http.get<Attachment>(`/attachments/${enc(id)}`),
+    /** Only the uploader, only before it is attached. */
+    remove: (id: Id) => http.del(`/attachments/${enc(id)}`),
   },
 }

@@ -138,3 +138,24 @@ export interface InboxItem {
 export interface InboxPage extends Page<InboxItem> {
   unread_count: number
 }
+
+export type AttachmentKind = 'document' | 'image' | 'voice'
+
+/** An uploaded file (see POST /api/v1/attachments); records embed these. */
+export interface Attachment {
+  id: number
+  name: string
+  mime: string
+  size: number
+  kind: AttachmentKind
+  /** the file itself (streamed, with byte ranges) */
+  url: string
+  /** images only: a WebP at most 320 × 320 */
+  thumbnail_url?: string
+  /** images only: as displayed */
+  width?: number
+  height?: number
+  created_at?: string
+  /** bound to a record; until then only the uploader sees it */
+  attached?: boolean
+}

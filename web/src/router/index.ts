@@ -73,6 +73,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'inbox.title', tabbar: true },
   },
   {
+    path: '/try/attachments',
+    name: 'try-attachments',
+    component: () => import('@/views/AttachmentsTryView.vue'),
+    meta: { title: 'attachments.tryTitle' },
+  },
+  {
     path: '/ledger',
     name: 'ledger',
     component: () => import('@/views/LedgerView.vue'),
