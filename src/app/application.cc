@@ -59,10 +59,14 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
       [ledger = app->ledger_.get()](storage::Conn& c, const access::Caller& actor, int64_t person_id, std::string_view) {
         return deliberation::erase_person(c, *ledger, actor, person_id);
       });
+  app->attachments_ = std::make_unique<attachments::AttachmentsService>(*app->db_, app->clock_, *app->ledger_,
+                                                                        cfg.attachments, cfg.data_dir);
+  SL_TRY(app->attachments_->init());
   deliberation::Options dopts;
   dopts.author_delete_window_minutes = cfg.deliberation.author_delete_window_minutes;
   dopts.words = &app->word_filter_;
   dopts.hold_sensitive = cfg.moderation.sensitive_action == "hold";
+  dopts.attachments = app->attachments_.get();
   app->deliberations_ =
       std::make_unique<deliberation::DeliberationService>(*app->db_, app->clock_, *app->ledger_, *app->bus_, dopts);
   // Which deliberations a caller may search is the deliberation module's to say.
@@ -76,9 +80,10 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
     return svc->readable_ids(caller);
   };
   app->search_ = std::make_unique<search::SearchService>(*app->db_, std::move(scopes));
-  app->attachments_ = std::make_unique<attachments::AttachmentsService>(*app->db_, app->clock_, *app->ledger_,
-                                                                        cfg.attachments, cfg.data_dir);
-  SL_TRY(app->attachments_->init());
+  // Files attached to a post are read by whoever may read the post.
+  app->attachments_->add_scope_type("post", [svc = app->deliberations_.get()](const access::Caller& caller, int64_t id) {
+    return svc->may_read_post(caller, id);
+  });
   app->register_routes();
   return app;
 }

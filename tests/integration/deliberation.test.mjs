@@ -9,6 +9,9 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { DEPT_MZ, PROVINCE, sessionCookie, startServer, unique, uniqueMobile } from './harness.mjs'
 import { openSocket } from './ws-client.mjs'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { REPO } from './harness.mjs'
 
 let server, api
 let admin, staff, leader, member, dept, cityStaff, resident, publicToken
@@ -388,6 +391,30 @@ describe('search', () => {
     assert.deepEqual(r.json.words, ['网络赌博'])
     const p = await post(member, d.id, { body: '正常的发言' })
     problem(await api.patch(`/api/v1/posts/${p.id}`, { body: '改成網絡賭博' }, { as: member }), 422, 'sensitive_words')
+  })
+})
+
+describe('attachments', () => {
+  test('files go with the post: its readers read them; hiding hides them; removing deletes them', async () => {
+    const d = await newDeliberation()
+    const up = await api.request('POST', '/api/v1/attachments?name=调研报告.pdf', { as: member, body: readFileSync(join(REPO, 'tests/fixtures/attachments/doc.pdf')) })
+    assert.equal(up.status, 201, String(up))
+    const p = await post(member, d.id, { title: '附调研报告', body: '详见附件', attachment_ids: [up.json.id] })
+    assert.deepEqual(p.attachments.map((a) => a.id), [up.json.id])
+    const page = ok(await api.get(`/api/v1/deliberations/${d.id}/posts`, { as: leader }))
+    assert.equal(page.items[0].attachments[0].name, '调研报告.pdf')
+    const content = `/api/v1/attachments/${up.json.id}/content`
+    assert.equal((await api.get(content, { as: leader })).status, 200)
+    assert.equal((await api.get(content, { as: cityStaff })).status, 404)
+    // Someone else's upload cannot be attached.
+    const other = await api.request('POST', '/api/v1/attachments?name=x.pdf', { as: leader, body: readFileSync(join(REPO, 'tests/fixtures/attachments/doc.pdf')) })
+    problem(await api.post(`/api/v1/deliberations/${d.id}/posts`, { body: '盗用附件', attachment_ids: [other.json.id] }, { as: member }), 404)
+    ok(await api.post(`/api/v1/posts/${p.id}/hide`, { reason: '核实中' }, { as: staff }))
+    assert.equal((await api.get(content, { as: leader })).status, 200, 'staff and leaders still see it')
+    assert.equal((await api.get(content, { as: dept })).status, 404)
+    assert.equal((await api.get(content, { as: member })).status, 200, 'its author too')
+    ok(await api.post(`/api/v1/posts/${p.id}/remove`, { reason: '泄露隐私' }, { as: staff }))
+    assert.equal((await api.get(content, { as: member })).status, 404)
   })
 })
 

@@ -24,6 +24,7 @@
 #include "modules/accounts/accounts.h"
 #include "modules/ledger/ledger.h"
 #include "modules/search/word_filter.h"
+#include "modules/attachments/attachments.h"
 #include "net/router.h"
 #include "pubsub/bus.h"
 #include "storage/database.h"
@@ -41,6 +42,9 @@ struct Options {
   // answers and follow-ups are always refused: they never wait.
   const search::WordFilter* words = nullptr;
   bool hold_sensitive = false;
+  // Files attached to posts (modules/attachments): their content goes when a post's content is
+  // erased. Null: posts take no attachments.
+  attachments::AttachmentsService* attachments = nullptr;
 };
 
 // How a caller speaks in one deliberation, strongest first when several apply.
@@ -96,6 +100,8 @@ class DeliberationService {
   Result<bj::object> list_posts(const Caller& caller, int64_t deliberation_id, std::optional<int64_t> subtopic_id,
                                 bool ascending, int64_t cursor, int limit);
   Result<bj::object> get_post(const Caller& caller, int64_t post_id, int64_t replies_after, int replies_limit);
+  // The attachments module's "post" scope: may the caller see this post's content (and files)?
+  Status may_read_post(const Caller& caller, int64_t post_id);
   Result<bj::object> edit_post(const Caller& caller, int64_t post_id, const bj::object& body);
   Status delete_post(const Caller& caller, int64_t post_id);
   Result<bj::object> post_versions(const Caller& caller, int64_t post_id);

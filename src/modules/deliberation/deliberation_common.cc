@@ -1,9 +1,11 @@
 // Shared helpers of the deliberation service: standing, loading, events, ledger, JSON, input,
 // and the seams to Markdown, search and the inbox.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/json.h"
+#include "modules/attachments/attachments.h"
 #include "modules/common/markdown.h"
 #include "modules/notifications/inbox.h"
 #include "modules/notifications/mentions.h"
@@ -270,6 +272,33 @@ Result<std::optional<std::vector<int64_t>>> id_list(const bj::object& o, std::st
 // ---- other modules ----
 
 std::string render_markdown(std::string_view md) { return markdown::to_html(md); }
+
+void collect_posts(bj::value& v, std::vector<bj::object*>& out) {
+  if (v.is_array()) {
+    for (auto& x : v.as_array()) collect_posts(x, out);
+    return;
+  }
+  if (!v.is_object()) return;
+  auto& o = v.as_object();
+  if (o.contains("author") && o.contains("body")) out.push_back(&o);  // a post
+  for (const char* k : {"items", "replies", "points", "answers", "follow_ups"})
+    if (auto* x = o.if_contains(k)) collect_posts(*x, out);
+}
+
+Status put_attachments(Conn& c, std::vector<bj::object*> posts) {
+  std::vector<int64_t> ids;
+  for (auto* p : posts)
+    if (!p->at("body").as_string().empty()) ids.push_back(p->at("id").as_int64());
+  std::map<int64_t, bj::array> files;
+  if (!ids.empty()) {
+    SL_ASSIGN(files, attachments::list_for_scopes(c, "post", ids));
+  }
+  for (auto* p : posts) {
+    auto it = files.find(p->at("id").as_int64());
+    (*p)["attachments"] = it == files.end() || p->at("body").as_string().empty() ? bj::array() : it->second;
+  }
+  return Ok();
+}
 
 std::string excerpt(std::string_view md, size_t n) { return markdown::excerpt(md, n); }
 

@@ -48,6 +48,7 @@ struct PostSpec {
   std::optional<int64_t> parent_id, subtopic_id, point_id;
   std::optional<int64_t> as_department;  // answers speak for this department (one of the caller's)
   std::string title, body;
+  std::vector<int64_t> attachment_ids;  // the author's own uploads, bound to the post
   bool may_hold = false;  // with sensitive words and hold_sensitive: held for a moderator, not refused
 };
 // Checks the deliberation is open, the caller may speak and is not banned, screens the text
@@ -69,9 +70,9 @@ Error sensitive_error(const std::vector<std::string>& words);
 Status redact_post_events(Conn& c, int64_t deliberation_id, int64_t post_id);
 // Erases a post's content (its author's deletion, or moderation's removal) with the ledger's
 // erasure entry; emits post.deleted / post.removed.
-Result<ledger::Erasure> erase_post(Conn& c, ledger::Ledger& ledger, Outbox& out, const Caller& caller,
-                                   const store::PostRow& p, const std::string& state, std::optional<std::string> reason,
-                                   std::string_view code, TimeMs now);
+Result<ledger::Erasure> erase_post(Conn& c, ledger::Ledger& ledger, const Options& opts, Outbox& out,
+                                   const Caller& caller, const store::PostRow& p, const std::string& state,
+                                   std::optional<std::string> reason, std::string_view code, TimeMs now);
 // Plain words of Markdown text, cut to `n` characters with an ellipsis (notifications, lists).
 std::string excerpt(std::string_view md, size_t n);
 
@@ -103,9 +104,12 @@ Result<std::optional<TimeMs>> time_field(const bj::object& o, std::string_view k
 Result<std::optional<std::vector<int64_t>>> id_list(const bj::object& o, std::string_view key, size_t max);
 
 // ---- other modules, behind narrow functions ----
-// (Attachments join here too when modules/attachments lands: create_post and answer_point take
-// `attachment_ids` and bind them with attachments::attach(c, caller, ids, "post", id); reading
-// a bound attachment asks check_post_readable.)
+// Files: the JSON of each post's attachments (modules/attachments), for the posts whose content
+// the viewer sees — those with a body in their JSON — found in `posts` and nested in their
+// replies, points' answers and follow-ups. One query for all.
+Status put_attachments(Conn& c, std::vector<bj::object*> posts);
+// Every post object in a tree of JSON (items, replies, points' answers and follow-ups).
+void collect_posts(bj::value& v, std::vector<bj::object*>& out);
 // Markdown → safe HTML (modules/common/markdown.h).
 std::string render_markdown(std::string_view md);
 // Search index (modules/search): inside the caller's transaction. The deliberation (its id is

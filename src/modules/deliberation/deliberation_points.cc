@@ -43,8 +43,11 @@ Result<std::optional<TimeMs>> phase_deadline(Conn& c, int64_t deliberation_id) {
 // The point as readers see it, with its answers and follow-ups.
 Result<bj::object> point_with_answers(Conn& c, const store::PointRow& p, const Viewer& v) {
   SL_ASSIGN(auto answers, store::posts_of_points(c, {p.id}, v.person_id));
-  bj::array arr = detail::points_with_answers({p}, answers, v);
-  return std::move(arr.front().as_object());
+  bj::value arr = detail::points_with_answers({p}, answers, v);
+  std::vector<bj::object*> objs;
+  detail::collect_posts(arr, objs);
+  SL_TRY(detail::put_attachments(c, std::move(objs)));
+  return std::move(arr.as_array().front().as_object());
 }
 
 std::string point_link(const store::PointRow& p) {
@@ -238,6 +241,8 @@ Result<bj::object> DeliberationService::answer_point(const Caller& caller, int64
   if (caller.person_id == 0) return Error::Unauthenticated();
   detail::PostSpec spec;
   SL_ASSIGN(spec.body, detail::text(body, "body", 5000, true));
+  SL_ASSIGN(auto files, detail::id_list(body, "attachment_ids", 20));
+  spec.attachment_ids = files.value_or(std::vector<int64_t>{});
   TimeMs now = clock_.now_ms();
   Outbox out;
   bj::object result;
@@ -362,7 +367,11 @@ Result<bj::object> DeliberationService::list_points(const Caller& caller, int64_
     std::vector<int64_t> ids;
     for (const auto& p : rows) ids.push_back(p.id);
     SL_ASSIGN(auto answers, store::posts_of_points(c, ids, caller.person_id));
-    return routes::page(detail::points_with_answers(rows, answers, v), next);
+    bj::value items = detail::points_with_answers(rows, answers, v);
+    std::vector<bj::object*> objs;
+    detail::collect_posts(items, objs);
+    SL_TRY(detail::put_attachments(c, std::move(objs)));
+    return routes::page(std::move(items.as_array()), next);
   });
 }
 
@@ -403,7 +412,11 @@ Result<bj::object> DeliberationService::my_points(const Caller& caller, const st
       bool pending = p.state == "open" || p.state == "claimed";
       o["overdue"] = pending && p.deadline_at && *p.deadline_at < now;
     }
-    return routes::page(std::move(items), next);
+    bj::value all = std::move(items);
+    std::vector<bj::object*> objs;
+    detail::collect_posts(all, objs);
+    SL_TRY(detail::put_attachments(c, std::move(objs)));
+    return routes::page(std::move(all.as_array()), next);
   });
 }
 

@@ -87,10 +87,11 @@ Status redact_post_events(Conn& c, int64_t deliberation_id, int64_t post_id) {
 // Erases a post's content for good — its author deleting it, or moderation removing it: the
 // text and earlier versions go, the ledger records the erasure, points lose their quotes, and
 // the event log forgets the content.
-Result<ledger::Erasure> erase_post(Conn& c, ledger::Ledger& ledger, Outbox& out, const Caller& caller, const store::PostRow& p,
-                                   const std::string& state, std::optional<std::string> reason, std::string_view code,
-                                   TimeMs now) {
+Result<ledger::Erasure> erase_post(Conn& c, ledger::Ledger& ledger, const Options& opts, Outbox& out,
+                                   const Caller& caller, const store::PostRow& p, const std::string& state,
+                                   std::optional<std::string> reason, std::string_view code, TimeMs now) {
   SL_TRY(store::erase_post_content(c, p.id, state, reason, now));
+  if (opts.attachments) SL_TRY(opts.attachments->remove_for_scope(c, caller, "post", p.id));
   SL_ASSIGN(auto erasure, ledger.erase(c, caller, "post", p.id, code));
   SL_ASSIGN(auto points, store::blank_point_quotes(c, p.id, now));
   for (int64_t pt : points) SL_TRY(record(c, ledger, caller, "point.quote_erased", "point", pt));
@@ -111,7 +112,9 @@ Status publish_post(Conn& c, Outbox& out, const Loaded& l, const store::PostRow&
   }
   SL_TRY(store::count_reply(c, counts));
   SL_TRY(store::count_post(c, l.d.id));
-  SL_TRY(emit(c, out, l.d.id, "post.created", now, p.id, post_json(p, Viewer{})));
+  bj::value data = post_json(p, Viewer{});
+  SL_TRY(put_attachments(c, {&data.as_object()}));
+  SL_TRY(emit(c, out, l.d.id, "post.created", now, p.id, std::move(data)));
   SL_TRY(index_post(c, l, p));
   std::optional<int64_t> told;
   if (p.reply_to_id) {
@@ -211,6 +214,10 @@ Result<store::PostRow> add_post(Conn& c, ledger::Ledger& ledger, Outbox& out, co
   }
 
   SL_ASSIGN(int64_t id, store::insert_post(c, np, now));
+  if (!spec.attachment_ids.empty()) {
+    if (!opts.attachments) return Error::Invalid("attachments_unavailable", "本服务器未启用附件");
+    SL_TRY(attachments::attach(c, caller, spec.attachment_ids, "post", id));
+  }
   SL_ASSIGN(store::PostRow p, find_post_or_404(c, id, caller.person_id));
   SL_TRY(record(c, ledger, caller, "post.created", "post", id));
   if (np.state == "visible") SL_TRY(publish_post(c, out, l, p, now));
@@ -227,6 +234,8 @@ Result<bj::object> DeliberationService::create_post(const Caller& caller, int64_
   SL_ASSIGN(spec.subtopic_id, json::opt_int(body, "subtopic_id"));
   SL_ASSIGN(spec.title, detail::text(body, "title", 100, false));
   SL_ASSIGN(spec.body, detail::text(body, "body", kMaxArticleChars, true));
+  SL_ASSIGN(auto files, detail::id_list(body, "attachment_ids", 20));
+  spec.attachment_ids = files.value_or(std::vector<int64_t>{});
   spec.may_hold = true;
   TimeMs now = clock_.now_ms();
   Outbox out;
@@ -238,7 +247,7 @@ Result<bj::object> DeliberationService::create_post(const Caller& caller, int64_
     result = detail::post_json(p, viewer_of(caller, l.st));
     result["points"] = bj::array();
     result["seq"] = out.messages.empty() ? 0 : out.messages.back().seq;
-    return Ok();
+    return detail::put_attachments(c, {&result});
   }));
   detail::publish(bus_, out);
   return result;
@@ -269,7 +278,11 @@ Result<bj::object> DeliberationService::list_posts(const Caller& caller, int64_t
       attach_points(o, p.id, points);
       items.push_back(std::move(o));
     }
-    bj::object page = routes::page(std::move(items), next);
+    bj::value all = std::move(items);
+    std::vector<bj::object*> objs;
+    detail::collect_posts(all, objs);
+    SL_TRY(detail::put_attachments(c, std::move(objs)));
+    bj::object page = routes::page(std::move(all.as_array()), next);
     // Where a live client subscribes from, so nothing falls between this page and the room.
     page["last_seq"] = l.d.last_seq;
     return page;
@@ -308,6 +321,13 @@ Result<bj::object> DeliberationService::get_post(const Caller& caller, int64_t p
       arr.push_back(std::move(ro));
     }
     o["replies"] = std::move(arr);
+    {
+      bj::value tree = o;  // a copy: collect_posts wants a value; the post itself is one of its objects
+      std::vector<bj::object*> objs;
+      detail::collect_posts(tree, objs);
+      SL_TRY(detail::put_attachments(c, objs));
+      o = std::move(tree.as_object());
+    }
     o["replies_next_cursor"] = next ? bj::value(json::encode_cursor(*next)) : bj::value(nullptr);
     o["deliberation"] = bj::object{{"id", l.d.id}, {"theme", l.d.theme}, {"state", l.d.state}};
     if (p.state == "deleted" || p.state == "removed") {
@@ -390,7 +410,7 @@ Status DeliberationService::delete_post(const Caller& caller, int64_t post_id) {
                    {}};
     SL_ASSIGN(auto pts, store::points_of_posts(c, {p.id}));
     if (!pts.empty()) return Error::Conflict("post_has_points", "该发言已被拆分为要点，不能删除");
-    SL_TRY(detail::erase_post(c, ledger_, out, caller, p, "deleted", std::nullopt, "author_deleted", now));
+    SL_TRY(detail::erase_post(c, ledger_, opts_, out, caller, p, "deleted", std::nullopt, "author_deleted", now));
     return Ok();
   }));
   detail::publish(bus_, out);
@@ -565,7 +585,7 @@ Result<bj::object> DeliberationService::remove_post(const Caller& caller, int64_
       return Error::Conflict("post_erased", "该发言的内容已删除");
     SL_ASSIGN(auto reports, store::action_reports_of_post(c, p.id, caller.person_id, now));
     for (int64_t r : reports) SL_TRY(detail::record(c, ledger_, caller, "report.actioned", "report", r));
-    SL_ASSIGN(auto erasure, detail::erase_post(c, ledger_, out, caller, p, "removed", reason, ledger::kReasonModeration, now));
+    SL_ASSIGN(auto erasure, detail::erase_post(c, ledger_, opts_, out, caller, p, "removed", reason, ledger::kReasonModeration, now));
     SL_TRY(detail::notify(c, now, p.author_id, "post.removed", "您的发言已被删除", "理由：" + reason,
                           detail::post_link(l.d.id, p.id)));
     SL_ASSIGN(auto np, find_post_or_404(c, post_id, caller.person_id));
@@ -708,8 +728,16 @@ Result<bj::object> DeliberationService::my_contributions(const Caller& caller, i
         if (t.id == p.deliberation_id) o["deliberation"] = bj::object{{"id", t.id}, {"theme", t.theme}, {"state", t.state}};
       items.push_back(std::move(o));
     }
-    return routes::page(std::move(items), next);
+    bj::value all = std::move(items);
+    std::vector<bj::object*> objs;
+    detail::collect_posts(all, objs);
+    SL_TRY(detail::put_attachments(c, std::move(objs)));
+    return routes::page(std::move(all.as_array()), next);
   });
+}
+
+Status DeliberationService::may_read_post(const Caller& caller, int64_t post_id) {
+  return db_.read([&](Conn& c) { return check_post_readable(c, caller, post_id); });
 }
 
 }  // namespace sl::deliberation
