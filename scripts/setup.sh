@@ -26,7 +26,9 @@ PACKAGES=(
   # deliberation: Markdown, Chinese folding, upload sniffing, thumbnails
   libcmark-gfm-dev libcmark-gfm-extensions-dev libopencc-dev libopencc-data libmagic-dev libvips-dev
   # real services for tests (started on loopback by the test scripts)
-  postgresql-15
+  postgresql-15 redis-server
+  # cluster bus (Redis), meeting check-in QR codes
+  libhiredis-dev libqrencode-dev
   # browser tests, benchmarks, precompression
   chromium fonts-wqy-microhei nginx-light wrk brotli
 )
