@@ -48,6 +48,7 @@ export function useConsoleFormat() {
     const mins = minutes % 60
     if (days > 0) return t('console.duration.dh', { d: days, h: hours })
     if (hours > 0) return t('console.duration.hm', { h: hours, m: mins })
+    if (mins === 0) return t('console.duration.lt1')
     return t('console.duration.m', { m: mins })
   }
 

@@ -426,6 +426,7 @@ const en: Messages = {
       dh: '{d} d {h} h',
       hm: '{h} h {m} min',
       m: '{m} min',
+      lt1: 'under a minute',
     },
     state: {
       draft: 'Draft',
@@ -623,6 +624,7 @@ const en: Messages = {
       created: 'Point created',
     },
     point: {
+      how: ' ({how})',
       unassigned: 'Not assigned or claimed yet',
       deadline: 'due {at}',
       overdue: 'overdue',

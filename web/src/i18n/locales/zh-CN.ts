@@ -425,6 +425,7 @@ const zhCN = {
       dh: '{d} 天 {h} 小时',
       hm: '{h} 小时 {m} 分钟',
       m: '{m} 分钟',
+      lt1: '不到 1 分钟',
     },
     state: {
       draft: '草稿',
@@ -622,6 +623,7 @@ const zhCN = {
       created: '已拆分出要点',
     },
     point: {
+      how: '（{how}）',
       unassigned: '尚未交办或认领',
       deadline: '期限 {at}',
       overdue: '已超期',

@@ -426,6 +426,7 @@ const zhTW: Messages = {
       dh: '{d} 天 {h} 小時',
       hm: '{h} 小時 {m} 分鐘',
       m: '{m} 分鐘',
+      lt1: '不到 1 分鐘',
     },
     state: {
       draft: '草稿',
@@ -623,6 +624,7 @@ const zhTW: Messages = {
       created: '已拆分出要點',
     },
     point: {
+      how: '（{how}）',
       unassigned: '尚未交辦或認領',
       deadline: '期限 {at}',
       overdue: '已超期',
