@@ -222,9 +222,25 @@ describe('consoles', () => {
     await staff.getByTestId('stats-table').getByRole('row', { name: new RegExp(MZ) }).waitFor()
     await shot(staff, '88-console-stats-desktop')
 
-    // ---- staff hide the off-topic post with a reason ----
+    // The Excel export is a workbook.
+    const href = await staff.getByTestId('delib-export').getAttribute('href')
+    const xlsx = await staff.request.get(href)
+    assert.equal(xlsx.status(), 200)
+    assert.match(xlsx.headers()['content-type'], /spreadsheetml/)
+
+    // ---- an edited post's history, then staff hide it with a reason ----
+    const edit = await member.request.patch(`/api/v1/posts/${offTopic.id}`, { data: { body: '这条发言与主题无关，改过一次。' } })
+    assert.equal(edit.status(), 200, await edit.text())
+    await staff.reload()
     await staff.getByRole('tab', { name: '发言' }).click()
     const off = staff.getByTestId(`mod-post-${offTopic.id}`)
+    await off.getByTestId('post-history').click()
+    const versions = staff.getByTestId('versions-dialog')
+    await versions.getByTestId('version-2').getByText('改过一次').waitFor()
+    await versions.getByTestId('version-1').getByText('一二三四五').waitFor()
+    await shot(staff, '89a-console-versions-desktop')
+    await versions.locator('.van-popup__close-icon').click()
+    await versions.waitFor({ state: 'hidden' })
     await off.getByTestId('post-hide').click()
     const reasonDialog = staff.getByTestId('reason-dialog')
     await reasonDialog.getByTestId('reason-input').locator('textarea').fill('与协商主题无关，且含个人联系方式')
@@ -255,7 +271,16 @@ describe('consoles', () => {
     await staffPhone.getByTestId(`console-delib-${id}`).waitFor()
     await shot(staffPhone, '92-console-list-phone')
 
-    for (const p of [staff, member, dept, staffPhone]) assert.deepEqual(p.consoleErrors, [])
-    for (const p of [staff, member, dept, staffPhone]) await p.context().close()
+    // ---- the department console in English ----
+    const deptEn = await newPage(browser, server.baseUrl, { viewport: PHONE, locale: 'en' })
+    await deptEn.addInitScript(() => localStorage.setItem('shangliang.locale', 'en'))
+    await login(deptEn, DEPT)
+    await deptEn.goto('/console/department?tab=answered')
+    await deptEn.getByTestId('department-console').getByRole('heading', { name: 'Department console' }).waitFor()
+    await deptEn.getByTestId('dept-answered').getByTestId(`dept-point-${p1.id}`).waitFor()
+    await shot(deptEn, '93-department-answered-en-phone')
+
+    for (const p of [staff, member, dept, staffPhone, deptEn]) assert.deepEqual(p.consoleErrors, [])
+    for (const p of [staff, member, dept, staffPhone, deptEn]) await p.context().close()
   })
 })
