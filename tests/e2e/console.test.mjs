@@ -280,7 +280,16 @@ describe('consoles', () => {
     await deptEn.getByTestId('dept-answered').getByTestId(`dept-point-${p1.id}`).waitFor()
     await shot(deptEn, '93-department-answered-en-phone')
 
-    for (const p of [staff, member, dept, staffPhone, deptEn]) assert.deepEqual(p.consoleErrors, [])
-    for (const p of [staff, member, dept, staffPhone, deptEn]) await p.context().close()
+    // ---- and in the elderly mode (large text) ----
+    const deptBig = await newPage(browser, server.baseUrl, { viewport: PHONE })
+    await deptBig.addInitScript(() => localStorage.setItem('shangliang.elderly', '1'))
+    await login(deptBig, DEPT)
+    await deptBig.goto('/console/department')
+    await deptBig.getByTestId('dept-todo').locator('[data-testid^="dept-point-"]').first().waitFor()
+    await shot(deptBig, '94-department-todo-elderly-phone')
+
+    const pages = [staff, member, dept, staffPhone, deptEn, deptBig]
+    for (const p of pages) assert.deepEqual(p.consoleErrors, [])
+    for (const p of pages) await p.context().close()
   })
 })

@@ -60,24 +60,24 @@ export function useConsoleFormat() {
   return { dateTime, duration, stateLabel, pointStateLabel, postStateLabel, phaseKindLabel, publicModeLabel }
 }
 
-/** Tag colours of deliberation and point states. */
-export function stateType(s: string): 'primary' | 'success' | 'warning' | 'danger' | 'default' {
+/** Tag colours of deliberation, point and post states: dark enough for white text (≥ 4.5:1). */
+export function stateColor(s: string): string {
   switch (s) {
     case 'open':
-      return 'success'
-    case 'draft':
-    case 'claimed':
-      return 'warning'
-    case 'answered':
-      return 'primary'
     case 'accepted':
-      return 'success'
+      return '#2e7d32'
+    case 'draft':
+      return '#8a5a00'
+    case 'claimed':
+      return '#b34700'
+    case 'answered':
+      return '#1565c0'
     case 'hidden':
     case 'removed':
     case 'held':
-      return 'danger'
+      return '#c62828'
     default:
-      return 'default'
+      return '#616161'
   }
 }
 
