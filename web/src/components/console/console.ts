@@ -81,6 +81,11 @@ export function stateColor(s: string): string {
   }
 }
 
+/** A point waiting for a department reads as "needs attention", not as "open for business". */
+export function pointStateColor(s: string): string {
+  return stateColor(s === 'open' ? 'draft' : s)
+}
+
 /** <input type="datetime-local"> value ⇄ ISO-8601 (the browser's time zone). */
 export function toLocalInput(iso: string | null | undefined): string {
   if (!iso) return ''
