@@ -101,5 +101,7 @@ const char* openapi_json();
 Result<std::string> seed_demo(Application& app);
 // The demo deliberation (demo_deliberation.cc), once the demo people exist.
 Status seed_demo_deliberation(Application& app);
+// The demo topic box and call for topics (demo_topics.cc), after the demo deliberation.
+Status seed_demo_topics(Application& app);
 
 }  // namespace sl::app
