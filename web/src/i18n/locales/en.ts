@@ -514,7 +514,7 @@ const en: Messages = {
       reasonAsk: 'What should be added',
       reasonRequired: 'Please give a reason',
       done: 'Done',
-      keepLeft: 'Keep the left one',
+      keepLeft: 'Merge the right one into this',
     },
     hot: {
       title: 'Hot spots',

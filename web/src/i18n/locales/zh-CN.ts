@@ -513,7 +513,7 @@ const zhCN = {
       reasonAsk: '需要补充什么',
       reasonRequired: '请填写理由',
       done: '已处理',
-      keepLeft: '保留左边',
+      keepLeft: '把右边并入这条',
     },
     hot: {
       title: '热点与焦点',

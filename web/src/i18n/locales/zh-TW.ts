@@ -514,7 +514,7 @@ const zhTW: Messages = {
       reasonAsk: '需要補充什麼',
       reasonRequired: '請填寫理由',
       done: '已處理',
-      keepLeft: '保留左邊',
+      keepLeft: '把右邊併入這條',
     },
     hot: {
       title: '熱點與焦點',
