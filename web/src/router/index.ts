@@ -97,6 +97,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'topics.submitTitle' },
   },
   {
+    path: '/topics/calls/new',
+    name: 'topic-call-new',
+    component: () => import('@/views/topics/TopicCallNewView.vue'),
+    meta: { title: 'topics.newCall' },
+  },
+  {
     path: '/topics/screen',
     name: 'topic-screen',
     component: () => import('@/views/topics/TopicScreenView.vue'),
