@@ -108,6 +108,42 @@ const routes: RouteRecordRaw[] = [
     },
   },
   {
+    path: '/topics',
+    name: 'topics',
+    component: () => import('@/views/topics/TopicsView.vue'),
+    meta: { public: true, title: 'topics.title' },
+  },
+  {
+    path: '/topics/new',
+    name: 'topic-new',
+    component: () => import('@/views/topics/TopicSubmitView.vue'),
+    meta: { title: 'topics.submitTitle' },
+  },
+  {
+    path: '/topics/calls/new',
+    name: 'topic-call-new',
+    component: () => import('@/views/topics/TopicCallNewView.vue'),
+    meta: { title: 'topics.newCall' },
+  },
+  {
+    path: '/topics/screen',
+    name: 'topic-screen',
+    component: () => import('@/views/topics/TopicScreenView.vue'),
+    meta: { title: 'topics.screen.title' },
+  },
+  {
+    path: '/topics/hot',
+    name: 'topic-hot',
+    component: () => import('@/views/topics/TopicHotspotsView.vue'),
+    meta: { public: true, title: 'topics.hot.title' },
+  },
+  {
+    path: '/topics/:id(\\d+)',
+    name: 'topic',
+    component: () => import('@/views/topics/TopicDetailView.vue'),
+    meta: { public: true, title: 'topics.title' },
+  },
+  {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
     component: () => import('@/views/NotFoundView.vue'),
