@@ -332,7 +332,6 @@ Result<bj::object> SurveysService::create(const Caller& caller, const bj::object
   s.created_by = caller.person_id ? std::optional<int64_t>(caller.person_id) : std::nullopt;
   s.hash_key = ledger_.new_salt();
   TimeMs now = clock_.now_ms();
-  Ctx ctx{scopes_, now};
   SL_ASSIGN(int64_t id, db_.write_value<int64_t>([&](Conn& c) -> Result<int64_t> {
     if (s.scope_type) {
       SL_ASSIGN(ScopeAccess sa, scopes_.at(*s.scope_type)(c, caller, *s.scope_id));
@@ -498,7 +497,8 @@ Result<bj::object> SurveysService::respond(const Caller& caller, int64_t id, con
     return Ok();
   };
 
-  SL_ASSIGN(auto pre, db_.read_value<std::pair<Loaded, bj::object>>([&](Conn& c) -> Result<std::pair<Loaded, bj::object>> {
+  using Pre = std::pair<Loaded, bj::object>;
+  SL_ASSIGN(auto pre, db_.read_value<Pre>([&](Conn& c) -> Result<Pre> {
     SL_ASSIGN(Loaded l, load(c, ctx, caller, id));
     SL_TRY(check(c, l));
     SL_ASSIGN(Questionnaire q, questions_of(l.s));

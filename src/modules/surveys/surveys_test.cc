@@ -68,7 +68,9 @@ class SurveysTest : public testing::ModuleTest {
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     if (!s.ok()) return 0;
     int64_t id = s->at("id").as_int64();
-    if (open) EXPECT_TRUE(svc_->set_state(staff_, id, "open").ok());
+    if (open) {
+      EXPECT_TRUE(svc_->set_state(staff_, id, "open").ok());
+    }
     return id;
   }
   Result<bj::object> answer(const Caller& c, int64_t id, const char* choice, Respondent who = {}, const char* text = nullptr) {
