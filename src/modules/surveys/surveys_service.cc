@@ -369,7 +369,7 @@ Result<bj::object> SurveysService::update(const Caller& caller, int64_t id, cons
     }
     if (org_ids || sector_ids) {
       std::vector<int64_t> orgs = org_ids.value_or(l.s.org_ids), secs = sector_ids.value_or(l.s.sector_ids);
-      SL_TRY(check_audience(c, caller, l.s, org_ids ? orgs : std::vector<int64_t>{}, secs));
+      SL_TRY(check_audience(c, caller, l.s, orgs, secs));
       SL_TRY(store::replace_audience(c, id, orgs, secs));
     }
     SL_TRY(store::update_survey(c, l.s, now));
