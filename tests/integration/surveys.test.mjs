@@ -85,7 +85,7 @@ describe('answering', () => {
     // Without a cookie the server gives one.
     const first = await api.post(`/api/v1/surveys/${s.id}/responses`, { answers: { q1: 'often', q2: ['late'], q3: 2, q4: ['bus', 'walk'], q5: '末班车太早了' } })
     assert.equal(first.status, 201)
-    assert.match(first.header('set-cookie'), /^sl_device=[0-9a-f]{24}; Path=\/api\/v1\/surveys; .*HttpOnly/)
+    assert.match(first.header('set-cookie'), /^sl_device=[0-9a-f]{32}; Path=\/api\/v1\/surveys; .*HttpOnly/)
     const again = await api.post(`/api/v1/surveys/${s.id}/responses`, { answers: { q1: 'never', q4: ['bus', 'walk'] } }, { headers: device(1) })
     assert.equal(again.status, 409)
     assert.equal(again.json.code, 'already_answered')
