@@ -537,6 +537,7 @@ const en: Messages = {
       voted: 'Vote counted',
       votes: '{n} votes',
       thanks: 'You have voted',
+      total: '{n} voters',
       close: 'Close the poll',
       anonymous: 'Anonymous; results shown live',
       named: 'Named; results shown live',

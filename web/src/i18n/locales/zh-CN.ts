@@ -536,6 +536,7 @@ const zhCN = {
       voted: '投票成功',
       votes: '{n} 票',
       thanks: '您已投票',
+      total: '共 {n} 人投票',
       close: '结束投票',
       anonymous: '匿名投票，结果实时公布',
       named: '实名投票，结果实时公布',

@@ -537,6 +537,7 @@ const zhTW: Messages = {
       voted: '投票成功',
       votes: '{n} 票',
       thanks: '您已投票',
+      total: '共 {n} 人投票',
       close: '結束投票',
       anonymous: '匿名投票，結果即時公布',
       named: '實名投票，結果即時公布',
