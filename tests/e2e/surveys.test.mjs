@@ -27,6 +27,8 @@ describe('surveys', () => {
     await login(staff, STAFF)
     await staff.goto('/surveys')
     await staff.getByTestId('survey-list').waitFor()
+    await staff.getByText('临江市公交出行满意度调查').waitFor() // the demo's public survey
+    await shot(staff, '80-survey-list-staff-phone')
     await staff.getByTestId('survey-new').click()
     await staff.getByTestId('survey-builder').waitFor()
     await input(staff, 'builder-title').fill('社区菜市场改造意见征询')

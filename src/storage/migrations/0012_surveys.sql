@@ -9,7 +9,9 @@
 -- second answer) is kept apart in survey_participants, which has no id, no time and no link to
 -- any response; public respondents leave only salted hashes of their device token, address and
 -- (with the SMS check) mobile number in survey_claims. On SQLite both tables are WITHOUT ROWID,
--- so rows are kept in key order and not in the order people answered.
+-- so rows are kept in key order and not in the order people answered. (A database
+-- administrator can still pair them through transaction ids on PostgreSQL, or the WAL; the
+-- platform and its API cannot: see docs/architecture.md.)
 
 CREATE TABLE surveys (
   id {{ID}},
