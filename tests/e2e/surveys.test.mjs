@@ -33,6 +33,12 @@ describe('surveys', () => {
     await staff.getByTestId('survey-builder').waitFor()
     await input(staff, 'builder-title').fill('社区菜市场改造意见征询')
     await input(staff, 'builder-description').fill('社区菜市场将于明年改造，请您花一分钟告诉我们您的想法。')
+    // A members' survey may be limited to sectors of the organisation (江南省政协 has some).
+    await staff.getByTestId('builder-audience-members').click()
+    await staff.getByTestId('builder-sectors').waitFor()
+    await shot(staff, '81a-survey-builder-members-phone')
+    await staff.getByTestId('builder-audience-public').click()
+    assert.equal(await staff.getByTestId('builder-sectors').count(), 0)
     // Question 1: single choice; "不去" skips to the end.
     await input(staff, 'title-q1').fill('您多久去一次社区菜市场？')
     await input(staff, 'option-label-q1-0').fill('每天')

@@ -430,7 +430,7 @@ const en: Messages = {
     states: { draft: 'Draft', open: 'Open', closed: 'Closed' },
     audience: { public: 'For the public', members: 'For members', scope: 'Participants' },
     visibility: {
-      staff: 'Organisers and leaders only',
+      staff: 'Staff and leaders',
       respondents: 'Respondents, after answering',
       all: 'Everyone who may take part',
     },
@@ -447,6 +447,8 @@ const en: Messages = {
       title: 'Title',
       description: 'Introduction',
       audience: 'Audience',
+      sectors: 'Only these sectors',
+      sectorsHint: 'None ticked: every member',
       anonymous: 'Anonymous',
       anonymousHint: 'Answers are not linked to the respondent; they are told before they start',
       namedHint: 'Named: answers are kept with the respondent\'s name; they are told before they start',

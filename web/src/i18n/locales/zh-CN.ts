@@ -429,9 +429,9 @@ const zhCN = {
     states: { draft: '草稿', open: '进行中', closed: '已结束' },
     audience: { public: '面向公众', members: '面向成员', scope: '参与者' },
     visibility: {
-      staff: '仅组织方工作人员和领导',
+      staff: '仅工作人员和领导',
       respondents: '答卷后可见',
-      all: '所有可参与者可见',
+      all: '所有参与者可见',
     },
     list: {
       title: '问卷调查',
@@ -446,6 +446,8 @@ const zhCN = {
       title: '问卷标题',
       description: '问卷说明',
       audience: '调查对象',
+      sectors: '限定界别',
+      sectorsHint: '不选则面向全体成员',
       anonymous: '匿名问卷',
       anonymousHint: '答卷不与填写人关联，填写前会告知对方',
       namedHint: '实名：答卷与填写人姓名一并保存，填写前会告知对方',

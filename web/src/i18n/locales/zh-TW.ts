@@ -430,9 +430,9 @@ const zhTW: Messages = {
     states: { draft: '草稿', open: '進行中', closed: '已結束' },
     audience: { public: '面向公眾', members: '面向成員', scope: '參與者' },
     visibility: {
-      staff: '僅組織方工作人員和領導',
+      staff: '僅工作人員和領導',
       respondents: '答卷後可見',
-      all: '所有可參與者可見',
+      all: '所有參與者可見',
     },
     list: {
       title: '問卷調查',
@@ -447,6 +447,8 @@ const zhTW: Messages = {
       title: '問卷標題',
       description: '問卷說明',
       audience: '調查對象',
+      sectors: '限定界別',
+      sectorsHint: '不選則面向全體成員',
       anonymous: '匿名問卷',
       anonymousHint: '答卷不與填寫人關聯，填寫前會告知對方',
       namedHint: '實名：答卷與填寫人姓名一併保存，填寫前會告知對方',
