@@ -114,6 +114,27 @@ describe('surveys', () => {
     await page.getByTestId(`poll-${poll.id}-results`).waitFor()
     await page.getByTestId(`poll-${poll.id}-count-rural`).getByText(/^2 票/).waitFor()
     await shot(page, '86-quick-poll-elderly-phone')
+
+    // The demo's public survey, every question type, in the elderly mode: "经常" keeps every
+    // question on the path; the ranking is answered with the arrows.
+    const pub = (await (await page.request.get('/api/v1/surveys?limit=50')).json()).items.find((s) => s.title === '临江市公交出行满意度调查')
+    await page.goto(`/surveys/${pub.id}`)
+    await page.getByTestId('survey-start').click()
+    await page.getByTestId('option-q1-often').click()
+    await page.getByTestId('option-q2-freq').click()
+    await page.getByTestId('option-q2-late').click()
+    await page.getByTestId('score-q3-4').click()
+    await page.getByTestId('rank-q4-walk').getByRole('button', { name: '上移' }).click()
+    await page.getByTestId('text-q6').locator('textarea').fill('希望增加夜班公交。')
+    assert.deepEqual(await unlabelledControls(page), [])
+    await shot(page, '87-survey-answer-elderly-full', { fullPage: true })
+    await page.getByTestId('survey-submit').click()
+    await page.getByTestId('survey-done').waitFor()
+    await page.getByTestId('survey-see-results').click() // results for respondents
+    await page.getByTestId('survey-results').waitFor()
+    await page.getByTestId('results-count').getByText('6').waitFor()
+    await page.getByTestId('texts-q6').getByText('希望增加夜班公交。').waitFor()
+    await shot(page, '88-survey-results-elderly-phone')
     assert.deepEqual(page.consoleErrors, [])
     await page.context().close()
   })
