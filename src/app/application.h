@@ -19,6 +19,7 @@
 #include "modules/orgs/orgs.h"
 #include "modules/search/search.h"
 #include "modules/topics/topics.h"
+#include "modules/surveys/surveys.h"
 #include "net/metrics.h"
 #include "net/router.h"
 #include "pubsub/bus.h"
@@ -54,6 +55,7 @@ class Application {
   const search::WordFilter& word_filter() const { return word_filter_; }
   deliberation::DeliberationService& deliberations() { return *deliberations_; }
   topics::TopicsService& topics() { return *topics_; }
+  surveys::SurveysService& surveys() { return *surveys_; }
   net::Router& router() { return router_; }
   // Live events: publish after commit on the bus; register room types with the hub.
   pubsub::Bus& bus() { return *bus_; }
@@ -82,6 +84,7 @@ class Application {
   std::unique_ptr<attachments::AttachmentsService> attachments_;
   std::unique_ptr<deliberation::DeliberationService> deliberations_;
   std::unique_ptr<topics::TopicsService> topics_;
+  std::unique_ptr<surveys::SurveysService> surveys_;
   net::Router router_;
   net::Metrics metrics_;
   std::unique_ptr<net::StaticFiles> static_files_;
@@ -103,5 +106,7 @@ Result<std::string> seed_demo(Application& app);
 Status seed_demo_deliberation(Application& app);
 // The demo topic box and call for topics (demo_topics.cc), after the demo deliberation.
 Status seed_demo_topics(Application& app);
+// The demo surveys (demo_surveys.cc): a public one, a members' one, a poll in the demo deliberation.
+Status seed_demo_surveys(Application& app);
 
 }  // namespace sl::app

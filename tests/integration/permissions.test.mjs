@@ -134,6 +134,22 @@ async function freshTopicCall() {
   assert.equal(r.status, 201, `fixture call: ${r}`)
   return r.json.id
 }
+// Surveys of the province, made by the superadmin: ctx.memSurvey for its members (results for
+// staff and leaders), ctx.pubSurvey for the public (results for all, no address limit).
+const surveyQuestions = [
+  { id: 'q1', type: 'single', title: '您常坐公交吗', options: [{ id: 'a', label: '经常' }, { id: 'b', label: '偶尔' }] },
+  { id: 'q2', type: 'short_text', title: '建议', required: false },
+]
+async function freshSurvey({ open = true, audience = 'members', results = 'staff' } = {}) {
+  const r = await api.post(
+    '/api/v1/surveys',
+    { org_id: ctx.prov, title: `矩阵问卷${unique()}`, audience, results_visibility: results, max_per_address: 0, questions: surveyQuestions },
+    { as: token.admin },
+  )
+  assert.equal(r.status, 201, `fixture survey: ${r}`)
+  if (open) assert.equal((await api.post(`/api/v1/surveys/${r.json.id}/state`, { state: 'open' }, { as: token.admin })).status, 200)
+  return r.json.id
+}
 
 // route -> cases; each case builds a request for a role and says what each role must get.
 // A request is {method, path, json?, csv?, as?: token (default: the role's own)}.
@@ -544,6 +560,40 @@ const MATRIX = {
     { req: async () => ({ path: `/api/v1/topics/${await freshTopic()}/deliberation`, json: {} }), expect: ex('401 403 403 403 403 201 403 201') },
   ],
   'GET /api/v1/topic-hotspots': [{ req: () => ({ path: `/api/v1/topic-hotspots?org_id=${ctx.prov}` }), expect: ex('200') }],
+  // ---- surveys (the province's; staff and admins manage, leaders oversee) ----
+  'GET /api/v1/surveys': [{ req: () => ({ path: '/api/v1/surveys' }), expect: ex('200') }],
+  'POST /api/v1/surveys': [
+    { req: () => ({ path: '/api/v1/surveys', json: { org_id: ctx.prov, title: '矩阵新问卷', audience: 'members', questions: surveyQuestions } }), expect: ex('401 403 403 403 403 201 403 201') },
+  ],
+  'GET /api/v1/surveys/{id}': [
+    { name: 'public', req: () => ({ path: `/api/v1/surveys/${ctx.pubSurvey}` }), expect: ex('200') },
+    { name: 'members', req: () => ({ path: `/api/v1/surveys/${ctx.memSurvey}` }), expect: ex('401 404 200 404 200 200 404 200') },
+    { name: 'draft', req: () => ({ path: `/api/v1/surveys/${ctx.draftSurvey}` }), expect: ex('404 404 404 404 200 200 404 200') },
+  ],
+  'PATCH /api/v1/surveys/{id}': [
+    { name: 'draft', req: async () => ({ path: `/api/v1/surveys/${await freshSurvey({ open: false })}`, json: { title: '改过的问卷' } }), expect: ex('401 404 404 404 403 200 404 200') },
+  ],
+  'POST /api/v1/surveys/{id}/state': [
+    { name: 'open a draft', req: async () => ({ path: `/api/v1/surveys/${await freshSurvey({ open: false })}/state`, json: { state: 'open' } }), expect: ex('401 404 404 404 403 200 404 200') },
+  ],
+  'POST /api/v1/surveys/{id}/responses': [
+    { name: 'public', req: () => ({ path: `/api/v1/surveys/${ctx.pubSurvey}/responses`, json: { answers: { q1: 'a' } } }), expect: ex('201') },
+    { name: 'members', req: () => ({ path: `/api/v1/surveys/${ctx.memSurvey}/responses`, json: { answers: { q1: 'b' } } }), expect: ex('401 404 201 404 403 403 404 403') },
+  ],
+  'GET /api/v1/surveys/{id}/responses': [
+    { name: 'members', req: () => ({ path: `/api/v1/surveys/${ctx.memSurvey}/responses` }), expect: ex('401 404 403 404 200 200 404 200') },
+  ],
+  'GET /api/v1/surveys/{id}/results': [
+    { name: 'members', req: () => ({ path: `/api/v1/surveys/${ctx.memSurvey}/results` }), expect: ex('401 404 403 404 200 200 404 200') },
+    { name: 'public, results for all', req: () => ({ path: `/api/v1/surveys/${ctx.pubSurvey}/results` }), expect: ex('200') },
+  ],
+  'GET /api/v1/surveys/{id}/search': [
+    { name: 'members', req: () => ({ path: `/api/v1/surveys/${ctx.memSurvey}/search?q=公交` }), expect: ex('401 404 403 404 200 200 404 200') },
+  ],
+  'GET /api/v1/surveys/{id}/export.xlsx': [
+    { name: 'members', req: () => ({ path: `/api/v1/surveys/${ctx.memSurvey}/export.xlsx` }), expect: ex('401 404 403 404 200 200 404 200') },
+    { name: 'public', req: () => ({ path: `/api/v1/surveys/${ctx.pubSurvey}/export.xlsx` }), expect: ex('401 403 403 403 200 200 403 200') },
+  ],
 }
 
 before(async () => {
@@ -587,6 +637,9 @@ before(async () => {
   const demoTopics = (await api.get(`/api/v1/topics?call_id=${ctx.topicCall}&limit=100`)).json.items
   ctx.demoTopic = demoTopics.find((t) => t.title === '促进民营经济发展壮大')?.id
   assert.ok(ctx.demoTopic, 'no demo topic')
+  ctx.memSurvey = await freshSurvey()
+  ctx.pubSurvey = await freshSurvey({ audience: 'public', results: 'all' })
+  ctx.draftSurvey = await freshSurvey({ open: false })
 })
 after(async () => {
   await server?.stop()

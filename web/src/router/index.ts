@@ -144,6 +144,42 @@ const routes: RouteRecordRaw[] = [
     meta: { public: true, title: 'topics.title' },
   },
   {
+    path: '/surveys',
+    name: 'surveys',
+    component: () => import('@/views/surveys/SurveyListView.vue'),
+    meta: { public: true, title: 'surveys.list.title' },
+  },
+  {
+    path: '/surveys/new',
+    name: 'survey-new',
+    component: () => import('@/views/surveys/SurveyBuilderView.vue'),
+    meta: { admin: true, title: 'surveys.list.new' },
+  },
+  {
+    path: '/surveys/:id(\\d+)',
+    name: 'survey',
+    component: () => import('@/views/surveys/SurveyAnswerView.vue'),
+    meta: { public: true, title: 'surveys.list.title' },
+  },
+  {
+    path: '/surveys/:id(\\d+)/edit',
+    name: 'survey-edit',
+    component: () => import('@/views/surveys/SurveyBuilderView.vue'),
+    meta: { admin: true, title: 'surveys.builder.settings' },
+  },
+  {
+    path: '/surveys/:id(\\d+)/results',
+    name: 'survey-results',
+    component: () => import('@/views/surveys/SurveyResultsView.vue'),
+    meta: { public: true, title: 'surveys.answer.seeResults' },
+  },
+  {
+    path: '/deliberations/:id(\\d+)/polls',
+    name: 'deliberation-polls',
+    component: () => import('@/views/surveys/QuickPollView.vue'),
+    meta: { public: true, title: 'surveys.poll.title' },
+  },
+  {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
     component: () => import('@/views/NotFoundView.vue'),
