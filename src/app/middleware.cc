@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -112,7 +113,13 @@ void install_middleware(net::Router& router, storage::Database& db, const Clock&
 
   // 2. Idempotency-Key: the first response to (caller, key) is stored in the same database as
   // the data; a retry replays it. A key reused with a different request is refused.
-  router.use([&db, &clock](HttpRequest& req, const net::Route&, const net::Handler& next) -> HttpResponse {
+  // Keys expire after a day. Expired rows are deleted at most once a minute (through the index
+  // on created_at, migration 0014), not on every keyed POST; until then a claim treats an
+  // expired row as absent.
+  constexpr TimeMs kKeyLifetime = int64_t{24} * 3600 * 1000;
+  constexpr TimeMs kCleanupEvery = 60 * 1000;
+  auto next_cleanup = std::make_shared<std::atomic<TimeMs>>(0);
+  router.use([&db, &clock, next_cleanup](HttpRequest& req, const net::Route&, const net::Handler& next) -> HttpResponse {
     auto key = req.header("idempotency-key");
     // Authentication answers carry secrets (session tokens) that must not be stored, and are
     // safe to repeat: a retried login simply logs in again. So the key is ignored there.
@@ -126,9 +133,13 @@ void install_middleware(net::Router& router, storage::Database& db, const Clock&
     std::optional<HttpResponse> replay;
     Status claimed = db.write([&](Conn& c) -> Status {
       replay.reset();
-      SL_ASSIGN(auto row, c.query_one("SELECT request_hash, status, content_type, headers, body FROM idempotency_keys "
-                                      "WHERE scope = ? AND idem_key = ?",
+      SL_ASSIGN(auto row, c.query_one("SELECT request_hash, status, content_type, headers, body, created_at "
+                                      "FROM idempotency_keys WHERE scope = ? AND idem_key = ?",
                                       {scope, k}));
+      if (row && row->i64(5) < now - kKeyLifetime) {  // expired, not yet cleaned up: a new request
+        SL_TRY(c.exec("DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ?", {scope, k}));
+        row.reset();
+      }
       if (row) {
         if (row->str(0) != req_hash)
           return Error{Code::kUnprocessable, "idempotency_key_reused", "该 Idempotency-Key 已用于另一个请求", {}};
@@ -143,7 +154,9 @@ void install_middleware(net::Router& router, storage::Database& db, const Clock&
         replay = std::move(r);
         return Ok();
       }
-      SL_TRY(c.exec("DELETE FROM idempotency_keys WHERE created_at < ?", {now - int64_t{24} * 3600 * 1000}));
+      TimeMs due = next_cleanup->load(std::memory_order_relaxed);
+      if (now >= due && next_cleanup->compare_exchange_strong(due, now + kCleanupEvery))
+        SL_TRY(c.exec("DELETE FROM idempotency_keys WHERE created_at < ?", {now - kKeyLifetime}));
       SL_TRY(c.exec("INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, created_at) VALUES (?, ?, ?, 0, ?)",
                     {scope, k, req_hash, now}));
       return Ok();

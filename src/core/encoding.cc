@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <cstdlib>
+
 namespace sl {
 
 namespace {
@@ -71,11 +73,38 @@ std::string hex_encode(std::string_view bytes) {
   return out;
 }
 
-std::string sha256(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
+namespace {
+
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (m == nullptr) std::abort();
+    return m;
+  }();
+  return md;
+}
+
+struct DigestCtx {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~DigestCtx() { EVP_MD_CTX_free(ctx); }
+};
+
+}  // namespace
+
+void sha256_into(std::initializer_list<std::string_view> parts, unsigned char* out) {
+  thread_local DigestCtx d;
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<char*>(md), len);
+  bool ok = d.ctx != nullptr && EVP_DigestInit_ex2(d.ctx, sha256_md(), nullptr) == 1;
+  for (std::string_view part : parts)
+    if (ok && !part.empty()) ok = EVP_DigestUpdate(d.ctx, part.data(), part.size()) == 1;
+  if (ok) ok = EVP_DigestFinal_ex(d.ctx, out, &len) == 1 && len == 32;
+  if (!ok) std::abort();  // OpenSSL cannot fail here short of memory exhaustion
+}
+
+std::string sha256(std::string_view data) {
+  std::string out(32, '\0');
+  sha256_into({data}, reinterpret_cast<unsigned char*>(out.data()));
+  return out;
 }
 
 std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }

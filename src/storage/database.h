@@ -74,6 +74,12 @@ class Conn {
 
   // Conveniences built on query().
   Result<std::optional<Row>> query_one(std::string_view sql, const Params& params = {});
+
+  // For caches of values derived from the current write transaction (the ledger's next
+  // sequence number): a number that the backend changes whenever a write transaction begins
+  // and whenever anything in it is rolled back (a failed write's savepoint included), unique
+  // within the process. 0 means no such guarantee: derive the value again every time.
+  virtual uint64_t write_epoch() const { return 0; }
 };
 
 struct PoolStats {

@@ -179,7 +179,8 @@ Result<int64_t> Ledger::append(Conn& c, const access::Caller& actor, const Chang
   std::string who = actor_pseudonym(actor);
   std::string id = std::to_string(ch.object_id);
   std::string entry = entry_text(seq, format_iso8601(now), who, ch.action, ch.object_type + "/" + id, hash);
-  SL_TRY(store::insert_entry(c, seq, now, who, ch.action, ch.object_type, id, hash, entry));
+  SL_TRY(store::insert_entry(
+      c, store::EntryRow{seq, now, std::move(who), ch.action, ch.object_type, std::move(id), std::move(hash), std::move(entry)}));
   return seq;
 }
 

@@ -1,12 +1,36 @@
 #include "modules/ledger/ledger_store.h"
 
 #include <algorithm>
+#include <mutex>
 
 namespace sl::ledger::store {
 
 using storage::Blob;
 
+namespace {
+
+// The next sequence number of the write transaction that appended last, valid while the
+// backend reports the same write epoch (database.h: a new one at every BEGIN and rollback).
+// SQLite runs all writes on one thread and one transaction per group commit, so every entry of
+// a group commit but the first is numbered without the MAX(seq) query.
+struct NextSeq {
+  std::mutex mu;
+  uint64_t epoch = 0;  // 0: nothing known
+  int64_t next = 0;
+};
+NextSeq& next_seq_memo() {
+  static NextSeq memo;
+  return memo;
+}
+
+}  // namespace
+
 Result<int64_t> next_seq(Conn& c) {
+  if (uint64_t epoch = c.write_epoch(); epoch != 0) {
+    NextSeq& m = next_seq_memo();
+    std::lock_guard lk(m.mu);
+    if (m.epoch == epoch) return m.next;
+  }
   // Appenders must get dense, ordered numbers. SQLite has one writer, so the largest key is
   // enough; PostgreSQL transactions run concurrently, so they queue on a transaction-level
   // advisory lock first (released at commit).
@@ -15,12 +39,27 @@ Result<int64_t> next_seq(Conn& c) {
   return r && !r->is_null(0) ? r->i64(0) + 1 : int64_t{0};
 }
 
-Status insert_entry(Conn& c, int64_t seq, TimeMs at, const std::string& actor, const std::string& action,
-                    const std::string& object_type, const std::string& object_id, const std::string& content_hash,
-                    const std::string& entry) {
+Status insert_entry(Conn& c, EntryRow&& row) {
+  const int64_t seq = row.seq;
+  storage::Params params;
+  params.reserve(8);
+  params.emplace_back(row.seq);
+  params.emplace_back(row.at);
+  params.emplace_back(std::move(row.actor));
+  params.emplace_back(std::move(row.action));
+  params.emplace_back(std::move(row.object_type));
+  params.emplace_back(std::move(row.object_id));
+  params.emplace_back(std::move(row.content_hash));
+  params.emplace_back(std::move(row.entry));
   SL_TRY(c.exec("INSERT INTO ledger_entries (seq, at, actor, action, object_type, object_id, content_hash, entry) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                {seq, at, actor, action, object_type, object_id, content_hash, entry}));
+                params));
+  if (uint64_t epoch = c.write_epoch(); epoch != 0) {
+    NextSeq& m = next_seq_memo();
+    std::lock_guard lk(m.mu);
+    m.epoch = epoch;
+    m.next = seq + 1;
+  }
   return Ok();
 }
 

@@ -14,11 +14,17 @@ namespace sl::ledger::store {
 
 using storage::Conn;
 
-// Takes the next sequence number (and with it the head row, so appenders are ordered).
+// Takes the next sequence number (and with it the head row, so appenders are ordered). Within
+// one SQLite write transaction, remembered from the last insert_entry instead of queried
+// (Conn::write_epoch says when that is safe).
 Result<int64_t> next_seq(Conn& c);
-Status insert_entry(Conn& c, int64_t seq, TimeMs at, const std::string& actor, const std::string& action,
-                    const std::string& object_type, const std::string& object_id, const std::string& content_hash,
-                    const std::string& entry);
+struct EntryRow {
+  int64_t seq = 0;
+  TimeMs at = 0;
+  std::string actor, action, object_type, object_id, content_hash, entry;
+};
+// Inserts the entry (its strings are moved into the statement's parameters).
+Status insert_entry(Conn& c, EntryRow&& row);
 Result<int64_t> head_size(Conn& c);
 // Entries [from, from+limit) as (seq, entry bytes).
 Result<std::vector<std::pair<int64_t, std::string>>> entries_from(Conn& c, uint64_t from, int64_t limit);

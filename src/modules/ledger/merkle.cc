@@ -1,45 +1,23 @@
 #include "modules/ledger/merkle.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
 #include <cstring>
 
+#include "core/encoding.h"
+
 namespace sl::ledger {
 
 namespace {
 
-// SHA-256 with the digest fetched once and one context per thread: OpenSSL 3 looks the
-// algorithm up in its provider tables on every EVP_DigestInit_ex(EVP_sha256()), which cost
-// more than hashing a whole ledger entry (callgrind: ~17k instructions per hash, now ~1.5k).
-const EVP_MD* sha256_md() {
-  static const EVP_MD* md = [] {
-    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    if (m == nullptr) std::abort();
-    return m;
-  }();
-  return md;
-}
-
-struct DigestCtx {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~DigestCtx() { EVP_MD_CTX_free(ctx); }
-};
-
-// SHA-256 over an optional prefix byte and up to three byte ranges.
+// SHA-256 over an optional prefix byte and up to three byte ranges (core's sha256_into: the
+// digest fetched once, one context per thread).
 Hash sha256_parts(uint8_t prefix, bool with_prefix, std::string_view a, std::string_view b = {},
                   std::string_view c = {}) {
-  thread_local DigestCtx d;
   Hash out{};
-  unsigned int len = 0;
-  bool ok = d.ctx != nullptr && EVP_DigestInit_ex2(d.ctx, sha256_md(), nullptr) == 1;
-  if (ok && with_prefix) ok = EVP_DigestUpdate(d.ctx, &prefix, 1) == 1;
-  for (std::string_view part : {a, b, c})
-    if (ok && !part.empty()) ok = EVP_DigestUpdate(d.ctx, part.data(), part.size()) == 1;
-  if (ok) ok = EVP_DigestFinal_ex(d.ctx, out.data(), &len) == 1 && len == out.size();
-  if (!ok) std::abort();  // OpenSSL cannot fail here short of memory exhaustion
+  std::string_view p = with_prefix ? std::string_view(reinterpret_cast<const char*>(&prefix), 1) : std::string_view();
+  sha256_into({p, a, b, c}, out.data());
   return out;
 }
 

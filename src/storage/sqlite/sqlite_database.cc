@@ -56,6 +56,12 @@ class SqliteConn final : public Conn {
     sqlite3_close_v2(db_);
   }
   Dialect dialect() const override { return Dialect::kSqlite; }
+  uint64_t write_epoch() const override { return epoch_; }
+  // The writer's connection: a new epoch at each BEGIN and after each rollback (run_batch).
+  void new_epoch() {
+    static std::atomic<uint64_t> next{1};
+    epoch_ = next.fetch_add(1, std::memory_order_relaxed);
+  }
 
   Result<Rows> query(std::string_view sql, const Params& params) override {
     SL_ASSIGN(sqlite3_stmt * st, prepare(sql, params));
@@ -99,6 +105,7 @@ class SqliteConn final : public Conn {
   }
 
   Status exec_script(std::string_view sql) override {
+    if (epoch_ != 0) new_epoch();
     std::string s(sql);
     char* err = nullptr;
     int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
@@ -118,6 +125,9 @@ class SqliteConn final : public Conn {
 
  private:
   Result<sqlite3_stmt*> prepare(std::string_view sql, const Params& params) {
+    // A statement of the caller's own that may undo part of the transaction (ROLLBACK TO a
+    // savepoint of its own, RELEASE): values derived from it are no longer to be trusted.
+    if (epoch_ != 0 && !sql.empty() && (sql[0] == 'R' || sql[0] == 'r')) new_epoch();
     sqlite3_stmt* st = nullptr;
     auto it = cache_.find(std::string(sql));
     if (it != cache_.end()) {
@@ -153,6 +163,7 @@ class SqliteConn final : public Conn {
   }
 
   sqlite3* db_;
+  uint64_t epoch_ = 0;  // 0 on read connections (they never write)
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
@@ -306,6 +317,7 @@ class SqliteDatabase final : public Database {
   void run_batch(std::vector<Job*>& batch) {
     SqliteConn& c = *writer_conn_;
     std::vector<Status> results(batch.size());
+    c.new_epoch();
     Status begin = c.raw("BEGIN IMMEDIATE");
     if (!begin.ok()) {
       for (auto* j : batch) j->done.set_value(begin);
@@ -319,7 +331,10 @@ class SqliteDatabase final : public Database {
         } catch (const std::exception& e) {
           s = Error::Internal(e.what());
         }
-        if (!s.ok()) (void)c.raw("ROLLBACK TO w");
+        if (!s.ok()) {
+          (void)c.raw("ROLLBACK TO w");
+          c.new_epoch();
+        }
         (void)c.raw("RELEASE w");
       }
       results[i] = std::move(s);
@@ -327,6 +342,7 @@ class SqliteDatabase final : public Database {
     Status commit = c.raw("COMMIT");
     if (!commit.ok()) {
       (void)c.raw("ROLLBACK");
+      c.new_epoch();
       for (auto& r : results)
         if (r.ok()) r = commit;
     }
