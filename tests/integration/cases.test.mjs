@@ -105,8 +105,8 @@ test('submit → accept → assign → answer with a document → rate → publi
   // The record carries its ledger data; its hash is the latest entry's.
   const rec = ok(await api.get(`/api/v1/cases/${c.id}`, { as: staff }))
   assert.equal(rec.state, 'archived')
-  const { salt, content } = rec.ledger
-  const hash = createHash('sha256').update(Buffer.concat([Buffer.from(salt, 'hex'), Buffer.from('\n'), Buffer.from(content)])).digest('hex')
+  assert.equal(rec.ledger.type, 'case')
+  const hash = createHash('sha256').update(rec.ledger.salt + '\n' + rec.ledger.content).digest('hex')
   const entries = ok(await api.get(`/api/v1/ledger/objects/case/${c.id}`)).items.map((i) => JSON.parse(i.entry))
   assert.equal(entries.at(-1).content, hash)
   assert.equal(entries.at(-1).action, 'case.archive')
