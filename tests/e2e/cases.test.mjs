@@ -42,6 +42,8 @@ describe('cases', () => {
     await member.getByTestId('case-new').click()
     await member.waitForURL(/\/cases\/new$/)
     await member.getByTestId('case-submit').waitFor()
+    await member.locator('select[name="org"]').selectOption({ label: '江南省政协' })
+    await member.locator('select[name="kind"]').selectOption('proposal')
     const title = `关于增设社区食堂的提案 ${Date.now() % 100000}`
     await member.getByTestId('case-title').locator('input').fill(title)
     await member.getByTestId('case-body').locator('textarea').fill('建议在每个街道至少建一处社区老年食堂，并给予运营补贴。')
