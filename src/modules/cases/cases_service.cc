@@ -73,6 +73,15 @@ Status notify_units(Conn& c, TimeMs now, int64_t case_id, bool lead_only, std::s
   return Ok();
 }
 
+// Staff and admins of the case's own organisation (those above see it on their boards).
+Status notify_staff(Conn& c, TimeMs now, std::string_view kind, const std::string& title, const store::CaseRow& r) {
+  SL_ASSIGN(auto rows, c.query("SELECT DISTINCT m.person_id FROM memberships m JOIN people p ON p.id = m.person_id WHERE "
+                               "m.org_id = ? AND m.role IN ('staff','admin') AND p.status = 'active' ORDER BY m.person_id",
+                               {r.org_id}));
+  for (const auto& row : rows) SL_TRY(notify_person(c, now, row.i64(0), kind, title, r));
+  return Ok();
+}
+
 Status check_unit(Conn& c, int64_t unit, int64_t case_org) {
   SL_ASSIGN(auto row, c.query_one("SELECT kind FROM orgs WHERE id = ?", {unit}));
   if (!row) return Error::Invalid("unit_not_found", "承办单位不存在");
@@ -605,6 +614,7 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
         r.pending = "reassign";
         r.pending_data = bj::serialize(bj::object{{"reason", reason}, {"unit_id", r.lead_unit_id.value_or(0)}});
         ev_note = reason;
+        after.push_back([&]() { return notify_staff(c, now, "case.request", r.lead_unit_name + "申请改派" + label_of(r), r); });
         break;
       case Action::kDecideReassign:
         if (r.pending != std::optional<std::string>("reassign")) return Error::Conflict("no_request", "没有待决定的改派申请");
@@ -613,6 +623,8 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
           SL_TRY(assign_units(*lead, co_units.value_or(std::vector<int64_t>{}), settings.deadline_working_days));
           after.push_back([&]() { return notify_units(c, now, r.id, false, "case.assigned", "有一件" + label_of(r) + "改派贵单位办理", r); });
         }
+        if (!*approve)
+          after.push_back([&]() { return notify_units(c, now, r.id, true, "case.request", "改派申请未获同意：" + label_of(r), r); });
         r.pending.reset();
         r.pending_data.reset();
         break;
@@ -622,6 +634,7 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
         r.pending_data = bj::serialize(bj::object{{"reason", reason}, {"working_days", *days}});
         ev_note = reason;
         data["working_days"] = *days;
+        after.push_back([&]() { return notify_staff(c, now, "case.request", r.lead_unit_name + "申请延期办理" + label_of(r), r); });
         break;
       case Action::kDecideExtension: {
         if (r.pending != std::optional<std::string>("extension")) return Error::Conflict("no_request", "没有待决定的延期申请");
@@ -635,6 +648,12 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
           r.deadline_at = end_of_beijing_day(dd);
           data["deadline_day"] = *r.deadline_day;
         }
+        after.push_back([&, ok = *approve]() {
+          return notify_units(c, now, r.id, true, "case.request",
+                              (ok ? "延期申请已同意，新的办理期限为 " + r.deadline_day.value_or("") : std::string("延期申请未获同意")) +
+                                  "：" + label_of(r),
+                              r);
+        });
         r.pending.reset();
         r.pending_data.reset();
         break;
@@ -691,6 +710,10 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
           data["deadline_day"] = *r.deadline_day;
           after.push_back([&]() {
             return notify_units(c, now, r.id, false, "case.returned", "提出人对" + label_of(r) + "的答复不满意，请重新办理", r);
+          });
+        } else {
+          after.push_back([&]() {
+            return notify_staff(c, now, "case.escalated", "提出人对" + label_of(r) + "重新办理后的答复仍不满意，请协调", r);
           });
         }
         break;
