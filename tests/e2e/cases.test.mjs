@@ -11,7 +11,7 @@ const user = (name) => ({ login: name, password: 'shangliang-demo' })
 describe('cases', () => {
   let server, browser
   before(async () => {
-    server = await startServer({ extraArgs: ['--cases.test_clock=true', '--cases.sweep_interval_seconds=0'] })
+    server = await startServer({ extraArgs: ['--cases.test_clock=true', '--cases.sweep_interval_seconds=0', '--auth.session_ttl_hours=8760'] })
     browser = await launchBrowser()
   })
   after(async () => {

@@ -16,7 +16,8 @@ let admin, staff, leader, member, dept, cityStaff, publicToken
 let prov, mz, cz
 
 before(async () => {
-  server = await startServer(['--cases.test_clock=true', '--cases.sweep_interval_seconds=0'])
+  // Sessions outlive the test clock's jumps (a month and more).
+  server = await startServer(['--cases.test_clock=true', '--cases.sweep_interval_seconds=0', '--auth.session_ttl_hours=8760'])
   api = server.api
   ;[admin, staff, leader, member, dept, cityStaff] = await Promise.all(
     ['admin', 'staff', 'leader', 'member', 'dept_mz', 'city_staff'].map((l) => api.login(l)),
@@ -236,12 +237,12 @@ test('kinds are configured per organisation; the calendar is the official one pl
   const s = ok(await api.get(`/api/v1/orgs/${prov.id}/case-settings`))
   assert.equal(s.items.length, 5)
   assert.equal(s.items.find((k) => k.kind === 'proposal').enabled, true)
-  assert.equal((await api.put(`/api/v1/orgs/${prov.id}/case-settings/proposal`, { deadline_working_days: 5 }, { as: staff })).status, 400)
-  assert.equal((await api.put(`/api/v1/orgs/${prov.id}/case-settings/proposal`, { deadline_working_days: 25 }, { as: member })).status, 403)
-  const k = ok(await api.put(`/api/v1/orgs/${prov.id}/case-settings/proposal`, { deadline_working_days: 25, categories: ['民生', '经济', '教育'] }, { as: staff }))
+  assert.equal((await api.request('PUT', `/api/v1/orgs/${prov.id}/case-settings/proposal`, { json: { deadline_working_days: 5 }, as: staff })).status, 400)
+  assert.equal((await api.request('PUT', `/api/v1/orgs/${prov.id}/case-settings/proposal`, { json: { deadline_working_days: 25 }, as: member })).status, 403)
+  const k = ok(await api.request('PUT', `/api/v1/orgs/${prov.id}/case-settings/proposal`, { json: { deadline_working_days: 25, categories: ['民生', '经济', '教育'] }, as: staff }))
   assert.equal(k.deadline_working_days, 25)
   assert.equal(k.customised, true)
-  ok(await api.put(`/api/v1/orgs/${prov.id}/case-settings/proposal`, { deadline_working_days: 20, categories: [] }, { as: staff }))
+  ok(await api.request('PUT', `/api/v1/orgs/${prov.id}/case-settings/proposal`, { json: { deadline_working_days: 20, categories: [] }, as: staff }))
   const y25 = ok(await api.get('/api/v1/calendar?year=2025'))
   assert.equal(y25.official, true)
   assert.ok(y25.days.some((d) => d.date === '2025-10-08' && d.kind === 'holiday'))
