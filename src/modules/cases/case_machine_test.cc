@@ -138,7 +138,7 @@ TEST(CaseMachineTest, NamesRoundTrip) {
   for (int i = 0; i < kActionCount; ++i) EXPECT_EQ(parse_action(action_name(static_cast<Action>(i))), static_cast<Action>(i));
   EXPECT_FALSE(parse_state("nonsense"));
   EXPECT_FALSE(parse_action("nonsense"));
-  std::set<std::string_view> labels;
+  std::set<std::string> labels;
   for (State s : kAllStates) labels.insert(state_label(s));
   EXPECT_EQ(labels.size(), kAllStates.size());
 }
