@@ -115,7 +115,7 @@ describe('cases', () => {
     await unit.waitFor()
     assert.equal(await unit.getAttribute('data-colour'), 'red')
     await staff.getByTestId(`board-card-${c.id}`).waitFor()
-    await shot(staff, '74-case-board-red-desktop', { fullPage: true })
+    await shot(staff, '74-case-board-red-desktop')
     // The desk lists it under the red filter; the list item carries the card.
     await staff.goto('/cases?tab=desk')
     await staff.getByTestId(`case-card-${c.id}`).getByText('红牌').waitFor()

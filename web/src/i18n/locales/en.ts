@@ -411,6 +411,7 @@ const en: Messages = {
     tryIntro: 'Try uploading documents and pictures and recording voice here. Attachments not used in a post are deleted after a day.',
   },
   cases: {
+    tab: 'Cases',
     title: 'Proposals and suggestions',
     newTitle: 'Submit',
     detailTitle: 'Case',

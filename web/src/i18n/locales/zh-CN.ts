@@ -410,6 +410,7 @@ const zhCN = {
     tryIntro: '在这里试用上传文档、图片和录制语音。没有用在发言里的附件会在一天后自动删除。',
   },
   cases: {
+    tab: '提案建议',
     title: '提案与建议',
     newTitle: '提交',
     detailTitle: '案件详情',

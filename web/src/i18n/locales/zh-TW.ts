@@ -411,6 +411,7 @@ const zhTW: Messages = {
     tryIntro: '在這裡試用上傳文件、圖片和錄製語音。沒有用在發言裡的附件會在一天後自動刪除。',
   },
   cases: {
+    tab: '提案建議',
     title: '提案與建議',
     newTitle: '提交',
     detailTitle: '案件詳情',
