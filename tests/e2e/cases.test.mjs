@@ -47,6 +47,10 @@ describe('cases', () => {
     const title = `关于增设社区食堂的提案 ${Date.now() % 100000}`
     await member.getByTestId('case-title').locator('input').fill(title)
     await member.getByTestId('case-body').locator('textarea').fill('建议在每个街道至少建一处社区老年食堂，并给予运营补贴。')
+    // A co-signer (联名), found by name.
+    await member.locator('input[name="cosigner"]').fill('沈')
+    await member.getByTestId('case-cosigners').getByText('沈国栋').click()
+    await member.getByTestId('case-cosigners').locator('.van-tag').getByText('沈国栋').waitFor()
     // (The shared AttachmentPicker's hidden file input has no label of its own: not checked here.)
     assert.deepEqual((await unlabelledControls(member)).filter((h) => !h.includes('van-uploader__input')), [])
     await shot(member, '70-case-submit-phone')
@@ -54,6 +58,7 @@ describe('cases', () => {
     await member.waitForURL(/\/cases\/\d+$/)
     const path = new URL(member.url()).pathname
     await state(member).getByText('待审查').waitFor()
+    await member.getByText('沈国栋（…）').waitFor()
     await shot(member, '71-case-submitted-phone')
 
     const staff = await as('staff', DESKTOP)

@@ -120,6 +120,9 @@ test('drafts, co-signers and withdrawal', async () => {
   assert.equal((await api.get(`/api/v1/cases/${d.id}`, { as: staff })).status, 404)
   assert.equal((await act(d.id, 'submit', {}, member)).status, 400) // no body yet
   const leaderId = ok(await api.get('/api/v1/me', { as: leader })).id
+  const candidates = ok(await api.get(`/api/v1/orgs/${prov.id}/case-cosigners?q=${encodeURIComponent('沈')}`, { as: member }))
+  assert.ok(candidates.items.some((p) => p.id === leaderId), JSON.stringify(candidates))
+  assert.equal((await api.get(`/api/v1/orgs/${prov.id}/case-cosigners`, { as: dept })).status, 403)
   ok(await api.patch(`/api/v1/cases/${d.id}`, { body: '正文', cosigner_ids: [leaderId] }, { as: member }))
   const s = ok(await act(d.id, 'submit', {}, member))
   assert.equal(s.state, 'submitted') // the province needs no co-signers by default

@@ -527,6 +527,9 @@ const MATRIX = {
   'PUT /api/v1/orgs/{id}/case-settings/{kind}': [
     { req: () => ({ path: `/api/v1/orgs/${ctx.prov}/case-settings/micro_suggestion`, json: { deadline_working_days: 10 } }), expect: ex('401 403 403 403 403 200 403 200') },
   ],
+  'GET /api/v1/orgs/{id}/case-cosigners': [
+    { req: () => ({ path: `/api/v1/orgs/${ctx.prov}/case-cosigners?q=陈` }), expect: ex('401 403 200 403 200 200 403 200') },
+  ],
   'GET /api/v1/cases': [
     { name: 'mine', req: () => ({ path: '/api/v1/cases' }), expect: ex('401 200 200 200 200 200 200 200') },
     { name: 'an organisation', req: () => ({ path: `/api/v1/cases?scope=org&org_id=${ctx.prov}` }), expect: ex('401 403 403 403 200 200 403 200') },

@@ -80,6 +80,9 @@ class CasesService {
   Result<bj::object> update_draft(const Caller& caller, int64_t id, const bj::object& body);
   Result<bj::object> get(const Caller& caller, int64_t id);
   Result<bj::object> list(const Caller& caller, const ListFilter& f, int64_t before, int limit);
+  // Fellow members of an organisation the caller may invite as co-signers (联名): names only,
+  // for members of that organisation; `q` filters by name. At most 20.
+  Result<bj::object> cosigner_candidates(const Caller& caller, int64_t org_id, const std::string& q);
   // Every transition but edit goes through here: `action` is an Action name (case_machine.h).
   Result<bj::object> act(const Caller& caller, int64_t id, const std::string& action, const bj::object& body);
   // The attachments module's "case" and "case_answer" scopes.

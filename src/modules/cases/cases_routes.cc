@@ -107,6 +107,12 @@ void register_routes(net::Router& router, CasesService& svc, accounts::AccountsS
     return routes::json(o);
   }));
 
+  router.get("/api/v1/orgs/{id}/case-cosigners", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
+    SL_ASSIGN(int64_t id, routes::id_param(req));
+    SL_ASSIGN(auto o, svc.cosigner_candidates(caller, id, req.query_param("q").value_or("")));
+    return routes::json(o);
+  }));
+
   // --- cases ---
   router.get("/api/v1/cases", maybe_authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
     SL_ASSIGN(ListFilter f, filter_of(req));

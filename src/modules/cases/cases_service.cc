@@ -420,6 +420,27 @@ Result<bj::object> CasesService::list(const Caller& caller, const ListFilter& f,
   });
 }
 
+Result<bj::object> CasesService::cosigner_candidates(const Caller& caller, int64_t org_id, const std::string& q) {
+  if (caller.person_id == 0) return Error::Unauthenticated();
+  auto len = json::utf8_length(q);
+  if (!len || *len > 30) return Error::Invalid("query_too_long", "搜索词最多 30 字");
+  return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
+    SL_ASSIGN(auto org, c.query_one("SELECT 1 FROM orgs WHERE id = ?", {org_id}));
+    if (!org) return Error::NotFound("org_not_found", "组织不存在");
+    bool member = false;
+    for (const auto& m : caller.memberships)
+      if (m.org_id == org_id && m.role != access::Role::kResponder) member = true;
+    if (!member) return Error::Forbidden("只有本组织的成员可以邀请联名");
+    SL_ASSIGN(auto rows, c.query("SELECT DISTINCT p.id, p.display_name FROM memberships m JOIN people p ON p.id = m.person_id "
+                                 "WHERE m.org_id = ? AND m.role <> 'responder' AND p.status = 'active' AND p.id <> ? AND "
+                                 "p.display_name LIKE ? ORDER BY p.id LIMIT 20",
+                                 {org_id, caller.person_id, "%" + q + "%"}));
+    bj::array items;
+    for (const auto& r : rows) items.push_back(bj::object{{"id", r.i64(0)}, {"name", r.str(1)}});
+    return bj::object{{"items", std::move(items)}};
+  });
+}
+
 // ---- transitions ------------------------------------------------------------------------
 
 Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std::string& action_s, const bj::object& body) {

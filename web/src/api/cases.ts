@@ -170,6 +170,8 @@ export const casesApi = {
     http.get<{ items: CaseSummary[]; next_cursor: string | null }>('/cases', { ...query(f), cursor, limit }),
   exportXlsx: (f: CaseFilter) => request<Blob>('GET', '/cases.xlsx', { query: query(f), blob: true }),
   get: (id: Id) => http.get<CaseDetail>(`/cases/${enc(id)}`),
+  cosignerCandidates: (orgId: Id, q: string) =>
+    http.get<{ items: CaseRef[] }>(`/orgs/${enc(orgId)}/case-cosigners`, { q }),
   create: (input: NewCase) => http.post<CaseDetail>('/cases', input),
   update: (id: Id, patch: Partial<NewCase>) => http.patch<CaseDetail>(`/cases/${enc(id)}`, patch),
   act: (id: Id, action: string, body: Record<string, unknown> = {}) =>

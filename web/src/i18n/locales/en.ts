@@ -461,6 +461,9 @@ const en: Messages = {
     },
     stats: { handled: 'Answered', onTimeRate: 'On time', avgDays: 'Average (working days)', satisfaction: 'Satisfaction', submitted: 'Submitted', members: 'Submitters', units: 'Handling units' },
     chooseOrg: 'Choose an organisation',
+    cosignRequired: '{n} co-signers needed',
+    findCosigner: 'Find a co-signer',
+    findCosignerHint: 'Type a name',
     chooseUnit: 'Choose a unit',
   },
   errors: {

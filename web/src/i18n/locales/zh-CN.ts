@@ -460,6 +460,9 @@ const zhCN = {
     },
     stats: { handled: '已答复', onTimeRate: '按期率', avgDays: '平均用时（工作日）', satisfaction: '满意率', submitted: '提交', members: '提出人', units: '承办单位' },
     chooseOrg: '选择组织',
+    cosignRequired: '需 {n} 人联名',
+    findCosigner: '查找联名人',
+    findCosignerHint: '输入姓名',
     chooseUnit: '选择单位',
   },
   errors: {

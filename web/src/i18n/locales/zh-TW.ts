@@ -461,6 +461,9 @@ const zhTW: Messages = {
     },
     stats: { handled: '已答覆', onTimeRate: '按期率', avgDays: '平均用時（工作日）', satisfaction: '滿意率', submitted: '提交', members: '提出人', units: '承辦單位' },
     chooseOrg: '選擇組織',
+    cosignRequired: '需 {n} 人聯名',
+    findCosigner: '查找聯名人',
+    findCosignerHint: '輸入姓名',
     chooseUnit: '選擇單位',
   },
   errors: {
