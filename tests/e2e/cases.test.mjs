@@ -93,6 +93,26 @@ describe('cases', () => {
     for (const p of [member, staff, dept]) await p.context().close()
   })
 
+  test('a draft is saved, changed and handed in', async () => {
+    const member = await as('member')
+    await member.goto('/cases/new')
+    await member.getByTestId('case-submit').waitFor()
+    await member.locator('select[name="org"]').selectOption({ label: '江南省政协' })
+    await member.getByTestId('case-title').locator('input').fill('草稿：关于公园适老化改造')
+    await member.getByTestId('case-body').locator('textarea').fill('初稿')
+    await member.getByTestId('case-save-draft').click()
+    await member.waitForURL(/\/cases\/\d+$/)
+    await state(member).getByText('草稿').waitFor()
+    await member.getByTestId('case-action-edit').click()
+    await member.waitForURL(/\/cases\/new\?draft=\d+$/)
+    await member.getByTestId('case-title').locator('input').fill('关于公园适老化改造的提案')
+    await member.getByTestId('case-submit-button').click()
+    await member.waitForURL(/\/cases\/\d+$/)
+    await state(member).getByText('待审查').waitFor()
+    await member.getByTestId('case-title').getByText('关于公园适老化改造的提案').waitFor()
+    await member.context().close()
+  })
+
   test('an overdue case turns red on the supervision board', async () => {
     const member = await as('member')
     const staff = await as('staff', DESKTOP)
