@@ -464,6 +464,7 @@ const en: Messages = {
     cosignRequired: '{n} co-signers needed',
     findCosigner: 'Find a co-signer',
     findCosignerHint: 'Type a name',
+    createdEvent: 'Drafted',
     chooseUnit: 'Choose a unit',
   },
   errors: {

@@ -463,6 +463,7 @@ const zhCN = {
     cosignRequired: '需 {n} 人联名',
     findCosigner: '查找联名人',
     findCosignerHint: '输入姓名',
+    createdEvent: '起草',
     chooseUnit: '选择单位',
   },
   errors: {

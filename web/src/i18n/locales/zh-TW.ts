@@ -464,6 +464,7 @@ const zhTW: Messages = {
     cosignRequired: '需 {n} 人聯名',
     findCosigner: '查找聯名人',
     findCosignerHint: '輸入姓名',
+    createdEvent: '起草',
     chooseUnit: '選擇單位',
   },
   errors: {
