@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/json.h"
+#include "modules/common/route_util.h"
 #include "live/live_routes.h"
 #include "net/server.h"
 #include "net/static_files.h"
@@ -19,6 +20,7 @@ Application::~Application() {
   if (bench_ticks_) bench_ticks_->stop();
   if (hub_) hub_->stop();
   if (attachments_) attachments_->stop_gc();
+  if (case_sweep_) case_sweep_->stop();
   if (ledger_) ledger_->stop();
   if (db_) db_->close();
 }
@@ -108,6 +110,17 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
     a.oversee = st.oversee;
     return a;
   });
+  cases::Options copts;
+  copts.yellow_card_working_days = cfg.cases.yellow_card_working_days;
+  app->cases_ = std::make_unique<cases::CasesService>(*app->db_, app->clock_, *app->ledger_, copts);
+  // Files of a case, and the documents of its answers, are read by whoever may read the case.
+  app->attachments_->add_scope_type("case", [svc = app->cases_.get()](const access::Caller& caller, int64_t id) {
+    return svc->may_read(caller, id);
+  });
+  app->attachments_->add_scope_type("case_answer", [svc = app->cases_.get()](const access::Caller& caller, int64_t id) {
+    return svc->may_read_answer_files(caller, id);
+  });
+  app->case_sweep_ = std::make_unique<cases::PeriodicSweep>(*app->cases_);
   app->register_routes();
   return app;
 }
@@ -129,6 +142,8 @@ void Application::register_routes() {
   hub_->add_room_type("survey", [this](const access::Caller& caller, int64_t id) -> Result<int64_t> {
     return surveys_->live_room(caller, id);
   });
+  cases::register_routes(router_, *cases_, *accounts_);
+  register_test_clock();
   // Room deliberation:<id>: its readers watch; the latest seq comes from the database.
   hub_->add_room_type("deliberation", [this](const access::Caller& caller, int64_t id) -> Result<int64_t> {
     return deliberations_->live_room(caller, id);
@@ -140,6 +155,21 @@ void Application::register_routes() {
                      [this] { return static_cast<double>(db_->pool_stats().size); });
   metrics_.add_gauge("shangliang_db_pool_in_use", "Database connections in use",
                      [this] { return static_cast<double>(db_->pool_stats().in_use); });
+}
+
+// POST /api/v1/testing/clock {"advance_ms": n}: moves the server's clock forward, for browser
+// tests that watch a deadline pass. 404 unless cases.test_clock is on; superadmin only.
+void Application::register_test_clock() {
+  router_.post("/api/v1/testing/clock", routes::handler([this](net::HttpRequest& req) -> Result<net::HttpResponse> {
+    if (!cfg_.cases.test_clock) return Error::NotFound("not_found", "没有这个地址");
+    SL_ASSIGN(auto caller, accounts_->authenticate(req));
+    if (!caller.superadmin) return Error::Forbidden();
+    SL_ASSIGN(auto body, routes::body_object(req));
+    SL_ASSIGN(int64_t ms, json::req_int(body, "advance_ms"));
+    if (ms < 0 || ms > int64_t{400} * 86'400'000) return Error::Invalid("invalid_advance", "advance_ms 须在 0 到 400 天之间");
+    clock_.advance_ms(ms);
+    return routes::json(boost::json::object{{"now", format_iso8601(clock_.now_ms())}, {"offset_ms", clock_.offset_ms()}});
+  }));
 }
 
 // The live endpoint and the room types this file owns: "ledger" (a new signed checkpoint;
@@ -216,6 +246,8 @@ Status Application::serve() {
   if (bench_ticks_) bench_ticks_->start();
   // Uploads never attached, and files nothing refers to, are removed hourly.
   attachments_->start_gc(3600 * 1000);
+  // The deadline sweep of cases (cards, due-soon and overdue notices) on this node.
+  case_sweep_->start(cfg_.cases.sweep_interval_seconds * 1000);
   static_files_ = std::make_unique<net::StaticFiles>(cfg_.server.web_root);
   net::HttpServer server(cfg_.server, router_, metrics_, static_files_.get());
   server.set_access_log(cfg_.log.access_log);
@@ -227,6 +259,7 @@ Status Application::serve() {
   hub_->stop();
   spdlog::info("stopped serving; signing the last entries and closing the database");
   attachments_->stop_gc();
+  case_sweep_->stop();
   ledger_->stop();
   if (auto r = ledger_->checkpoint_now(); !r.ok()) spdlog::warn("final ledger checkpoint failed: {}", r.error().message);
   db_->close();

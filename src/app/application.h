@@ -2,6 +2,7 @@
 // storage, services, routes, middleware, HTTP server. No globals, no service locator.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -12,6 +13,7 @@
 #include "live/tick_publisher.h"
 #include "modules/accounts/accounts.h"
 #include "modules/attachments/attachments.h"
+#include "modules/cases/cases.h"
 #include "modules/deliberation/deliberation.h"
 #include "modules/ledger/ledger.h"
 #include "modules/notifications/inbox.h"
@@ -31,6 +33,20 @@ class StaticFiles;
 }  // namespace sl::net
 
 namespace sl::app {
+
+// The system clock moved forward by an offset that can be changed at run time. The server
+// moves it only through the test-clock route, which answers only when cases.test_clock is on
+// (browser tests watch deadlines pass); otherwise the offset stays 0. Thread-safe.
+class AdjustableClock final : public Clock {
+ public:
+  TimeMs now_ms() const override { return system_.now_ms() + offset_.load(); }
+  void advance_ms(TimeMs d) { offset_ += d; }
+  TimeMs offset_ms() const { return offset_.load(); }
+
+ private:
+  SystemClock system_;
+  std::atomic<TimeMs> offset_{0};
+};
 
 class Application {
  public:
@@ -56,6 +72,10 @@ class Application {
   deliberation::DeliberationService& deliberations() { return *deliberations_; }
   topics::TopicsService& topics() { return *topics_; }
   surveys::SurveysService& surveys() { return *surveys_; }
+  cases::CasesService& cases() { return *cases_; }
+  // The server's clock: the system clock, moved only through the test-clock route
+  // (cases.test_clock).
+  AdjustableClock& clock() { return clock_; }
   net::Router& router() { return router_; }
   // Live events: publish after commit on the bus; register room types with the hub.
   pubsub::Bus& bus() { return *bus_; }
@@ -65,9 +85,10 @@ class Application {
   explicit Application(const Config& cfg);
   void register_routes();
   void register_live();
+  void register_test_clock();
 
   Config cfg_;
-  SystemClock clock_;
+  AdjustableClock clock_;
   SecureRandom random_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<notifications::SmsSender> sms_;
@@ -85,6 +106,8 @@ class Application {
   std::unique_ptr<deliberation::DeliberationService> deliberations_;
   std::unique_ptr<topics::TopicsService> topics_;
   std::unique_ptr<surveys::SurveysService> surveys_;
+  std::unique_ptr<cases::CasesService> cases_;
+  std::unique_ptr<cases::PeriodicSweep> case_sweep_;
   net::Router router_;
   net::Metrics metrics_;
   std::unique_ptr<net::StaticFiles> static_files_;
@@ -108,5 +131,7 @@ Status seed_demo_deliberation(Application& app);
 Status seed_demo_topics(Application& app);
 // The demo surveys (demo_surveys.cc): a public one, a members' one, a poll in the demo deliberation.
 Status seed_demo_surveys(Application& app);
+// Demo cases in several states (demo_cases.cc), once the demo people exist.
+Status seed_demo_cases(Application& app);
 
 }  // namespace sl::app

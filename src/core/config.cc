@@ -104,6 +104,9 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("attachments.daily_quota_bytes", attachments.daily_quota_bytes),
       SL_INT("attachments.unattached_ttl_hours", attachments.unattached_ttl_hours),
       SL_INT("deliberation.author_delete_window_minutes", deliberation.author_delete_window_minutes),
+      SL_INT("cases.yellow_card_working_days", cases.yellow_card_working_days),
+      SL_INT("cases.sweep_interval_seconds", cases.sweep_interval_seconds),
+      SL_BOOL("cases.test_clock", cases.test_clock),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -134,6 +137,8 @@ Status validate(const Config& c) {
     return Error::Invalid("bad_config", "attachments.daily_quota_bytes 不能为负，unattached_ttl_hours 至少为 1");
   if (c.deliberation.author_delete_window_minutes < 0)
     return Error::Invalid("bad_config", "deliberation.author_delete_window_minutes 不能为负数");
+  if (c.cases.yellow_card_working_days < 1 || c.cases.yellow_card_working_days > 30 || c.cases.sweep_interval_seconds < 0)
+    return Error::Invalid("bad_config", "cases.yellow_card_working_days 须在 1 到 30 之间，sweep_interval_seconds 不能为负");
   return Ok();
 }
 
@@ -195,7 +200,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "moderation", "attachments", "deliberation", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "moderation", "attachments", "deliberation", "cases", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

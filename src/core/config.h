@@ -110,6 +110,19 @@ struct DeliberationConfig {
   int author_delete_window_minutes = 30;
 };
 
+struct CasesConfig {
+  // cases.yellow_card_working_days: a case still unanswered this many working days (or fewer)
+  // before its deadline gets a yellow card (黄牌); past the deadline, a red card (红牌).
+  int yellow_card_working_days = 3;
+  // cases.sweep_interval_seconds: how often this node runs the deadline sweep (cards, due-soon
+  // and overdue notices); 0 = never (another node or the cluster scheduler runs it).
+  int sweep_interval_seconds = 300;
+  // cases.test_clock: tests only. true: the server's clock can be moved forward through
+  // POST /api/v1/testing/clock (superadmin), so a browser test can watch a deadline pass.
+  // Never turn it on in production.
+  bool test_clock = false;
+};
+
 struct LogConfig {
   std::string level = "info";  // log.level: trace, debug, info, warn, error
   bool access_log = true;      // log.access_log: JSON line per request
@@ -125,6 +138,7 @@ struct Config {
   ModerationConfig moderation;
   AttachmentsConfig attachments;
   DeliberationConfig deliberation;
+  CasesConfig cases;
   LogConfig log;
   std::string data_dir = "var";  // data_dir: keys, uploads, outbox
 };

@@ -150,6 +150,30 @@ async function freshSurvey({ open = true, audience = 'members', results = 'staff
   if (open) assert.equal((await api.post(`/api/v1/surveys/${r.json.id}/state`, { state: 'open' }, { as: token.admin })).status, 200)
   return r.json.id
 }
+// Cases: a proposal of the 委员 to the province, moved along by the superadmin. 'handling'
+// ones are assigned to 民政厅 (the responder's department).
+async function freshCase(state = 'submitted') {
+  const submit = state !== 'draft'
+  const r = await api.post('/api/v1/cases', { org_id: ctx.prov, kind: 'proposal', title: `矩阵提案${unique()}`, body: '正文', submit }, { as: token.member })
+  assert.equal(r.status, 201, `fixture case: ${r}`)
+  const id = r.json.id
+  if (state === 'handling') {
+    assert.equal((await api.post(`/api/v1/cases/${id}/actions/accept`, {}, { as: token.admin })).status, 200)
+    const a = await api.post(`/api/v1/cases/${id}/actions/assign`, { lead_unit_id: ctx.dept }, { as: token.admin })
+    assert.equal(a.status, 200, `fixture assign: ${a}`)
+  }
+  return id
+}
+// A calendar day the superadmin adds, for a role to remove (only the superadmin/admin may).
+async function freshCalendarDay(org) {
+  const date = `2031-0${1 + (calendarDays % 9)}-${String(10 + (Math.floor(calendarDays / 9) % 18)).padStart(2, '0')}`
+  calendarDays++
+  const path = org ? `/api/v1/orgs/${org}/calendar/days` : '/api/v1/calendar/days'
+  const r = await api.post(path, { days: [{ date, kind: 'holiday', name: '矩阵假日' }] }, { as: token.admin })
+  assert.equal(r.status, 200, `fixture calendar day: ${r}`)
+  return date
+}
+let calendarDays = 0
 
 // route -> cases; each case builds a request for a role and says what each role must get.
 // A request is {method, path, json?, csv?, as?: token (default: the role's own)}.
@@ -594,6 +618,57 @@ const MATRIX = {
     { name: 'members', req: () => ({ path: `/api/v1/surveys/${ctx.memSurvey}/export.xlsx` }), expect: ex('401 404 403 404 200 200 404 200') },
     { name: 'public', req: () => ({ path: `/api/v1/surveys/${ctx.pubSurvey}/export.xlsx` }), expect: ex('401 403 403 403 200 200 403 200') },
   ],
+  // ---- cases: the proposer, staff (and leaders, reading) of the province, the assigned unit.
+  'GET /api/v1/orgs/{id}/case-settings': [{ req: () => ({ path: `/api/v1/orgs/${ctx.prov}/case-settings` }), expect: ex('200') }],
+  'PUT /api/v1/orgs/{id}/case-settings/{kind}': [
+    { req: () => ({ path: `/api/v1/orgs/${ctx.prov}/case-settings/micro_suggestion`, json: { deadline_working_days: 10 } }), expect: ex('401 403 403 403 403 200 403 200') },
+  ],
+  'GET /api/v1/orgs/{id}/case-cosigners': [
+    { req: () => ({ path: `/api/v1/orgs/${ctx.prov}/case-cosigners?q=陈` }), expect: ex('401 403 200 403 200 200 403 200') },
+  ],
+  'GET /api/v1/cases': [
+    { name: 'mine', req: () => ({ path: '/api/v1/cases' }), expect: ex('401 200 200 200 200 200 200 200') },
+    { name: 'an organisation', req: () => ({ path: `/api/v1/cases?scope=org&org_id=${ctx.prov}` }), expect: ex('401 403 403 403 200 200 403 200') },
+    { name: 'published', req: () => ({ path: '/api/v1/cases?scope=public' }), expect: ex('200') },
+  ],
+  'POST /api/v1/cases': [
+    { name: 'micro-suggestion (anyone)', req: () => ({ json: { org_id: ctx.prov, kind: 'micro_suggestion', title: `矩阵微建议${unique()}`, body: '内容' } }), expect: ex('401 201 201 201 201 201 201 201') },
+    { name: 'proposal (members)', req: () => ({ json: { org_id: ctx.prov, kind: 'proposal', title: `矩阵提案${unique()}`, body: '内容' } }), expect: ex('401 403 201 403 201 201 403 201') },
+  ],
+  'GET /api/v1/cases.xlsx': [
+    { req: () => ({ path: `/api/v1/cases.xlsx?scope=org&org_id=${ctx.prov}` }), expect: ex('401 403 403 403 200 200 403 200') },
+  ],
+  'POST /api/v1/cases/sweep': [{ req: () => ({ json: {} }), expect: ex('401 403 403 403 403 403 403 200') }],
+  'GET /api/v1/cases/{id}': [
+    { name: 'submitted', req: () => ({ path: `/api/v1/cases/${ctx.caseSubmitted}` }), expect: ex('404 404 200 404 200 200 404 200') },
+    { name: 'handled by 民政厅', req: () => ({ path: `/api/v1/cases/${ctx.caseHandling}` }), expect: ex('404 404 200 200 200 200 404 200') },
+  ],
+  'PATCH /api/v1/cases/{id}': [
+    { name: 'a draft', req: async () => ({ path: `/api/v1/cases/${await freshCase('draft')}`, json: { body: '改' } }), expect: ex('401 404 200 404 404 404 404 404') },
+  ],
+  'POST /api/v1/cases/{id}/actions/{action}': [
+    { name: 'accept', req: async () => ({ path: `/api/v1/cases/${await freshCase()}/actions/accept`, json: {} }), expect: ex('401 404 403 404 403 200 404 200') },
+    { name: 'answer', req: async () => ({ path: `/api/v1/cases/${await freshCase('handling')}/actions/answer`, json: { answer: '答复' } }), expect: ex('401 404 403 200 403 403 404 403') },
+    { name: 'no such action', req: () => ({ path: `/api/v1/cases/${ctx.caseSubmitted}/actions/nonsense`, json: {} }), expect: ex('401 404 404 404 404 404 404 404') },
+  ],
+  'GET /api/v1/orgs/{id}/case-board': [{ req: () => ({ path: `/api/v1/orgs/${ctx.prov}/case-board` }), expect: ex('401 403 403 403 200 200 403 200') }],
+  'GET /api/v1/orgs/{id}/case-stats': [{ req: () => ({ path: `/api/v1/orgs/${ctx.prov}/case-stats` }), expect: ex('401 403 403 403 200 200 403 200') }],
+  'GET /api/v1/calendar': [{ req: () => ({ path: '/api/v1/calendar?year=2026' }), expect: ex('200') }],
+  'POST /api/v1/calendar/days': [
+    { req: () => ({ json: { days: [{ date: '2030-01-01', kind: 'holiday', name: '元旦' }] } }), expect: ex('401 403 403 403 403 403 403 200') },
+  ],
+  'DELETE /api/v1/calendar/days/{date}': [
+    { req: async () => ({ path: `/api/v1/calendar/days/${await freshCalendarDay()}` }), expect: ex('401 403 403 403 403 403 403 204') },
+  ],
+  'GET /api/v1/orgs/{id}/calendar': [{ req: () => ({ path: `/api/v1/orgs/${ctx.prov}/calendar?year=2026` }), expect: ex('200') }],
+  'POST /api/v1/orgs/{id}/calendar/days': [
+    { req: () => ({ path: `/api/v1/orgs/${ctx.prov}/calendar/days`, json: { days: [{ date: '2030-06-01', kind: 'holiday', name: '地方假日' }] } }), expect: ex('401 403 403 403 403 403 403 200') },
+  ],
+  'DELETE /api/v1/orgs/{id}/calendar/days/{date}': [
+    { req: async () => ({ path: `/api/v1/orgs/${ctx.prov}/calendar/days/${await freshCalendarDay(ctx.prov)}` }), expect: ex('401 403 403 403 403 403 403 204') },
+  ],
+  // Tests only: off unless cases.test_clock is set (it is not here).
+  'POST /api/v1/testing/clock': [{ req: () => ({ json: { advance_ms: 1000 } }), expect: ex('404') }],
 }
 
 before(async () => {
@@ -640,6 +715,8 @@ before(async () => {
   ctx.memSurvey = await freshSurvey()
   ctx.pubSurvey = await freshSurvey({ audience: 'public', results: 'all' })
   ctx.draftSurvey = await freshSurvey({ open: false })
+  ctx.caseSubmitted = await freshCase()
+  ctx.caseHandling = await freshCase('handling')
 })
 after(async () => {
   await server?.stop()

@@ -17,11 +17,14 @@ const std::array<RolePolicy, 5>& policy() {
   static const std::array<RolePolicy, 5> p = {{
       {Role::kAdmin, true,
        {Action::kOrgManage, Action::kSectorManage, Action::kMemberRead, Action::kMemberManage,
-        Action::kGrantPrivileged, Action::kRosterExport, Action::kDeliberationManage, Action::kDeliberationOversee}},
+        Action::kGrantPrivileged, Action::kRosterExport, Action::kDeliberationManage, Action::kDeliberationOversee,
+        Action::kCaseManage, Action::kCaseOversee}},
       {Role::kStaff, true,
        {Action::kSectorManage, Action::kMemberRead, Action::kMemberManage, Action::kRosterExport,
-        Action::kDeliberationManage, Action::kDeliberationOversee}},
-      {Role::kLeader, true, {Action::kMemberRead, Action::kRosterExport, Action::kDeliberationOversee, Action::kDeliberationLead}},
+        Action::kDeliberationManage, Action::kDeliberationOversee, Action::kCaseManage, Action::kCaseOversee}},
+      {Role::kLeader, true,
+       {Action::kMemberRead, Action::kRosterExport, Action::kDeliberationOversee, Action::kDeliberationLead,
+        Action::kCaseOversee}},
       {Role::kResponder, false, {}},
       {Role::kMember, false, {}},
   }};

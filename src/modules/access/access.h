@@ -36,6 +36,9 @@ enum class Action {
   kDeliberationManage,   // create, configure, open/close, change phase, moderate, ban, assign points
   kDeliberationOversee,  // read every deliberation of the organisation (drafts too), edit histories, export
   kDeliberationLead,     // speak as a leader: posts are marked leader_remark
+  // Cases (modules/cases): proposals, motions, reports... of an organisation.
+  kCaseManage,   // review, assign, decide requests, supervise, publish, archive, configure kinds
+  kCaseOversee,  // read every case (not social-condition reports), the supervision board, statistics, export
 };
 
 struct Membership {

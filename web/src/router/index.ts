@@ -73,6 +73,24 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'inbox.title', tabbar: true },
   },
   {
+    path: '/cases',
+    name: 'cases',
+    component: () => import('@/views/cases/CasesView.vue'),
+    meta: { title: 'cases.title', tabbar: true },
+  },
+  {
+    path: '/cases/new',
+    name: 'case-new',
+    component: () => import('@/views/cases/CaseSubmitView.vue'),
+    meta: { title: 'cases.newTitle' },
+  },
+  {
+    path: '/cases/:id(\\d+)',
+    name: 'case',
+    component: () => import('@/views/cases/CaseDetailView.vue'),
+    meta: { title: 'cases.detailTitle' },
+  },
+  {
     path: '/try/attachments',
     name: 'try-attachments',
     component: () => import('@/views/AttachmentsTryView.vue'),
