@@ -1,5 +1,6 @@
 // English
 import type { Messages } from './zh-CN'
+import delibEn from './delib/en'
 
 const en: Messages = {
   app: {
@@ -410,6 +411,8 @@ const en: Messages = {
     tryTitle: 'Try attachments',
     tryIntro: 'Try uploading documents and pictures and recording voice here. Attachments not used in a post are deleted after a day.',
   },
+  delib: delibEn.delib,
+  search: delibEn.search,
   errors: {
     notFound: 'Page not found',
     forbidden: 'You may not open this page',

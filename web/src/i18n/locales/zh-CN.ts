@@ -1,5 +1,7 @@
 // 简体中文（主语言）。其余语言文件必须与此结构完全一致（由类型检查保证）。
 // 注意：vue-i18n 把 { } @ $ | 当作语法字符，文案中不要直接使用。
+import delibZhCN from './delib/zh-CN'
+
 const zhCN = {
   app: {
     name: '商量',
@@ -409,6 +411,8 @@ const zhCN = {
     tryTitle: '附件试用',
     tryIntro: '在这里试用上传文档、图片和录制语音。没有用在发言里的附件会在一天后自动删除。',
   },
+  delib: delibZhCN.delib,
+  search: delibZhCN.search,
   errors: {
     notFound: '页面不存在',
     forbidden: '您没有权限访问此页面',

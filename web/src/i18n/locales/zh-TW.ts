@@ -1,5 +1,6 @@
 // 繁體中文
 import type { Messages } from './zh-CN'
+import delibZhTW from './delib/zh-TW'
 
 const zhTW: Messages = {
   app: {
@@ -410,6 +411,8 @@ const zhTW: Messages = {
     tryTitle: '附件試用',
     tryIntro: '在這裡試用上傳文件、圖片和錄製語音。沒有用在發言裡的附件會在一天後自動刪除。',
   },
+  delib: delibZhTW.delib,
+  search: delibZhTW.search,
   errors: {
     notFound: '頁面不存在',
     forbidden: '您沒有權限存取此頁面',
