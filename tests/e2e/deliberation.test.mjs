@@ -81,6 +81,8 @@ describe('deliberation pages', () => {
     await viewer.evaluate(() => (window.__samePage = true))
     // Two people are watching now.
     await viewer.getByTestId('count-online').filter({ hasText: /2 人在线/ }).waitFor()
+    await viewer.getByTestId('count-online').getByRole('button').click()
+    assert.match(await viewer.getByTestId('online-people').innerText(), /陈志远/)
 
     // The member speaks, with a PDF attached.
     await member.getByTestId('compose-open').click()
@@ -234,5 +236,47 @@ describe('deliberation pages', () => {
     await shot(page, '78-deliberations-list-elderly-phone')
     assert.deepEqual(realErrors(page.consoleErrors), [])
     await page.context().close()
+  })
+})
+
+describe('deliberation pages when sensitive words are held for review', () => {
+  let server, browser
+  before(async () => {
+    server = await startServer({ extraArgs: ['--moderation.sensitive_action=hold'] })
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  test('the author is told the post awaits review; others do not see it until approved', async () => {
+    const staff = await apiAs(browser, server.baseUrl, 'staff')
+    const demo = (await staff.get('/api/v1/deliberations?limit=100')).items.find((d) => d.theme.startsWith(DEMO_THEME))
+    const viewer = await newPage(browser, server.baseUrl)
+    await login(viewer, { login: 'deputy', password: PASSWORD })
+    await viewer.goto(`/deliberations/${demo.id}`)
+    await viewer.locator('[data-testid="live-status"][data-status="open"]').waitFor()
+
+    const member = await newPage(browser, server.baseUrl)
+    await login(member, { login: 'member', password: PASSWORD })
+    await member.goto(`/deliberations/${demo.id}`)
+    await member.getByTestId('compose-open').click()
+    const composer = member.locator('.van-popup [data-testid="composer"]')
+    await composer.getByTestId('composer-body').fill('听说有人兼职刷单，请有关部门关注。')
+    await composer.getByTestId('composer-submit').click()
+    const held = member.locator('article[data-state="held"]', { hasText: '请有关部门关注' })
+    await held.waitFor()
+    assert.match(await held.getByTestId('post-held').innerText(), /等待审核/)
+    await centre(held)
+    await shot(member, '79-deliberation-held-phone')
+    const id = Number((await held.getAttribute('data-testid')).replace('post-', ''))
+
+    // The viewer sees nothing of it; once staff approve it, it arrives live.
+    assert.equal(await viewer.getByTestId(`post-${id}`).count(), 0)
+    await staff.post(`/api/v1/posts/${id}/approve`)
+    await viewer.getByTestId(`post-${id}`).getByText('请有关部门关注').waitFor()
+    assert.deepEqual(realErrors(member.consoleErrors), [])
+    assert.deepEqual(realErrors(viewer.consoleErrors), [])
   })
 })

@@ -97,6 +97,11 @@ export function useDeliberationRoom(id: number, me: () => number | null) {
   /** A new post (ours just written, or from an event). */
   function addPost(p: Post) {
     seen.set(p.id, p)
+    // Our own post that waited for review, approved now: it goes public where it already shows.
+    if (p.state === 'visible')
+      update(p.id, (x) => {
+        if (x.state === 'held') x.state = 'visible'
+      })
     if (p.parent_id === null || p.depth === 0) {
       if (tops().some((x) => x.id === p.id)) return
       if (!counted.has(p.id)) {

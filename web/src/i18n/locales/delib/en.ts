@@ -21,6 +21,7 @@ const delibEn: Leaves<typeof delibZhCN> = {
     counts: 'Participation',
     visits: '{n} visits',
     online: '{n} online',
+    onlinePeople: 'Watching now: {names}',
     postsCount: '{n} posts',
     repliesCount: '{n} replies',
     liveOn: 'Live',

@@ -18,6 +18,7 @@ const delibZhCN = {
     counts: '参与情况',
     visits: '围观 {n} 人次',
     online: '{n} 人在线',
+    onlinePeople: '正在看：{names}',
     postsCount: '发言 {n}',
     repliesCount: '回复 {n}',
     liveOn: '实时更新中',

@@ -21,6 +21,7 @@ const delibZhTW: Leaves<typeof delibZhCN> = {
     counts: '參與情況',
     visits: '圍觀 {n} 人次',
     online: '{n} 人在線',
+    onlinePeople: '正在看：{names}',
     postsCount: '發言 {n}',
     repliesCount: '回覆 {n}',
     liveOn: '即時更新中',
