@@ -205,6 +205,17 @@ describe('deliberation pages', () => {
     await page.getByTestId('delib-theme').waitFor()
     await page.locator('.sl-post-hl').waitFor()
 
+    // What people write is text in a snippet, never markup.
+    const memberApi = await apiAs(browser, server.baseUrl, 'member')
+    await memberApi.post(`/api/v1/deliberations/${demo.id}/posts`, { body: '试点`<img src=x onerror="window.__pwned=1">`适老化改造' })
+    await page.goto('/search?q=' + encodeURIComponent('适老化改造'))
+    const odd = page.getByTestId('hit-snippet').filter({ hasText: '<img src=x' })
+    await odd.waitFor()
+    assert.equal(await odd.locator('img').count(), 0)
+    assert.match(await odd.innerHTML(), /&lt;img src=x/)
+    assert.equal(await page.evaluate(() => window.__pwned), undefined)
+    await memberApi.context.close()
+
     // Search inside the deliberation.
     const demoPage = `/deliberations/${demo.id}`
     await page.goto(demoPage)
