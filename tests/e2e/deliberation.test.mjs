@@ -135,6 +135,27 @@ describe('deliberation pages', () => {
     await mine.getByTestId('post-like').first().click()
     await seen.getByTestId('like-count').first().filter({ hasText: /^1$/ }).waitFor()
 
+    // The author edits the speech; the viewer sees the new text marked "edited".
+    const minePost = member.getByTestId(`post-${postId}`)
+    await minePost.getByTestId('post-edit').first().click()
+    const editor = minePost.getByTestId('edit-composer')
+    await editor.getByTestId('composer-body').fill('建议在每个街道建设**医养结合服务站**，财政给予运营补贴，三年内全覆盖。')
+    await editor.getByTestId('composer-submit').click()
+    await seen.getByText('三年内全覆盖').waitFor()
+    await seen.getByTestId('post-edited').first().waitFor()
+
+    // The viewer (a member of the public here: comments only) replies; the author opens the
+    // thread and finds the reply, which came live.
+    await seen.getByTestId('post-reply').first().click()
+    const replyBox = seen.getByTestId('reply-composer')
+    await replyBox.getByTestId('composer-body').fill('赞同，希望先在老城区试点。')
+    await replyBox.getByTestId('composer-submit').click()
+    await viewer.getByTestId(`thread-${postId}`).getByText('赞同，希望先在老城区试点。').waitFor()
+    const toggle = member.getByTestId(`thread-toggle-${postId}`)
+    await toggle.filter({ hasText: '查看 2 条回复' }).waitFor()
+    await toggle.click()
+    await member.getByTestId(`thread-${postId}`).getByText('赞同，希望先在老城区试点。').waitFor()
+
     // The server restarts. Both pages reconnect by themselves and catch up with what was said
     // while they were away.
     await server.restart({ downMs: 1000 })
@@ -150,6 +171,7 @@ describe('deliberation pages', () => {
     const responder = await newPage(browser, server.baseUrl)
     await login(responder, { login: 'dept_mz', password: PASSWORD })
     await responder.goto(`/deliberations/${demo.id}?post=${later.id}`)
+    await responder.getByTestId('link-department').waitFor()
     const toAnswer = responder.getByTestId(`point-${after.id}`)
     await toAnswer.getByTestId('point-answer').click()
     await toAnswer.getByTestId('composer-body').fill('已收悉，民政厅将于下周答复。')
