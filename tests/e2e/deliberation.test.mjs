@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { REPO, centre, launchBrowser, login, newPage, shot, startServer, unlabelledControls } from './harness.mjs'
+import { DESKTOP, REPO, centre, launchBrowser, login, newPage, shot, startServer, unlabelledControls } from './harness.mjs'
 
 const PASSWORD = 'shangliang-demo'
 const DOC = join(REPO, 'tests/fixtures/attachments/doc.pdf')
@@ -269,6 +269,17 @@ describe('deliberation pages', () => {
     await shot(page, '78-deliberations-list-elderly-phone')
     assert.deepEqual(realErrors(page.consoleErrors), [])
     await page.context().close()
+
+    // In English, on a desktop screen.
+    const en = await newPage(browser, server.baseUrl, { viewport: DESKTOP, locale: 'en' })
+    await login(en, { login: 'member', password: PASSWORD })
+    await en.evaluate(() => localStorage.setItem('shangliang.locale', 'en'))
+    await en.goto(demoPage)
+    await en.getByTestId('phase-name').filter({ hasText: 'Current phase' }).waitFor()
+    await en.getByTestId('compose-open').filter({ hasText: 'Speak' }).waitFor()
+    await shot(en, '7a-deliberation-en-desktop')
+    assert.deepEqual(realErrors(en.consoleErrors), [])
+    await en.context().close()
   })
 })
 
