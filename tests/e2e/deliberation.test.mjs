@@ -95,6 +95,7 @@ describe('deliberation pages', () => {
     await composer.locator('.van-uploader__preview').waitFor()
     await member.waitForFunction(() => !document.querySelector('.van-popup .van-uploader__mask'))
     await shot(member, '72-deliberation-compose-phone')
+    assert.deepEqual(await unlabelledControls(member), [])
     await composer.getByTestId('composer-submit').click()
     await composer.waitFor({ state: 'hidden' })
 
@@ -269,6 +270,16 @@ describe('deliberation pages', () => {
     await shot(page, '78-deliberations-list-elderly-phone')
     assert.deepEqual(realErrors(page.consoleErrors), [])
     await page.context().close()
+
+    // Without an account: the public deliberation reads, live, and asks to log in to speak.
+    const visitor = await newPage(browser, server.baseUrl)
+    await visitor.goto(demoPage)
+    await visitor.getByTestId('delib-theme').waitFor()
+    await visitor.locator('[data-testid="live-status"][data-status="open"]').waitFor()
+    await visitor.getByTestId('cant-write').getByRole('link', { name: '登录后参与发言' }).waitFor()
+    assert.equal(await visitor.getByTestId('compose-open').count(), 0)
+    assert.deepEqual(realErrors(visitor.consoleErrors), [])
+    await visitor.context().close()
 
     // In English, on a desktop screen.
     const en = await newPage(browser, server.baseUrl, { viewport: DESKTOP, locale: 'en' })

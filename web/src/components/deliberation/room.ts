@@ -301,7 +301,7 @@ export function useDeliberationRoom(id: number, me: () => number | null) {
       counted.add(p.id)
     }
     if (more) {
-      const have = new Set(posts.value.map((p) => p.id))
+      const have = new Set(tops().map((p) => p.id))
       posts.value.push(...page.items.filter((p) => !have.has(p.id)))
     } else {
       posts.value = page.items
