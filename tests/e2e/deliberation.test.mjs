@@ -237,6 +237,24 @@ describe('deliberation pages', () => {
     assert.equal(await odd.locator('img').count(), 0)
     assert.match(await odd.innerHTML(), /&lt;img src=x/)
     assert.equal(await page.evaluate(() => window.__pwned), undefined)
+
+    // The member deletes a post of theirs within the window, and reports someone else's.
+    const oops = await memberApi.post(`/api/v1/deliberations/${demo.id}/posts`, { body: '发错了，马上删掉。' })
+    await page.goto(`/deliberations/${demo.id}?post=${oops.id}`)
+    const oopsPost = page.getByTestId(`post-${oops.id}`)
+    await oopsPost.getByTestId('post-delete').click()
+    await page.locator('.van-dialog__confirm:visible').click()
+    await page.locator(`[data-testid="post-${oops.id}"][data-state="deleted"]`).waitFor()
+    assert.doesNotMatch(await oopsPost.innerText(), /发错了/)
+    assert.equal(await page.getByTestId('link-export').count(), 0, 'members do not export')
+    const other = page.locator('article[data-depth="0"][data-mine="false"]').first()
+    const otherId = Number((await other.getAttribute('data-testid')).replace('post-', ''))
+    await other.getByTestId('post-report').first().click()
+    await page.getByTestId('report-reason').fill('与主题无关的广告')
+    await page.locator('.van-dialog__confirm:visible').click()
+    await page.locator('.van-toast', { hasText: '已举报' }).waitFor()
+    const reports = await staff.get(`/api/v1/deliberations/${demo.id}/reports`)
+    assert.ok(reports.items.some((r) => r.post.id === otherId && r.reason === '与主题无关的广告'), JSON.stringify(reports))
     await memberApi.context.close()
 
     // Search inside the deliberation.
@@ -270,6 +288,17 @@ describe('deliberation pages', () => {
     await shot(page, '78-deliberations-list-elderly-phone')
     assert.deepEqual(realErrors(page.consoleErrors), [])
     await page.context().close()
+
+    // Staff see the way to the console and the Excel export, which is a workbook.
+    const staffPage = await newPage(browser, server.baseUrl)
+    await login(staffPage, { login: 'staff', password: PASSWORD })
+    await staffPage.goto(demoPage)
+    const xlsx = await staffPage.request.get(await staffPage.getByTestId('link-export').getAttribute('href'))
+    assert.equal(xlsx.status(), 200)
+    assert.match(xlsx.headers()['content-type'], /spreadsheetml/)
+    await staffPage.getByTestId('link-console').click()
+    await staffPage.waitForURL(new RegExp(`/console/deliberations/${demo.id}$`))
+    await staffPage.context().close()
 
     // Without an account: the public deliberation reads, live, and asks to log in to speak.
     const visitor = await newPage(browser, server.baseUrl)
