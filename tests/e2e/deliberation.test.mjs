@@ -212,8 +212,17 @@ describe('deliberation pages', () => {
     assert.match(await snippet.innerHTML(), /<mark>养老<\/mark>/)
     assert.equal(await hits.locator('script, img, a a').count(), 0)
     assert.match(page.url(), /q=%E9%A4%8A%E8%80%81/)
-    // Filter by the deliberation's sub-topic.
+    // "More by this person" narrows to one author, named.
+    const author = hits.getByTestId('hit-author').first()
+    const name = (await author.innerText()).replace(/^\s*只看\s*/, '').replace(/\s*的发言\s*$/, '')
+    await author.click()
+    await page.waitForURL(/author_id=\d+/)
+    await page.getByTestId('search-filters-toggle').filter({ hasText: '筛选（1）' }).waitFor()
+    await page.waitForFunction(() => !document.querySelector('[data-testid="search"] .van-loading'))
+    for (const text of await hits.locator('.sl-hit-meta').allInnerTexts()) assert.ok(text.startsWith(name), `${text} is by ${name}`)
     await page.getByTestId('search-filters-toggle').click()
+    await page.getByTestId('filter-author-clear').click()
+    // Filter by the deliberation's sub-topic.
     await page.getByTestId('filter-deliberation').locator('option').nth(1).waitFor({ state: 'attached' })
     await page.getByTestId('filter-deliberation').selectOption({ index: 1 })
     await page.getByTestId('filter-subtopic').locator('option').nth(1).waitFor({ state: 'attached' })

@@ -384,6 +384,8 @@ describe('search', () => {
     assert.match(hits.items[0].snippet_html, /<mark>助餐<\/mark>/)
     assert.doesNotMatch(hits.items[0].snippet_html, /\*\*/, 'Markdown is indexed as text')
     assert.equal(hits.items[0].subtopic, '产业振兴')
+    assert.equal(hits.items[0].author_id, p.author.id)
+    assert.equal(hits.items[0].author_name, p.author.display_name, 'hits name their author')
     assert.deepEqual((await find('助餐點', member)).items.map((h) => h.id), [p.id])
     assert.deepEqual((await find('助餐', member, `&author_id=${p.author.id}`)).items.length, 1)
     // Not readable: 404 for the named deliberation, nothing from it when searching everywhere.

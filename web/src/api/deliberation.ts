@@ -202,6 +202,8 @@ export interface SearchHit {
   id: number
   deliberation_id: number
   author_id: number | null
+  /** the author's name as it is now (null when erased) */
+  author_name?: string | null
   sector_id: number | null
   department_id: number | null
   subtopic: string | null
