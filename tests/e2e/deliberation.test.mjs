@@ -272,7 +272,7 @@ describe('deliberation pages', () => {
     await page.getByTestId('delib-search').locator('input').fill('护理')
     await page.getByTestId('delib-search').locator('input').press('Enter')
     await page.getByTestId('delib-hits').locator('mark').first().waitFor()
-    await page.getByTestId('delib-hits').locator('a').first().click()
+    await page.getByTestId('delib-hits').locator('li[data-testid^="hit-"] a').first().click()
     await page.locator('.sl-post-hl').waitFor()
     assert.equal(await page.getByTestId('delib-hits').count(), 0)
 
