@@ -84,6 +84,29 @@ const routes: RouteRecordRaw[] = [
     component: () => import('@/views/LedgerView.vue'),
     meta: { public: true, title: 'ledger.title', tabbar: true },
   },
+  // the staff console and the department console (views/console)
+  {
+    path: '/console/deliberations',
+    name: 'console-deliberations',
+    component: () => import('@/views/console/ConsoleDeliberationsView.vue'),
+    meta: { admin: true, title: 'console.list.title', tabbar: true },
+  },
+  {
+    path: '/console/deliberations/:id(\\d+)',
+    name: 'console-deliberation',
+    component: () => import('@/views/console/ConsoleDeliberationView.vue'),
+    meta: { admin: true, title: 'console.detail.title', tabbar: true },
+  },
+  {
+    path: '/console/department',
+    name: 'console-department',
+    component: () => import('@/views/console/DepartmentConsoleView.vue'),
+    meta: { title: 'console.dept.title', tabbar: true },
+    beforeEnter: () => {
+      const session = useSessionStore()
+      return session.me?.memberships.some((m) => m.role === 'responder') ? true : { name: 'home' }
+    },
+  },
   {
     path: '/deliberations',
     name: 'deliberations',
