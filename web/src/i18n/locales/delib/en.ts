@@ -5,7 +5,7 @@ type Leaves<T> = { [K in keyof T]: T[K] extends string ? string : Leaves<T[K]> }
 
 const delibEn: Leaves<typeof delibZhCN> = {
   delib: {
-    nav: 'Deliberate',
+    nav: 'Discuss',
     listTitle: 'Deliberations',
     homeLinkDesc: 'Online deliberation meetings: speak, get answers, watch',
     mine: 'My contributions',
