@@ -84,6 +84,30 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   app->attachments_->add_scope_type("post", [svc = app->deliberations_.get()](const access::Caller& caller, int64_t id) {
     return svc->may_read_post(caller, id);
   });
+  app->topics_ = std::make_unique<topics::TopicsService>(*app->db_, app->clock_, *app->ledger_, *app->deliberations_);
+  // A topic's photo or voice note is read by whoever may read the topic.
+  app->attachments_->add_scope_type("topic", [svc = app->topics_.get()](const access::Caller& caller, int64_t id) {
+    return svc->may_read(caller, id);
+  });
+  app->accounts_->add_erasure_step(
+      [ledger = app->ledger_.get()](storage::Conn& c, const access::Caller& actor, int64_t person_id, std::string_view) {
+        return topics::erase_person(c, *ledger, actor, person_id);
+      });
+  app->surveys_ = std::make_unique<surveys::SurveysService>(*app->db_, app->clock_, *app->ledger_, *app->bus_, *app->accounts_);
+  // Quick polls in a deliberation: its readers see them, those who may speak in it answer,
+  // its managers start and stop them, its overseers read every result.
+  app->surveys_->add_scope_type("deliberation", [](storage::Conn& c, const access::Caller& caller,
+                                                   int64_t id) -> Result<surveys::ScopeAccess> {
+    SL_ASSIGN(auto place, deliberation::place_of(c, caller, id));
+    const auto& st = place.standing;
+    surveys::ScopeAccess a;
+    a.org_id = place.org_id;
+    a.read = st.read;
+    a.answer = place.state == "open" && st.part != deliberation::Part::kNone;
+    a.manage = st.manage;
+    a.oversee = st.oversee;
+    return a;
+  });
   app->register_routes();
   return app;
 }
@@ -99,6 +123,12 @@ void Application::register_routes() {
   search::register_routes(router_, *search_, *accounts_);
   attachments::register_routes(router_, *attachments_, *accounts_);
   deliberation::register_routes(router_, *deliberations_, *accounts_);
+  topics::register_routes(router_, *topics_, *accounts_);
+  surveys::register_routes(router_, *surveys_, *accounts_, cfg_.server.public_url.rfind("https://", 0) == 0);
+  // Room survey:<id>: those who may see its results watch each answer's new counts.
+  hub_->add_room_type("survey", [this](const access::Caller& caller, int64_t id) -> Result<int64_t> {
+    return surveys_->live_room(caller, id);
+  });
   // Room deliberation:<id>: its readers watch; the latest seq comes from the database.
   hub_->add_room_type("deliberation", [this](const access::Caller& caller, int64_t id) -> Result<int64_t> {
     return deliberations_->live_room(caller, id);

@@ -4,7 +4,9 @@
 # a temporary folder, runs the very same tests as on SQLite with SL_TEST_DATABASE_URL set (the
 # harness gives each test file its own fresh database), and always stops and removes PostgreSQL.
 #
-#   tests/integration/run-postgres.sh [extra node --test arguments]
+#   tests/integration/run-postgres.sh [extra node --test arguments] [test files]
+#
+# With test files (e.g. tests/integration/surveys.test.mjs) only those run; else the whole folder.
 #
 # Environment: SHANGLIANG_BIN (server binary, default build/shangliang), NODE (default node),
 # SL_PG_BIN / SL_PG_OS_USER (see scripts/services.sh).
@@ -44,4 +46,12 @@ done
 [[ -n "$URL" ]] || { echo "run-postgres.sh: could not start PostgreSQL" >&2; exit 1; }
 echo "# PostgreSQL: $URL"
 
-SL_TEST_DATABASE_URL="$URL" "$NODE" --test "$@" tests/integration/
+FILES=()
+for a in "$@"; do
+  if [[ "$a" == *.test.mjs ]]; then FILES+=("$a"); fi
+done
+if [[ ${#FILES[@]} -gt 0 ]]; then
+  SL_TEST_DATABASE_URL="$URL" "$NODE" --test "$@"
+else
+  SL_TEST_DATABASE_URL="$URL" "$NODE" --test "$@" tests/integration/
+fi

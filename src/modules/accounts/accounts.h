@@ -118,7 +118,11 @@ class AccountsService {
   Result<Session> login(const std::string& login, const std::string& password, const std::string& addr);
   Status logout(const std::string& token);
   // Sends a verification code; returns seconds until another may be requested.
+  // purpose: "register", "reset", or "survey" (a public respondent confirms a number; modules/surveys).
   Result<int> send_sms_code(const std::string& mobile, const std::string& purpose, const std::string& addr);
+  // Checks a code sent for `purpose` and marks it used, in its own transaction (a wrong code
+  // counts as an attempt); 400 invalid_code when it is wrong, used, expired or tried too often.
+  Status consume_code(const std::string& mobile, const std::string& purpose, const std::string& code);
   Result<Session> register_public(const std::string& mobile, const std::string& code, const std::string& password,
                                   const std::string& display_name);
   Status reset_password(const std::string& mobile, const std::string& code, const std::string& new_password);

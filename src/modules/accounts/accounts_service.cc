@@ -176,7 +176,8 @@ Status AccountsService::logout(const std::string& token) {
 Result<int> AccountsService::send_sms_code(const std::string& mobile, const std::string& purpose,
                                            const std::string& addr) {
   if (!valid_mobile(mobile)) return Error::Invalid("invalid_mobile", "请输入正确的 11 位手机号");
-  if (purpose != "register" && purpose != "reset") return Error::Invalid("invalid_purpose", "purpose 只能是 register 或 reset");
+  if (purpose != "register" && purpose != "reset" && purpose != "survey")
+    return Error::Invalid("invalid_purpose", "purpose 只能是 register、reset 或 survey");
   TimeMs now = clock_.now_ms();
   std::string addr_key = "sms:" + addr;
   if (sms_by_address_.blocked_for(addr_key, now) > 0)
@@ -195,7 +196,7 @@ Result<int> AccountsService::send_sms_code(const std::string& mobile, const std:
     if (purpose == "register" && existing) return Error::Conflict("mobile_taken", "该手机号已注册，请直接登录");
     // For a reset of an unknown number we answer the same as for a known one, and send nothing:
     // the answer must not reveal who is registered.
-    send = purpose == "register" || existing.has_value();
+    send = purpose != "reset" || existing.has_value();
     return store::insert_code(c, mobile, purpose, sha256_hex(mobile + "|" + purpose + "|" + code), now,
                               now + int64_t{cfg_.sms_code_ttl_seconds} * 1000);
   }));
@@ -222,6 +223,12 @@ Status AccountsService::verify_code(Conn& c, const std::string& mobile, const st
     return bad;
   }
   return store::mark_code_used(c, row->id);
+}
+
+Status AccountsService::consume_code(const std::string& mobile, const std::string& purpose, const std::string& code) {
+  if (!valid_mobile(mobile)) return Error::Invalid("invalid_mobile", "请输入正确的 11 位手机号");
+  // Its own transaction, so a wrong code counts as an attempt even though the caller fails.
+  return db_.write([&](Conn& c) { return verify_code(c, mobile, purpose, code, clock_.now_ms()); });
 }
 
 Result<Session> AccountsService::register_public(const std::string& mobile, const std::string& code,

@@ -67,6 +67,14 @@ Result<std::vector<int64_t>> readable_ids(storage::Conn& c, const Caller& caller
 // NotFound when there is no such deliberation or the caller may not read it (a draft or a
 // closed one is not revealed); Ok otherwise.
 Status check_readable(storage::Conn& c, const Caller& caller, int64_t id);
+// For modules that attach things to a deliberation (quick polls, modules/surveys): its host
+// organisation, its state and the caller's standing in it. NotFound (or 401) as check_readable.
+struct Place {
+  int64_t org_id = 0;
+  std::string state;
+  Standing standing;
+};
+Result<Place> place_of(storage::Conn& c, const Caller& caller, int64_t id);
 // For the attachments module's "post" scope: may the caller see this post's content (its
 // deliberation readable, and the post visible — or hidden and theirs, or they oversee)?
 Status check_post_readable(storage::Conn& c, const Caller& caller, int64_t post_id);

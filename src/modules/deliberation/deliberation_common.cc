@@ -430,6 +430,11 @@ Status check_readable(storage::Conn& c, const Caller& caller, int64_t id) {
   return Ok();
 }
 
+Result<Place> place_of(storage::Conn& c, const Caller& caller, int64_t id) {
+  SL_ASSIGN(detail::Loaded l, detail::load(c, caller, id));
+  return Place{l.d.org_id, l.d.state, l.st};
+}
+
 Status erase_person(storage::Conn& c, ledger::Ledger& ledger, const Caller& actor, int64_t person_id) {
   SL_ASSIGN(auto likes, store::delete_likes_of(c, person_id));
   for (const auto& l : likes) SL_TRY(detail::record(c, ledger, actor, "like.deleted", "like", l.id));

@@ -119,7 +119,7 @@ export interface ImportResult {
   created_people: number
 }
 
-export type SmsPurpose = 'register' | 'reset'
+export type SmsPurpose = 'register' | 'reset' | 'survey'
 
 /** One notification in one's inbox (站内消息). Title and body are plain text. */
 export interface InboxItem {
