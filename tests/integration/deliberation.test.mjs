@@ -164,6 +164,23 @@ describe('a deliberation from draft to archive', () => {
     problem(await api.patch(`/api/v1/deliberations/${d.id}`, { theme: '改' }, { as: staff }), 409, 'deliberation_archived')
     assert.equal(ok(await api.get(`/api/v1/deliberations/${d.id}/posts`, { as: member })).items.length, 1)
   })
+
+  test('the list names every participating organisation, host first; the page tells the delete window', async () => {
+    const city = await api.orgByName('临江市政协')
+    const joint = await newDeliberation({ org_ids: [city.id] })
+    const single = await newDeliberation()
+    const items = await api.all('/api/v1/deliberations?limit=50', { as: staff })
+    const j = items.find((x) => x.id === joint.id)
+    assert.equal(j.joint, true)
+    assert.deepEqual(j.orgs.map((o) => o.id), [prov.id, city.id])
+    assert.equal(j.orgs[1].name, '临江市政协')
+    const s = items.find((x) => x.id === single.id)
+    assert.equal(s.joint, false)
+    assert.deepEqual(s.orgs, [{ id: prov.id, name: s.org.name }])
+    const seen = ok(await api.get(`/api/v1/deliberations/${single.id}`, { as: member }))
+    assert.equal(seen.my.delete_window_minutes, 30)
+    assert.equal(seen.my.may_post, true)
+  })
 })
 
 describe('speaking', () => {
@@ -391,6 +408,8 @@ describe('search', () => {
     assert.match(hits.items[0].snippet_html, /<mark>助餐<\/mark>/)
     assert.doesNotMatch(hits.items[0].snippet_html, /\*\*/, 'Markdown is indexed as text')
     assert.equal(hits.items[0].subtopic, '产业振兴')
+    assert.equal(hits.items[0].author_id, p.author.id)
+    assert.equal(hits.items[0].author_name, p.author.display_name, 'hits name their author')
     assert.deepEqual((await find('助餐點', member)).items.map((h) => h.id), [p.id])
     assert.deepEqual((await find('助餐', member, `&author_id=${p.author.id}`)).items.length, 1)
     // Not readable: 404 for the named deliberation, nothing from it when searching everywhere.

@@ -253,6 +253,18 @@ Result<std::vector<NameRef>> org_names(Conn& c, const std::vector<int64_t>& ids)
   return out;
 }
 
+Result<std::vector<DelibOrg>> orgs_of(Conn& c, const std::vector<int64_t>& deliberation_ids) {
+  std::vector<DelibOrg> out;
+  if (deliberation_ids.empty()) return out;
+  Params params;
+  std::string in = in_list(deliberation_ids, params);
+  SL_ASSIGN(auto rows, c.query("SELECT x.deliberation_id, o.id, o.name FROM deliberation_orgs x JOIN orgs o ON o.id = x.org_id "
+                               "WHERE x.deliberation_id IN (" + in + ") ORDER BY x.deliberation_id, o.id",
+                               params));
+  for (auto& r : rows) out.push_back({r.i64(0), r.i64(1), r.str(2)});
+  return out;
+}
+
 Result<std::vector<PhaseName>> phase_names(Conn& c, const std::vector<int64_t>& ids) {
   std::vector<PhaseName> out;
   if (ids.empty()) return out;

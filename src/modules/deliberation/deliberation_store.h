@@ -86,6 +86,13 @@ struct ListFilter {
 // Deliberations with id < before, newest first.
 Result<std::vector<DelibRow>> list_deliberations(Conn& c, const ListFilter& f, int64_t before, int limit);
 Result<std::vector<NameRef>> org_names(Conn& c, const std::vector<int64_t>& ids);
+// The participating organisations of each of these deliberations (the list's joint ones).
+struct DelibOrg {
+  int64_t deliberation_id = 0;
+  int64_t org_id = 0;
+  std::string name;
+};
+Result<std::vector<DelibOrg>> orgs_of(Conn& c, const std::vector<int64_t>& deliberation_ids);
 struct PhaseName {
   int64_t id = 0;
   std::string kind, name;

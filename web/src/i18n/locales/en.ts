@@ -1,5 +1,6 @@
 // English
 import type { Messages } from './zh-CN'
+import delibEn from './delib/en'
 
 const en: Messages = {
   app: {
@@ -411,6 +412,8 @@ const en: Messages = {
     tryTitle: 'Try attachments',
     tryIntro: 'Try uploading documents and pictures and recording voice here. Attachments not used in a post are deleted after a day.',
   },
+  delib: delibEn.delib,
+  search: delibEn.search,
   console: {
     nav: {
       label: 'Switch console',
@@ -675,6 +678,8 @@ const en: Messages = {
       answered: 'Answer published',
       emptyTodo: 'Nothing to do',
       emptyDone: 'None yet',
+    },
+  },
   topics: {
     title: 'Topics',
     homeLink: 'Raise a topic',

@@ -1,5 +1,7 @@
 // 简体中文（主语言）。其余语言文件必须与此结构完全一致（由类型检查保证）。
 // 注意：vue-i18n 把 { } @ $ | 当作语法字符，文案中不要直接使用。
+import delibZhCN from './delib/zh-CN'
+
 const zhCN = {
   app: {
     name: '商量',
@@ -410,6 +412,8 @@ const zhCN = {
     tryTitle: '附件试用',
     tryIntro: '在这里试用上传文档、图片和录制语音。没有用在发言里的附件会在一天后自动删除。',
   },
+  delib: delibZhCN.delib,
+  search: delibZhCN.search,
   console: {
     nav: {
       label: '工作台切换',
@@ -674,6 +678,8 @@ const zhCN = {
       answered: '回应已发布',
       emptyTodo: '没有待办的要点',
       emptyDone: '暂无',
+    },
+  },
   topics: {
     title: '议题征集',
     homeLink: '议题征集',

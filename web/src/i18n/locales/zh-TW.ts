@@ -1,5 +1,6 @@
 // 繁體中文
 import type { Messages } from './zh-CN'
+import delibZhTW from './delib/zh-TW'
 
 const zhTW: Messages = {
   app: {
@@ -411,6 +412,8 @@ const zhTW: Messages = {
     tryTitle: '附件試用',
     tryIntro: '在這裡試用上傳文件、圖片和錄製語音。沒有用在發言裡的附件會在一天後自動刪除。',
   },
+  delib: delibZhTW.delib,
+  search: delibZhTW.search,
   console: {
     nav: {
       label: '工作台切換',
@@ -675,6 +678,8 @@ const zhTW: Messages = {
       answered: '回應已發布',
       emptyTodo: '沒有待辦的要點',
       emptyDone: '暫無',
+    },
+  },
   topics: {
     title: '議題徵集',
     homeLink: '議題徵集',
