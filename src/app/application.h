@@ -14,14 +14,20 @@
 #include "modules/attachments/attachments.h"
 #include "modules/deliberation/deliberation.h"
 #include "modules/ledger/ledger.h"
+#include "modules/notifications/channels.h"
+#include "modules/notifications/delivery.h"
+#include "modules/notifications/email.h"
 #include "modules/notifications/inbox.h"
+#include "modules/notifications/preferences.h"
 #include "modules/notifications/sms.h"
 #include "modules/orgs/orgs.h"
+#include "modules/scheduler/scheduler.h"
 #include "modules/search/search.h"
 #include "net/metrics.h"
 #include "net/router.h"
 #include "pubsub/bus.h"
 #include "storage/database.h"
+#include "storage/leader_lock.h"
 
 namespace sl::net {
 class HttpServer;
@@ -48,6 +54,12 @@ class Application {
   attachments::AttachmentsService& attachments() { return *attachments_; }
   ledger::Ledger& ledger() { return *ledger_; }
   notifications::InboxService& inbox() { return *inbox_; }
+  notifications::PreferencesService& notification_preferences() { return *notify_prefs_; }
+  // Sends the deliveries notify() writes (started by serve()).
+  notifications::Dispatcher& dispatcher() { return *dispatcher_; }
+  // Once-per-cluster jobs: modules' periodic work is registered here before serve(), e.g.
+  //   app.scheduler().add_write_job("cases.sweep", 60'000, cases::sweep);
+  scheduler::Scheduler& scheduler() { return *scheduler_; }
   search::SearchService& search() { return *search_; }
   // The sensitive-word list posts are screened against (moderation.sensitive_words_path).
   const search::WordFilter& word_filter() const { return word_filter_; }
@@ -61,12 +73,14 @@ class Application {
   explicit Application(const Config& cfg);
   void register_routes();
   void register_live();
+  Status build_notifications(const storage::DatabaseOptions& db_options);
 
   Config cfg_;
   SystemClock clock_;
   SecureRandom random_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<notifications::SmsSender> sms_;
+  std::unique_ptr<notifications::EmailSender> email_;  // null when notify.email_adapter = "off"
   // Before every service that may publish or register a room type (destroyed after them).
   std::unique_ptr<pubsub::Bus> bus_;
   std::unique_ptr<live::Hub> hub_;
@@ -75,6 +89,12 @@ class Application {
   std::unique_ptr<accounts::AccountsService> accounts_;
   std::unique_ptr<orgs::OrgsService> orgs_;
   std::unique_ptr<notifications::InboxService> inbox_;
+  std::unique_ptr<notifications::PreferencesService> notify_prefs_;
+  std::unique_ptr<notifications::InboxChannel> inbox_channel_;
+  std::unique_ptr<notifications::SmsChannel> sms_channel_;
+  std::unique_ptr<notifications::EmailChannel> email_channel_;
+  std::unique_ptr<notifications::Dispatcher> dispatcher_;
+  std::unique_ptr<scheduler::Scheduler> scheduler_;
   std::unique_ptr<search::SearchService> search_;
   search::WordFilter word_filter_;
   std::unique_ptr<attachments::AttachmentsService> attachments_;
