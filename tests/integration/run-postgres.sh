@@ -4,7 +4,8 @@
 # a temporary folder, runs the very same tests as on SQLite with SL_TEST_DATABASE_URL set (the
 # harness gives each test file its own fresh database), and always stops and removes PostgreSQL.
 #
-#   tests/integration/run-postgres.sh [extra node --test arguments]
+#   tests/integration/run-postgres.sh [extra node --test arguments] [test files]
+#   tests/integration/run-postgres.sh tests/integration/notify.test.mjs   (only these files)
 #
 # Environment: SHANGLIANG_BIN (server binary, default build/shangliang), NODE (default node),
 # SL_PG_BIN / SL_PG_OS_USER (see scripts/services.sh).
@@ -44,4 +45,9 @@ done
 [[ -n "$URL" ]] || { echo "run-postgres.sh: could not start PostgreSQL" >&2; exit 1; }
 echo "# PostgreSQL: $URL"
 
-SL_TEST_DATABASE_URL="$URL" "$NODE" --test "$@" tests/integration/
+# Test files among the arguments run alone; otherwise the whole suite.
+TARGET=(tests/integration/)
+for a in "$@"; do
+  case "$a" in *.test.mjs) TARGET=() ;; esac
+done
+SL_TEST_DATABASE_URL="$URL" "$NODE" --test "$@" "${TARGET[@]}"
