@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <cstdio>
 
 #include "modules/notifications/delivery_store.h"
 #include "modules/notifications/templates.h"

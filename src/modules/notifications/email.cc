@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 

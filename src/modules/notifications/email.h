@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/result.h"
 

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include <boost/json.hpp>
 
 #include "modules/common/route_util.h"
