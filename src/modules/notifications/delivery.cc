@@ -68,13 +68,13 @@ Dispatcher::~Dispatcher() { stop(); }
 void Dispatcher::set_channel(const std::string& name, Channel* channel) { channels_[name] = channel; }
 
 TimeMs Dispatcher::retry_delay(int64_t id, int attempt) const {
-  double d = opts_.retry_base_ms;
+  int64_t d = opts_.retry_base_ms;
   for (int i = 1; i < attempt && d < opts_.retry_max_ms; ++i) d *= 2;
-  d = std::min<double>(d, opts_.retry_max_ms);
+  d = std::min<int64_t>(d, opts_.retry_max_ms);
   // Spread retries ±20% by delivery id, so a gateway that comes back is not hit all at once.
   uint64_t h = static_cast<uint64_t>(id) * 0x9E3779B97F4A7C15ull;
-  double spread = 0.8 + 0.4 * static_cast<double>((h >> 33) % 1000) / 1000.0;
-  return static_cast<TimeMs>(d * spread);
+  int64_t permille = 800 + static_cast<int64_t>((h >> 33) % 401);
+  return d * permille / 1000;
 }
 
 Result<std::vector<Outgoing>> Dispatcher::claim(TimeMs now) {
@@ -85,11 +85,9 @@ Result<std::vector<Outgoing>> Dispatcher::claim(TimeMs now) {
     for (auto& row : rows) {
       // Quiet hours hold back SMS and e-mail that are not urgent; the inbox never waits.
       if (!row.urgent && row.m.channel != "inbox" && row.state == "pending") {
+        // Their own quiet hours (start = end: none), or the platform's default.
         std::optional<QuietHours> q = opts_.default_quiet;
-        if (row.has_prefs) {
-          q.reset();
-          if (row.quiet_start && row.quiet_end) q = QuietHours{*row.quiet_start, *row.quiet_end};
-        }
+        if (row.has_prefs && row.quiet_start && row.quiet_end) q = QuietHours{*row.quiet_start, *row.quiet_end};
         if (q) {
           if (auto until = quiet_until(*q, now, opts_.utc_offset_minutes)) {
             SL_TRY(store::postpone(c, row.m.id, *until));

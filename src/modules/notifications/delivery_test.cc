@@ -313,6 +313,8 @@ TEST_F(DeliveryTest, ALeaseThatRunsOutIsClaimedAgainAndSentOnce) {
 }
 
 TEST_F(DeliveryTest, QuietHoursHoldBackNonUrgentSmsAndEmailButNotTheInbox) {
+  // Preferences without a choice of quiet hours keep the platform's default.
+  ASSERT_TRUE(prefs().update(as(alice_), bj::parse(R"({"email":"w@example.cn","channels":{"case.returned":["sms"],"case.overdue":["sms"]}})").as_object()).ok());
   clock_.set_ms(kUtcMidnight - 1 * kHour);  // 23:00 in China
   ASSERT_TRUE(send(alice_, "case.returned").ok());  // not urgent
   ASSERT_TRUE(send(alice_, "case.overdue").ok());   // urgent (red card)
