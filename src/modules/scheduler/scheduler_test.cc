@@ -13,6 +13,8 @@
 namespace sl::scheduler {
 namespace {
 
+using access::Caller;
+
 // One lock token for the whole "cluster": whoever holds it, until it lets go (or "dies").
 struct FakeCluster {
   std::string holder;
