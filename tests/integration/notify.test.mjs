@@ -517,7 +517,7 @@ describe('scheduler', () => {
     // (The suite's servers run the clean-up every 200 ms; nodes killed earlier ran it too.)
     const s = await until('this node to hold the lock and run notify.cleanup', async () => {
       const r = ok(await node.api.get('/api/v1/admin/scheduler', { as: admin }))
-      return r.leader && r.jobs.find((j) => j.name === 'notify.cleanup' && j.last_node === r.node && j.runs > 0) ? r : null
+      return r.leader && r.jobs.find((j) => j.name === 'notify.cleanup' && j.last_node === r.node && j.runs > 0 && j.last_status === 'ok') ? r : null
     })
     const job = s.jobs.find((j) => j.name === 'notify.cleanup')
     assert.equal(job.last_node, s.node)
@@ -555,7 +555,7 @@ describe('scheduler', () => {
         const runs = cleanup(await status(b)).runs
         const taken = await until('node-b to run the job', async () => {
           const s = await status(b)
-          return cleanup(s).last_node === 'node-b' && cleanup(s).runs > runs ? s : null
+          return cleanup(s).last_node === 'node-b' && cleanup(s).runs > runs && cleanup(s).last_status === 'ok' ? s : null
         }, 30_000)
         t.diagnostic(`node-b took over and ran the job ${Date.now() - killedAt} ms after node-a was killed`)
         assert.equal(cleanup(taken).last_status, 'ok')
