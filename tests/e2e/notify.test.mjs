@@ -81,6 +81,8 @@ describe('notifications', () => {
     assert.equal(await page.getByTestId('notify-case.assigned-sms').isChecked(), true)
     assert.equal(await page.getByTestId('notify-mention-sms').isChecked(), false)
     assert.equal(await page.getByTestId('notify-mention-email').isDisabled(), true)
+    // Without an address, e-mail is not ticked even where it is the default.
+    assert.equal(await page.getByTestId('notify-case.assigned-email').isChecked(), false)
 
     await page.getByTestId('notify-email').locator('input').fill('chen@example.cn')
     assert.equal(await page.getByTestId('notify-mention-email').isDisabled(), false)
@@ -91,9 +93,12 @@ describe('notifications', () => {
     if (!(await page.getByTestId('notify-quiet').getAttribute('aria-checked'))?.includes('true')) await page.getByTestId('notify-quiet').click()
     await page.getByTestId('notify-quiet-from').fill('21:30')
     await page.getByTestId('notify-quiet-to').fill('07:00')
+    assert.equal(await page.getByTestId('notify-case.assigned-email').isChecked(), true)
+    await centre(page.getByTestId('notify-quiet'))
+    await shot(page, '62-profile-notify-email-quiet-phone')
     await centre(page.getByTestId('notify-mention-sms'))
     assert.deepEqual(await unlabelledControls(page), [])
-    await shot(page, '62-profile-notify-settings-phone')
+    await shot(page, '63-profile-notify-kinds-phone')
     await page.getByTestId('notify-save').click()
     await page.getByText('通知设置已保存').waitFor()
 
@@ -124,7 +129,7 @@ describe('notifications', () => {
     await section.getByText('Notification settings').first().waitFor()
     await section.locator('[data-kind="case.due_soon"]').getByText('Due soon (yellow card)').waitFor()
     await centre(section.locator('[data-kind="mention"]'))
-    await shot(page, '63-profile-notify-settings-en-desktop')
+    await shot(page, '64-profile-notify-settings-en-desktop')
     assert.deepEqual(page.consoleErrors, [])
     await page.context().close()
   })
