@@ -95,6 +95,13 @@ Result<std::vector<Outgoing>> Dispatcher::claim(TimeMs now) {
           }
         }
       }
+      // A lease that ran out on the last allowed attempt (its node died, or could not record
+      // an outcome): give up rather than try for ever.
+      if (row.state == "sending" && row.m.attempt >= opts_.max_attempts) {
+        SL_ASSIGN(bool gave_up, store::abandon(c, row.m.id, row.m.attempt, now));
+        if (gave_up) SL_TRY(store::lose_attempt(c, row.m.id, row.m.attempt, now));
+        continue;
+      }
       TimeMs lease_until = now + opts_.lease_ms;
       SL_ASSIGN(bool took, store::take(c, row.m.id, row.state, row.m.attempt, opts_.node, lease_until));
       if (!took) continue;

@@ -98,6 +98,14 @@ Result<bool> take(Conn& c, int64_t id, std::string_view state, int attempts, std
   return n == 1;
 }
 
+Result<bool> abandon(Conn& c, int64_t id, int attempts, TimeMs at) {
+  SL_ASSIGN(int64_t n, c.exec("UPDATE notification_deliveries SET state = 'failed', lease_owner = '', finished_at = ?, "
+                              "last_error = 'gave up: the last attempt ended without an outcome' "
+                              "WHERE id = ? AND state = 'sending' AND attempts = ?",
+                              {at, id, int64_t{attempts}}));
+  return n == 1;
+}
+
 Status start_attempt(Conn& c, int64_t delivery_id, int attempt, std::string_view node, TimeMs at) {
   SL_TRY(c.exec("INSERT INTO notification_attempts (delivery_id, attempt, node, started_at, outcome) "
                 "VALUES (?, ?, ?, ?, 'started')",

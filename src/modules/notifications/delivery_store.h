@@ -54,6 +54,8 @@ Status postpone(Conn& c, int64_t id, TimeMs until);
 Result<bool> take(Conn& c, int64_t id, std::string_view state, int attempts, std::string_view owner,
                   TimeMs lease_until);
 Status start_attempt(Conn& c, int64_t delivery_id, int attempt, std::string_view node, TimeMs at);
+// sending (lease ran out) → failed, if still at `attempts`. True when changed.
+Result<bool> abandon(Conn& c, int64_t id, int attempts, TimeMs at);
 // The attempt whose lease ran out without an outcome.
 Status lose_attempt(Conn& c, int64_t delivery_id, int attempt, TimeMs at);
 // Records the outcome if the row is still ours (sending, owner, attempt): state sent/failed

@@ -312,18 +312,34 @@ TEST_F(DeliveryTest, ALeaseThatRunsOutIsClaimedAgainAndSentOnce) {
   EXPECT_EQ(sms_ch_.sent.size(), 1u);
 }
 
+// A delivery whose every attempt dies with its node is given up after max_attempts.
+TEST_F(DeliveryTest, ALeaseThatRunsOutOnTheLastAttemptFailsTheDelivery) {
+  ASSERT_TRUE(send(alice_, "case.returned").ok());
+  for (int i = 0; i < opts_.max_attempts; ++i) {
+    auto claimed = d_->claim(clock_.now_ms());  // claimed, then the node "dies"
+    ASSERT_TRUE(claimed.ok());
+    EXPECT_EQ(claimed->size(), 2u);  // the inbox and the SMS delivery
+    clock_.advance_ms(opts_.lease_ms);
+  }
+  EXPECT_EQ(*d_->run_once(), 0);
+  EXPECT_EQ(deliveries(alice_), (std::vector<std::pair<std::string, std::string>>{{"inbox", "failed"}, {"sms", "failed"}}));
+  int64_t id = sql_int("SELECT id FROM notification_deliveries WHERE channel = 'sms'");
+  EXPECT_EQ(attempt_outcomes(id), (std::vector<std::string>{"lost", "lost", "lost"}));
+  EXPECT_TRUE(sms_ch_.sent.empty());
+}
+
 TEST_F(DeliveryTest, QuietHoursHoldBackNonUrgentSmsAndEmailButNotTheInbox) {
   // Preferences without a choice of quiet hours keep the platform's default.
   ASSERT_TRUE(prefs().update(as(alice_), bj::parse(R"({"email":"w@example.cn","channels":{"case.returned":["sms"],"case.overdue":["sms"]}})").as_object()).ok());
-  clock_.set_ms(kUtcMidnight - 1 * kHour);  // 23:00 in China
+  clock_.set_ms(kUtcMidnight + 15 * kHour);  // 23:00 in China (UTC+8)
   ASSERT_TRUE(send(alice_, "case.returned").ok());  // not urgent
   ASSERT_TRUE(send(alice_, "case.overdue").ok());   // urgent (red card)
   EXPECT_EQ(*d_->run_once(), 3);  // two inbox deliveries and the red card's SMS
   EXPECT_EQ(inbox_.sent.size(), 2u);
   ASSERT_EQ(sms_ch_.sent.size(), 1u);
   EXPECT_EQ(sms_ch_.sent[0].kind, "case.overdue");
-  // The other SMS waits until 07:00 local = 23:00 UTC.
-  TimeMs seven = kUtcMidnight - 1 * kHour + 8 * kHour;
+  // The other SMS waits until 07:00 local the next morning = 23:00 UTC.
+  TimeMs seven = kUtcMidnight + 23 * kHour;
   EXPECT_EQ(sql_int("SELECT due_at FROM notification_deliveries WHERE state = 'pending'"), seven);
   EXPECT_EQ(sql_int("SELECT attempts FROM notification_deliveries WHERE state = 'pending'"), 0);
   clock_.set_ms(seven - 1);
@@ -333,7 +349,7 @@ TEST_F(DeliveryTest, QuietHoursHoldBackNonUrgentSmsAndEmailButNotTheInbox) {
   EXPECT_EQ(sms_ch_.sent.back().kind, "case.returned");
   // Someone who chose no quiet hours gets theirs at night.
   ASSERT_TRUE(prefs().update(as(alice_), bj::parse(R"({"quiet_hours":""})").as_object()).ok());
-  clock_.set_ms(kUtcMidnight - 1 * kHour + 24 * kHour);
+  clock_.set_ms(kUtcMidnight + 39 * kHour);  // 23:00 in China the next day
   ASSERT_TRUE(send(alice_, "case.returned").ok());
   EXPECT_EQ(*d_->run_once(), 2);
   EXPECT_EQ(sms_ch_.sent.size(), 3u);
@@ -461,7 +477,8 @@ TEST_F(DeliveryTest, ChannelsWrapTextInTheRecipientsLanguage) {
   EXPECT_NE(raw.find("Message-ID: <sl-delivery-42@zx.example.cn>\r\n"), std::string::npos);
   EXPECT_NE(raw.find("Subject: =?UTF-8?B?"), std::string::npos);
   EXPECT_NE(raw.find("Date: Wed, 15 Nov 2023 00:00:00 +0000\r\n"), std::string::npos);
-  EXPECT_NE(raw.find("Content-Transfer-Encoding: base64\r\n\r\n5q2j5paHDQrnrKzkuozooYw=\r\n"), std::string::npos);
+  EXPECT_NE(raw.find("Content-Transfer-Encoding: base64\r\n"), std::string::npos);
+  EXPECT_NE(raw.find("\r\n\r\n5q2j5paHDQrnrKzkuozooYw=\r\n"), std::string::npos);  // 正文 CRLF 第二行
   EXPECT_TRUE(valid_email("a.b@example.cn"));
   EXPECT_FALSE(valid_email("a@b"));
   EXPECT_FALSE(valid_email("a b@example.cn"));
