@@ -30,6 +30,8 @@
 //     in the test does; many SMS gateways de-duplicate by message id, and mail clients
 //     collapse copies with one Message-ID). This window is one round trip to the database wide.
 //   - after `sent` is committed: never sent again.
+// A row whose lease runs out on its last allowed attempt (max_attempts) is marked failed
+// instead of being claimed again, so a message that kills its sender cannot loop for ever.
 // A lease can also run out under a live node that stalled (GC pause, a hung provider beyond
 // the timeout): the attempt bound of lease_ms / 2 makes that need a stall longer than half the
 // lease, and the conditional record keeps the two from overwriting each other.
