@@ -88,6 +88,15 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   app->attachments_->add_scope_type("post", [svc = app->deliberations_.get()](const access::Caller& caller, int64_t id) {
     return svc->may_read_post(caller, id);
   });
+  app->topics_ = std::make_unique<topics::TopicsService>(*app->db_, app->clock_, *app->ledger_, *app->deliberations_);
+  // A topic's photo or voice note is read by whoever may read the topic.
+  app->attachments_->add_scope_type("topic", [svc = app->topics_.get()](const access::Caller& caller, int64_t id) {
+    return svc->may_read(caller, id);
+  });
+  app->accounts_->add_erasure_step(
+      [ledger = app->ledger_.get()](storage::Conn& c, const access::Caller& actor, int64_t person_id, std::string_view) {
+        return topics::erase_person(c, *ledger, actor, person_id);
+      });
   app->register_routes();
   return app;
 }
@@ -158,6 +167,7 @@ void Application::register_routes() {
   search::register_routes(router_, *search_, *accounts_);
   attachments::register_routes(router_, *attachments_, *accounts_);
   deliberation::register_routes(router_, *deliberations_, *accounts_);
+  topics::register_routes(router_, *topics_, *accounts_);
   // Room inbox:<person id>: that person only; events carry the unread count.
   hub_->add_room_type("inbox", [](const access::Caller& caller, int64_t id) -> Result<int64_t> {
     return notifications::live_room(caller, id);

@@ -23,6 +23,7 @@
 #include "modules/orgs/orgs.h"
 #include "modules/scheduler/scheduler.h"
 #include "modules/search/search.h"
+#include "modules/topics/topics.h"
 #include "net/metrics.h"
 #include "net/router.h"
 #include "pubsub/bus.h"
@@ -64,6 +65,7 @@ class Application {
   // The sensitive-word list posts are screened against (moderation.sensitive_words_path).
   const search::WordFilter& word_filter() const { return word_filter_; }
   deliberation::DeliberationService& deliberations() { return *deliberations_; }
+  topics::TopicsService& topics() { return *topics_; }
   net::Router& router() { return router_; }
   // Live events: publish after commit on the bus; register room types with the hub.
   pubsub::Bus& bus() { return *bus_; }
@@ -99,6 +101,7 @@ class Application {
   search::WordFilter word_filter_;
   std::unique_ptr<attachments::AttachmentsService> attachments_;
   std::unique_ptr<deliberation::DeliberationService> deliberations_;
+  std::unique_ptr<topics::TopicsService> topics_;
   net::Router router_;
   net::Metrics metrics_;
   std::unique_ptr<net::StaticFiles> static_files_;
@@ -118,5 +121,7 @@ const char* openapi_json();
 Result<std::string> seed_demo(Application& app);
 // The demo deliberation (demo_deliberation.cc), once the demo people exist.
 Status seed_demo_deliberation(Application& app);
+// The demo topic box and call for topics (demo_topics.cc), after the demo deliberation.
+Status seed_demo_topics(Application& app);
 
 }  // namespace sl::app

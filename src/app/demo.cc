@@ -46,7 +46,8 @@ Result<std::string> seed_demo(Application& app) {
            << "  member       江南省政协 委员 + 临江市政协 委员 (member of two levels)\n"
            << "  dept_mz      江南省民政厅 部门联络员 (department responder)\n"
            << "  deputy       东湖区人大常委会 代表 (people's congress deputy)\n"
-           << "  resident     桃源村议事会 居民 (village council resident)\n\n";
+           << "  resident     桃源村议事会 居民 (village council resident)\n"
+           << "  village_staff 桃源村议事会 工作人员 (village council staff: screens the topic box)\n\n";
 
   SL_ASSIGN(bool present, app.db().read_value<bool>([](Conn& c) -> Result<bool> {
     SL_ASSIGN(auto r, c.query_one("SELECT 1 FROM people WHERE login = 'admin'"));
@@ -120,6 +121,7 @@ Result<std::string> seed_demo(Application& app) {
     return r->i64(0);
   }));
   SL_TRY(seed_demo_deliberation(app));
+  SL_TRY(seed_demo_topics(app));
   SL_TRY(app.db().write([&](Conn& c) -> Status {
     SL_TRY(c.exec("DELETE FROM notifications WHERE id > ?", {last_notice}));
     return Ok();
@@ -133,7 +135,7 @@ Result<std::string> seed_demo(Application& app) {
     SL_TRY(accounts::record_person(c, app.ledger(), sys, "person.superadmin_granted", admin->i64(0)));
     // A welcome message in each demo account's inbox (after the membership notices, so it is
     // the newest).
-    for (const char* login : {"admin", "staff", "city_staff", "leader", "member", "dept_mz", "deputy", "resident"}) {
+    for (const char* login : {"admin", "staff", "city_staff", "leader", "member", "dept_mz", "deputy", "resident", "village_staff"}) {
       SL_ASSIGN(auto p, c.query_one("SELECT id FROM people WHERE login = ?", {std::string(login)}));
       if (!p) continue;
       SL_TRY(notifications::notify(c, p->i64(0), "welcome", "欢迎使用商量",

@@ -6,6 +6,7 @@
 #include "modules/attachments/attachments_store.h"
 #include "modules/deliberation/deliberation_store.h"
 #include "modules/orgs/orgs_store.h"
+#include "modules/topics/topics_store.h"
 
 namespace sl::app {
 
@@ -15,6 +16,7 @@ ledger::RecordLoader record_loader() {
     if (type == "org" || type == "sector" || type == "membership") return orgs::store::ledger_state(c, type, id);
     if (type == "attachment") return attachments::store::ledger_state(c, id);
     if (deliberation::store::is_ledger_type(type)) return deliberation::store::ledger_state(c, type, id);
+    if (topics::store::is_ledger_type(type)) return topics::store::ledger_state(c, type, id);
     return Error::Invalid("unknown_type", "未知的记录类型");
   };
 }

@@ -130,6 +130,30 @@ describe('a deliberation from draft to archive', () => {
     assert.equal(ev.last_seq, 3)
   })
 
+  test('the staff console lists what the caller manages (manage=true), drafts included', async () => {
+    const draft = await newDeliberation({}, { open: false })
+    const city = await api.orgByName('临江市政协')
+    const cityDraft = ok(await api.post('/api/v1/deliberations', { org_id: city.id, theme: `市级协商${unique()}` }, { as: cityStaff }), 201)
+    const ids = async (as, q = 'manage=true') => ok(await api.get(`/api/v1/deliberations?${q}&limit=100`, { as })).items.map((d) => d.id)
+    // Province staff manage their own and the city's (below them); city staff only the city's.
+    const provIds = await ids(staff)
+    assert.ok(provIds.includes(draft.id) && provIds.includes(cityDraft.id), JSON.stringify(provIds))
+    const cityIds = await ids(cityStaff)
+    assert.ok(cityIds.includes(cityDraft.id))
+    assert.ok(!cityIds.includes(draft.id))
+    // Leaders oversee (they read drafts) but manage nothing; members and departments neither.
+    assert.ok((await ids(leader, 'manage=false')).includes(draft.id))
+    assert.deepEqual(await ids(leader), [])
+    assert.deepEqual(await ids(member), [])
+    assert.deepEqual(await ids(dept), [])
+    assert.ok((await ids(admin)).includes(cityDraft.id))
+    // Filters combine; bad values and anonymous callers are refused.
+    const drafts = ok(await api.get('/api/v1/deliberations?manage=true&state=draft&limit=100', { as: staff })).items
+    assert.ok(drafts.length >= 2 && drafts.every((d) => d.state === 'draft'))
+    problem(await api.get('/api/v1/deliberations?manage=maybe', { as: staff }), 400, 'invalid_manage')
+    problem(await api.get('/api/v1/deliberations?manage=true'), 401, 'unauthenticated')
+  })
+
   test('closed stays readable; archived cannot change', async () => {
     const d = await newDeliberation()
     const p = await post(member, d.id, { body: '结束前的发言' })

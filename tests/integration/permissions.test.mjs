@@ -123,6 +123,18 @@ async function freshBan() {
   return person
 }
 
+// Topics: fresh ones by the 委员 in the province's demo call; fresh calls by the superadmin.
+async function freshTopic() {
+  const r = await api.post('/api/v1/topics', { call_id: ctx.topicCall, title: `矩阵议题${unique()}`, body: '建议协商' }, { as: token.member })
+  assert.equal(r.status, 201, `fixture topic: ${r}`)
+  return r.json.id
+}
+async function freshTopicCall() {
+  const r = await api.post('/api/v1/topic-calls', { org_id: ctx.prov, theme: `矩阵征集${unique()}`, audience: { public: true } }, { as: token.admin })
+  assert.equal(r.status, 201, `fixture call: ${r}`)
+  return r.json.id
+}
+
 // route -> cases; each case builds a request for a role and says what each role must get.
 // A request is {method, path, json?, csv?, as?: token (default: the role's own)}.
 const MATRIX = {
@@ -510,6 +522,42 @@ const MATRIX = {
   ],
   'GET /api/v1/me/contributions': [{ req: () => ({ path: '/api/v1/me/contributions' }), expect: ex('401 200 200 200 200 200 200 200') }],
   'GET /api/v1/me/points': [{ req: () => ({ path: '/api/v1/me/points' }), expect: ex('401 403 403 200 403 403 403 403') }],
+
+  // ---- topic collection: ctx.topicCall is the province's demo call (public and members), so
+  // everyone reads it and anyone signed in submits and supports; staff and admins of the
+  // province screen, merge and turn topics into deliberations (a leader oversees, no more).
+  'GET /api/v1/topic-calls': [{ req: () => ({ path: '/api/v1/topic-calls' }), expect: ex('200') }],
+  'POST /api/v1/topic-calls': [
+    { req: () => ({ path: '/api/v1/topic-calls', json: { org_id: ctx.prov, theme: `矩阵征集${unique()}` } }), expect: ex('401 403 403 403 403 201 403 201') },
+  ],
+  'GET /api/v1/topic-calls/{id}': [{ req: () => ({ path: `/api/v1/topic-calls/${ctx.topicCall}` }), expect: ex('200') }],
+  'PATCH /api/v1/topic-calls/{id}': [
+    { req: async () => ({ path: `/api/v1/topic-calls/${await freshTopicCall()}`, json: { description: '改' } }), expect: ex('401 403 403 403 403 200 403 200') },
+  ],
+  'GET /api/v1/topics': [{ req: () => ({ path: `/api/v1/topics?call_id=${ctx.topicCall}` }), expect: ex('200') }],
+  'POST /api/v1/topics': [
+    { req: () => ({ path: '/api/v1/topics', json: { call_id: ctx.topicCall, title: `矩阵议题${unique()}` } }), expect: ex('401 201 201 201 201 201 201 201') },
+  ],
+  'POST /api/v1/topics/similar': [
+    { req: () => ({ path: '/api/v1/topics/similar', json: { call_id: ctx.topicCall, title: '县域医共体' } }), expect: ex('200') },
+  ],
+  'GET /api/v1/topics/{id}': [{ req: () => ({ path: `/api/v1/topics/${ctx.demoTopic}` }), expect: ex('200') }],
+  'PATCH /api/v1/topics/{id}': [
+    { name: "the member's own", req: async () => ({ path: `/api/v1/topics/${await freshTopic()}`, json: { body: '补充' } }), expect: ex('401 403 200 403 403 403 403 403') },
+  ],
+  'GET /api/v1/topics/{id}/similar': [{ req: () => ({ path: `/api/v1/topics/${ctx.demoTopic}/similar` }), expect: ex('200') }],
+  'POST /api/v1/topics/{id}/support': [{ req: () => ({ path: `/api/v1/topics/${ctx.demoTopic}/support` }), expect: ex('401 200 200 200 200 200 200 200') }],
+  'DELETE /api/v1/topics/{id}/support': [{ req: () => ({ path: `/api/v1/topics/${ctx.demoTopic}/support` }), expect: ex('401 200 200 200 200 200 200 200') }],
+  'POST /api/v1/topics/{id}/screen': [
+    { req: async () => ({ path: `/api/v1/topics/${await freshTopic()}/screen`, json: { action: 'accept' } }), expect: ex('401 403 403 403 403 200 403 200') },
+  ],
+  'POST /api/v1/topics/{id}/merge': [
+    { req: async () => ({ path: `/api/v1/topics/${await freshTopic()}/merge`, json: { source_ids: [await freshTopic()] } }), expect: ex('401 403 403 403 403 200 403 200') },
+  ],
+  'POST /api/v1/topics/{id}/deliberation': [
+    { req: async () => ({ path: `/api/v1/topics/${await freshTopic()}/deliberation`, json: {} }), expect: ex('401 403 403 403 403 201 403 201') },
+  ],
+  'GET /api/v1/topic-hotspots': [{ req: () => ({ path: `/api/v1/topic-hotspots?org_id=${ctx.prov}` }), expect: ex('200') }],
 }
 
 before(async () => {
@@ -548,6 +596,11 @@ before(async () => {
   ctx.pubDelib = (await freshDelib({ publicMode: 'comment' })).id
   ctx.post = await freshPost()
   ctx.point = await freshPoint()
+  ctx.topicCall = (await api.get('/api/v1/topic-calls')).json.items.find((k) => k.theme === '2027年度政协协商议题征集')?.id
+  assert.ok(ctx.topicCall, 'no demo call for topics')
+  const demoTopics = (await api.get(`/api/v1/topics?call_id=${ctx.topicCall}&limit=100`)).json.items
+  ctx.demoTopic = demoTopics.find((t) => t.title === '促进民营经济发展壮大')?.id
+  assert.ok(ctx.demoTopic, 'no demo topic')
 })
 after(async () => {
   await server?.stop()

@@ -85,8 +85,10 @@ class DeliberationService {
   Result<bj::object> set_state(const Caller& caller, int64_t id, const std::string& state);
   Result<bj::object> set_phase(const Caller& caller, int64_t id, std::optional<int64_t> phase_id);
   Result<bj::object> get(const Caller& caller, int64_t id);
+  // managed_only: only those the caller manages (hosted by an organisation they are staff or
+  // admin of, or one below it) — the staff console's list, drafts included.
   Result<bj::object> list(const Caller& caller, std::optional<int64_t> org_id, std::optional<std::string> state,
-                          int64_t before, int limit);
+                          int64_t before, int limit, bool managed_only = false);
   // Counts a visit (围观): one per visitor per day; `visitor` names the person or the anonymous browser.
   Result<bj::object> visit(const Caller& caller, int64_t id, const std::string& visitor);
   // Events with seq > after_seq, oldest first: {"items":[event...], "last_seq":N}.

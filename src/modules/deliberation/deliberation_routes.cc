@@ -82,7 +82,12 @@ void register_routes(net::Router& router, DeliberationService& svc, accounts::Ac
     SL_ASSIGN(int64_t before, cursor_param(req));
     SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit")));
     SL_ASSIGN(auto org_id, opt_id_query(req, "org_id"));
-    SL_ASSIGN(auto page, svc.list(caller, org_id, opt_text_query(req, "state"), before, limit));
+    auto manage = opt_text_query(req, "manage");
+    if (manage && *manage != "true" && *manage != "false" && *manage != "1" && *manage != "0")
+      return Error::Invalid("invalid_manage", "manage 须为 true 或 false");
+    bool managed_only = manage && (*manage == "true" || *manage == "1");
+    if (managed_only && caller.person_id == 0 && !caller.superadmin) return Error::Unauthenticated();
+    SL_ASSIGN(auto page, svc.list(caller, org_id, opt_text_query(req, "state"), before, limit, managed_only));
     return routes::json(page);
   }));
   router.post("/api/v1/deliberations", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {

@@ -371,11 +371,22 @@ Result<bj::object> DeliberationService::get(const Caller& caller, int64_t id) {
 }
 
 Result<bj::object> DeliberationService::list(const Caller& caller, std::optional<int64_t> org_id,
-                                             std::optional<std::string> state, int64_t before, int limit) {
+                                             std::optional<std::string> state, int64_t before, int limit,
+                                             bool managed_only) {
   if (state && *state != "draft" && *state != "open" && *state != "closed" && *state != "archived")
     return Error::Invalid("invalid_state", "state 须为 draft、open、closed 或 archived");
   return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
     SL_ASSIGN(auto readable, deliberation::readable_ids(c, caller));
+    if (managed_only && !caller.superadmin) {
+      // Managing implies reading: the managed ones are a subset of the readable ones.
+      std::set<int64_t> managed;
+      for (const auto& m : caller.memberships) {
+        if (!access::allowed(caller, m.org_path, Action::kDeliberationManage)) continue;
+        SL_ASSIGN(auto v, store::ids_hosted_under_path(c, m.org_path));
+        managed.insert(v.begin(), v.end());
+      }
+      readable.assign(managed.begin(), managed.end());
+    }
     store::ListFilter f{org_id, state};
     std::vector<store::DelibRow> page;
     int64_t cursor = before > 0 ? before : INT64_MAX;

@@ -295,6 +295,10 @@ Result<std::vector<int64_t>> ids_under_path(Conn& c, const std::string& path) {
                   {path + "%"});
 }
 
+Result<std::vector<int64_t>> ids_hosted_under_path(Conn& c, const std::string& path) {
+  return ids_from(c, "SELECT d.id FROM deliberations d JOIN orgs o ON o.id = d.org_id WHERE o.path LIKE ?", {path + "%"});
+}
+
 Result<std::vector<std::pair<int64_t, bool>>> ids_of_member_org(Conn& c, int64_t org_id, std::optional<int64_t> sector_id) {
   // (id, takes part): sectors_only deliberations need the member's sector among theirs.
   SL_ASSIGN(auto rows, c.query("SELECT d.id, d.sectors_only, CASE WHEN EXISTS (SELECT 1 FROM deliberation_sectors s WHERE "

@@ -100,6 +100,7 @@ Result<std::vector<Theme>> themes(Conn& c, const std::vector<int64_t>& ids);
 // Deliberations a caller may read through each kind of tie (the search and list resolvers).
 Result<std::vector<int64_t>> ids_public(Conn& c);
 Result<std::vector<int64_t>> ids_under_path(Conn& c, const std::string& path);  // any participant at or below path
+Result<std::vector<int64_t>> ids_hosted_under_path(Conn& c, const std::string& path);  // host at or below path
 Result<std::vector<std::pair<int64_t, bool>>> ids_of_member_org(Conn& c, int64_t org_id, std::optional<int64_t> sector_id);
 Result<std::vector<int64_t>> ids_of_department(Conn& c, int64_t org_id);
 Result<std::vector<int64_t>> ids_of_expert(Conn& c, int64_t person_id);

@@ -820,6 +820,34 @@ TEST_F(DeliberationTest, ResolversForSearchAndLive) {
     }
 }
 
+TEST_F(DeliberationTest, ManagedOnlyListsWhatTheCallerManages) {
+  int64_t prov_draft = make();
+  int64_t prov_open = make_open();
+  auto city_d = svc_->create(city_staff_, bj::object{{"org_id", city_}, {"theme", "市级协商"}});
+  ASSERT_TRUE(city_d.ok()) << city_d.error().message;
+  int64_t city_draft = city_d->at("id").as_int64();
+  auto managed = [&](const Caller& c, std::optional<std::string> state = std::nullopt) {
+    auto page = svc_->list(c, std::nullopt, state, 0, 50, /*managed_only=*/true);
+    EXPECT_TRUE(page.ok());
+    std::vector<int64_t> out;
+    if (page.ok())
+      for (const auto& x : page->at("items").as_array()) out.push_back(x.as_object().at("id").as_int64());
+    return out;
+  };
+  // Staff manage their organisation's and those below it, newest first; city staff only theirs.
+  EXPECT_EQ(managed(staff_), (std::vector<int64_t>{city_draft, prov_open, prov_draft}));
+  EXPECT_EQ(managed(city_staff_), (std::vector<int64_t>{city_draft}));
+  EXPECT_EQ(managed(staff_, std::string("draft")), (std::vector<int64_t>{city_draft, prov_draft}));
+  // Leaders read drafts but manage nothing; members, departments and others neither.
+  EXPECT_EQ(svc_->list(leader_, std::nullopt, std::nullopt, 0, 50)->at("items").as_array().size(), 3u);
+  for (const Caller* c : {&leader_, &member_, &resp_, &outsider_, &other_staff_}) EXPECT_TRUE(managed(*c).empty());
+  // Pages walk with the cursor.
+  auto first = svc_->list(staff_, std::nullopt, std::nullopt, 0, 2, true);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->at("items").as_array().size(), 2u);
+  ASSERT_TRUE(first->at("next_cursor").is_string());
+}
+
 TEST_F(DeliberationTest, ContributionsAcrossDeliberations) {
   int64_t a = make_open();
   int64_t b = make_open(bj::object{{"theme", "乡村振兴"}});

@@ -84,6 +84,65 @@ const routes: RouteRecordRaw[] = [
     component: () => import('@/views/LedgerView.vue'),
     meta: { public: true, title: 'ledger.title', tabbar: true },
   },
+  // the staff console and the department console (views/console)
+  {
+    path: '/console/deliberations',
+    name: 'console-deliberations',
+    component: () => import('@/views/console/ConsoleDeliberationsView.vue'),
+    meta: { admin: true, title: 'console.list.title', tabbar: true },
+  },
+  {
+    path: '/console/deliberations/:id(\\d+)',
+    name: 'console-deliberation',
+    component: () => import('@/views/console/ConsoleDeliberationView.vue'),
+    meta: { admin: true, title: 'console.detail.title', tabbar: true },
+  },
+  {
+    path: '/console/department',
+    name: 'console-department',
+    component: () => import('@/views/console/DepartmentConsoleView.vue'),
+    meta: { title: 'console.dept.title', tabbar: true },
+    beforeEnter: () => {
+      const session = useSessionStore()
+      return session.me?.memberships.some((m) => m.role === 'responder') ? true : { name: 'home' }
+    },
+  },
+  {
+    path: '/topics',
+    name: 'topics',
+    component: () => import('@/views/topics/TopicsView.vue'),
+    meta: { public: true, title: 'topics.title' },
+  },
+  {
+    path: '/topics/new',
+    name: 'topic-new',
+    component: () => import('@/views/topics/TopicSubmitView.vue'),
+    meta: { title: 'topics.submitTitle' },
+  },
+  {
+    path: '/topics/calls/new',
+    name: 'topic-call-new',
+    component: () => import('@/views/topics/TopicCallNewView.vue'),
+    meta: { title: 'topics.newCall' },
+  },
+  {
+    path: '/topics/screen',
+    name: 'topic-screen',
+    component: () => import('@/views/topics/TopicScreenView.vue'),
+    meta: { title: 'topics.screen.title' },
+  },
+  {
+    path: '/topics/hot',
+    name: 'topic-hot',
+    component: () => import('@/views/topics/TopicHotspotsView.vue'),
+    meta: { public: true, title: 'topics.hot.title' },
+  },
+  {
+    path: '/topics/:id(\\d+)',
+    name: 'topic',
+    component: () => import('@/views/topics/TopicDetailView.vue'),
+    meta: { public: true, title: 'topics.title' },
+  },
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
