@@ -706,6 +706,8 @@ const en: Messages = {
       answered: 'Answer published',
       emptyTodo: 'Nothing to do',
       emptyDone: 'None yet',
+    },
+  },
   topics: {
     title: 'Topics',
     homeLink: 'Raise a topic',

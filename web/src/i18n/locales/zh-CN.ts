@@ -705,6 +705,8 @@ const zhCN = {
       answered: '回应已发布',
       emptyTodo: '没有待办的要点',
       emptyDone: '暂无',
+    },
+  },
   topics: {
     title: '议题征集',
     homeLink: '议题征集',

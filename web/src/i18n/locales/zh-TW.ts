@@ -706,6 +706,8 @@ const zhTW: Messages = {
       answered: '回應已發布',
       emptyTodo: '沒有待辦的要點',
       emptyDone: '暫無',
+    },
+  },
   topics: {
     title: '議題徵集',
     homeLink: '議題徵集',
