@@ -367,6 +367,18 @@ Status notify_department(Conn& c, TimeMs at, int64_t department_id, std::string_
   return Ok();
 }
 
+Status notify_event(Conn& c, TimeMs at, int64_t person_id, std::string_view kind, const notifications::Vars& vars,
+                    std::string_view link) {
+  return notifications::notify_event_at(c, at, person_id, kind, vars, link);
+}
+
+Status notify_department_event(Conn& c, TimeMs at, int64_t department_id, std::string_view kind,
+                               const notifications::Vars& vars, std::string_view link) {
+  SL_ASSIGN(auto people, notifications::mentions::responders(c, department_id));
+  for (int64_t p : people) SL_TRY(notify_event(c, at, p, kind, vars, link));
+  return Ok();
+}
+
 Status notify_mentions(Conn& c, TimeMs at, const Loaded& l, const store::PostRow& p, std::string_view before,
                        std::optional<int64_t> skip) {
   namespace mn = notifications::mentions;
@@ -383,8 +395,9 @@ Status notify_mentions(Conn& c, TimeMs at, const Loaded& l, const store::PostRow
   for (int64_t person : now.person_ids) {
     if (skip && person == *skip) continue;
     if (std::find(earlier.begin(), earlier.end(), person) != earlier.end()) continue;
-    SL_TRY(notify(c, at, person, "mention", p.author_name + " 在「" + excerpt(l.d.theme, 30) + "」中提到了您",
-                  excerpt(p.body, 80), post_link(l.d.id, p.id)));
+    SL_TRY(notify_event(c, at, person, "mention",
+                        {{"author", p.author_name}, {"where", excerpt(l.d.theme, 30)}, {"excerpt", excerpt(p.body, 80)}},
+                        post_link(l.d.id, p.id)));
   }
   return Ok();
 }
