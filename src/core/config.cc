@@ -104,6 +104,7 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("attachments.daily_quota_bytes", attachments.daily_quota_bytes),
       SL_INT("attachments.unattached_ttl_hours", attachments.unattached_ttl_hours),
       SL_INT("deliberation.author_delete_window_minutes", deliberation.author_delete_window_minutes),
+      SL_INT("deliberation.page_cache_mb", deliberation.page_cache_mb),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -134,6 +135,8 @@ Status validate(const Config& c) {
     return Error::Invalid("bad_config", "attachments.daily_quota_bytes 不能为负，unattached_ttl_hours 至少为 1");
   if (c.deliberation.author_delete_window_minutes < 0)
     return Error::Invalid("bad_config", "deliberation.author_delete_window_minutes 不能为负数");
+  if (c.deliberation.page_cache_mb < 0 || c.deliberation.page_cache_mb > 4096)
+    return Error::Invalid("bad_config", "deliberation.page_cache_mb 须在 0 到 4096 之间");
   return Ok();
 }
 
