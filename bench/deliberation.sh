@@ -24,6 +24,7 @@
 #   THREADS [2]          server network threads = nginx worker_processes
 #   NGINX_CONF [default] as bench/http.sh: default | tuned | debian
 #   NICE [0]             e.g. -10 (root) to run ahead of other work on a shared machine
+#   PAGE_CACHE_MB [32]   --deliberation.page_cache_mb (0: every page rendered, as for signed-in readers)
 #   BIG_POSTS [1000]     posts in the deliberation served whole
 #   VIEWERS [10000], LIVE_RATE [10], LIVE_DURATION [30]   part 3 (bench/live.sh)
 #   PARTS [read,write,live]  which parts to run (a part not run prints its line as "skipped")
@@ -38,6 +39,7 @@ THREADS=${THREADS:-2}
 NGINX_CONF=${NGINX_CONF:-default}
 NICE=${NICE:-0}
 BIG_POSTS=${BIG_POSTS:-1000}
+PAGE_CACHE_MB=${PAGE_CACHE_MB:-32}
 VIEWERS=${VIEWERS:-10000}
 LIVE_RATE=${LIVE_RATE:-10}
 LIVE_DURATION=${LIVE_DURATION:-30}
@@ -115,7 +117,7 @@ wrk_run() {
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "binary: $BIN built $(date -u -r "$BIN" +%FT%TZ), repo HEAD $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%FT%TZ)"
-echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s connections=$CONNECTIONS threads=$THREADS nginx=$NGINX_CONF nice=$NICE"
+echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s connections=$CONNECTIONS threads=$THREADS nginx=$NGINX_CONF nice=$NICE page_cache_mb=$PAGE_CACHE_MB"
 
 read_ratio=skipped
 replies_per_s=skipped
@@ -129,7 +131,7 @@ if part read || part write; then
   nice -n "$NICE" "$TMP/shangliang" serve --demo \
     --server.host=$HOST --server.port=0 --server.threads="$THREADS" \
     --database.url="sqlite:$TMP/bench.db" --data_dir="$TMP/data" --notify.outbox_path="$TMP/outbox.jsonl" \
-    --server.web_root="$TMP/web" --server.write_rate_per_second=0 \
+    --server.web_root="$TMP/web" --server.write_rate_per_second=0 --deliberation.page_cache_mb="$PAGE_CACHE_MB" \
     --auth.argon2_opslimit=1 --auth.argon2_memlimit_kib=8192 \
     --log.access_log=false --log.level=warn \
     >"$TMP/server.log" 2>&1 &
@@ -266,6 +268,7 @@ if part write; then
     counted=$(sed 's/^[a-z]*=\([0-9]*\) .*/\1/' <<<"$line")
     other=$(sed 's/.* other=\([0-9]*\) .*/\1/' <<<"$line")
     [[ -z $line || $other == 0 ]] || echo "  not counted: $line" >&2
+    if [[ -z $line ]] && grep -q 'Non-2xx' "$TMP/wrk.out"; then cat "$TMP/wrk.out" >&2; return 1; fi
     awk -v r="$rps" -v a="$p50" -v b="$p99" -v n="$n" -v c=$((c1 - c0)) -v t="$TICK" -v k="${counted:-0}" -v o="${other:-0}" -v s="$secs" \
       'BEGIN {printf "%s %s %s %.3f %d %d %s\n", r, a, b, c / t * 1e3 / n, k, o, s}'
   }
@@ -287,16 +290,22 @@ if part write; then
   replies_per_s=$(printf '%s\n' "${w_rate[@]}" | median)
   echo "write median: $replies_per_s replies/s, p99 $(printf '%s\n' "${w_p99[@]}" | median2) ms, server cpu $(printf '%s\n' "${w_cpu[@]}" | median_fmt '%.3f') ms/reply"
 
-  # Serving the 1,000-post deliberation: its pages of 50, round and round (anonymous).
+  # Serving the 1,000-post deliberation: its pages of 50, round and round, anonymously (the
+  # page cache's case) and as a signed-in member (always rendered).
   npages=$(grep -c . "$TMP/seed/big_pages")
-  s_cpu=()
+  member_token=$(head -1 "$TMP/seed/tokens")
+  s_cpu=(); m_cpu=()
   for r in $(seq "$ROUNDS"); do
-    read -r rps p50 p99 cpu counted other secs <<<"$(measure_script "$ROOT/bench/deliberation_pages.lua" "$BASE" "$TMP/seed/big_pages")"
-    s_cpu+=("$cpu")
-    printf 'serve round %d: %6.0f pages/s  p50 %6.2f ms  p99 %6.2f ms  server cpu %.3f ms/page = %.2f ms per %d-post deliberation (%d pages)\n' \
-      "$r" "$rps" "$p50" "$p99" "$cpu" "$(awk -v c="$cpu" -v n="$npages" 'BEGIN {print c * n}')" "$BIG_POSTS" "$npages"
+    for who in anonymous member; do
+      if [[ $who == anonymous ]]; then tok=""; else tok=$member_token; fi
+      read -r rps p50 p99 cpu counted other secs <<<"$(measure_script "$ROOT/bench/deliberation_pages.lua" "$BASE" "$TMP/seed/big_pages" $tok)"
+      if [[ $who == anonymous ]]; then s_cpu+=("$cpu"); else m_cpu+=("$cpu"); fi
+      printf 'serve round %d %-9s: %6.0f pages/s  p50 %6.2f ms  p99 %6.2f ms  server cpu %.3f ms/page = %.2f ms per %d-post deliberation (%d pages)\n' \
+        "$r" "$who" "$rps" "$p50" "$p99" "$cpu" "$(awk -v c="$cpu" -v n="$npages" 'BEGIN {print c * n}')" "$BIG_POSTS" "$npages"
+    done
   done
   serve_page=$(printf '%s\n' "${s_cpu[@]}" | median_fmt '%.3f')
+  serve_member=$(printf '%s\n' "${m_cpu[@]}" | median_fmt '%.3f')
 
   # Likes: each request a new (member, post) pair in the 1,000-post deliberation.
   l_cpu=(); l_rate=()
@@ -308,7 +317,7 @@ if part write; then
   done
   like_cpu=$(printf '%s\n' "${l_cpu[@]}" | median_fmt '%.3f')
   echo "cpu per request (server utime+stime / requests, medians) vs Pol.is (Node.js + PostgreSQL):"
-  echo "  serve a $BIG_POSTS-post deliberation ($npages pages of 50): $(awk -v c="$serve_page" -v n="$npages" 'BEGIN {printf "%.2f", c * n}') ms   (Pol.is: 12-16 ms for 1,000 comments)"
+  echo "  serve a $BIG_POSTS-post deliberation ($npages pages of 50): $(awk -v c="$serve_page" -v n="$npages" 'BEGIN {printf "%.2f", c * n}') ms anonymously, $(awk -v c="$serve_member" -v n="$npages" 'BEGIN {printf "%.2f", c * n}') ms signed in   (Pol.is: 12-16 ms for 1,000 comments)"
   echo "  a like: $like_cpu ms, $(printf '%s\n' "${l_rate[@]}" | median) likes/s   (Pol.is: 10-18 ms per vote)"
   echo "  a reply: $(printf '%s\n' "${w_cpu[@]}" | median_fmt '%.3f') ms"
 fi
