@@ -168,6 +168,12 @@ class SqliteDatabase final : public Database {
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     SL_ASSIGN(writer_conn_, connect(true));
     SL_ASSIGN(checkpoint_conn_, connect(false));
+    // A connection learns that the database is in WAL mode (and opens the WAL) on its first
+    // read; until then sqlite3_wal_checkpoint_v2 on it is a silent no-op. Without this read the
+    // checkpointer never copied anything back and the -wal file grew for as long as the server
+    // ran (bench/deliberation.sh: 576 MB after a few minutes of replies, the database file still
+    // its first 4 KB, and every page lookup walking the whole WAL index).
+    SL_TRY(checkpoint_conn_->raw("SELECT count(*) FROM sqlite_master"));
     writer_ = std::thread([this] { writer_loop(); });
     checkpointer_ = std::thread([this] { checkpoint_loop(); });
     return Ok();
@@ -341,12 +347,22 @@ class SqliteDatabase final : public Database {
       if (writes_since_checkpoint_ == 0) continue;
       writes_since_checkpoint_ = 0;
       lk.unlock();
-      sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      int log_frames = 0, copied = 0;
+      sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+      // A passive checkpoint copies frames back but never lets the WAL start again from its
+      // beginning while writes keep coming (a writer restarts it only when everything was
+      // copied and no reader is in it): under steady writes it grew without end. Past a size,
+      // a RESTART checkpoint waits for the writer and the readers (a few ms), so that the next
+      // write reuses the file from the start.
+      if (log_frames >= kRestartFrames)
+        sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
       lk.lock();
     }
     // Final full checkpoint so the database file is complete after a clean shutdown.
     sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   }
+
+  static constexpr int kRestartFrames = 8192;  // WAL frames (32 MiB of 4 KiB pages) before a RESTART checkpoint
 
   DatabaseOptions opts_;
   std::string path_;
