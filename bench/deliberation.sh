@@ -24,6 +24,8 @@
 #   THREADS [2]          server network threads = nginx worker_processes
 #   NGINX_CONF [default] as bench/http.sh: default | tuned | debian
 #   NICE [0]             e.g. -10 (root) to run ahead of other work on a shared machine
+#   WORKERS [4]          --server.worker_threads: writes are offloaded to this pool and each
+#                        worker waits for its commit, so it bounds a group commit's batch
 #   PAGE_CACHE_MB [32]   --deliberation.page_cache_mb (0: every page rendered, as for signed-in readers)
 #   BIG_POSTS [1000]     posts in the deliberation served whole
 #   VIEWERS [10000], LIVE_RATE [10], LIVE_DURATION [30]   part 3 (bench/live.sh)
@@ -40,6 +42,7 @@ NGINX_CONF=${NGINX_CONF:-default}
 NICE=${NICE:-0}
 BIG_POSTS=${BIG_POSTS:-1000}
 PAGE_CACHE_MB=${PAGE_CACHE_MB:-32}
+WORKERS=${WORKERS:-4}
 VIEWERS=${VIEWERS:-10000}
 LIVE_RATE=${LIVE_RATE:-10}
 LIVE_DURATION=${LIVE_DURATION:-30}
@@ -117,7 +120,7 @@ wrk_run() {
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "binary: $BIN built $(date -u -r "$BIN" +%FT%TZ), repo HEAD $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%FT%TZ)"
-echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s connections=$CONNECTIONS threads=$THREADS nginx=$NGINX_CONF nice=$NICE page_cache_mb=$PAGE_CACHE_MB"
+echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s connections=$CONNECTIONS threads=$THREADS nginx=$NGINX_CONF nice=$NICE page_cache_mb=$PAGE_CACHE_MB workers=$WORKERS"
 
 read_ratio=skipped
 replies_per_s=skipped
@@ -132,6 +135,7 @@ if part read || part write; then
     --server.host=$HOST --server.port=0 --server.threads="$THREADS" \
     --database.url="sqlite:$TMP/bench.db" --data_dir="$TMP/data" --notify.outbox_path="$TMP/outbox.jsonl" \
     --server.web_root="$TMP/web" --server.write_rate_per_second=0 --deliberation.page_cache_mb="$PAGE_CACHE_MB" \
+    --server.worker_threads="$WORKERS" \
     --auth.argon2_opslimit=1 --auth.argon2_memlimit_kib=8192 \
     --log.access_log=false --log.level=warn \
     >"$TMP/server.log" 2>&1 &
@@ -288,6 +292,7 @@ if part write; then
   after=$(post_count "$DEMO_ID")
   echo "write check: the deliberation's post count grew by $((after - before)); 201s counted (with warm-up): see above (measured rounds: $created_total)"
   replies_per_s=$(printf '%s\n' "${w_rate[@]}" | median)
+  echo "database after the writes: $(stat -c %s "$TMP/bench.db") bytes, WAL $(stat -c %s "$TMP/bench.db-wal" 2>/dev/null || echo 0) bytes"
   echo "write median: $replies_per_s replies/s, p99 $(printf '%s\n' "${w_p99[@]}" | median2) ms, server cpu $(printf '%s\n' "${w_cpu[@]}" | median_fmt '%.3f') ms/reply"
 
   # Serving the 1,000-post deliberation: its pages of 50, round and round, anonymously (the
