@@ -303,6 +303,8 @@ class SqliteDatabase final : public Database {
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
       }
       run_batch(batch);
+      if (restart_wanted_.exchange(false))
+        sqlite3_wal_checkpoint_v2(writer_conn_->handle(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
       writes_since_checkpoint_ += batch.size();
       if (writes_since_checkpoint_ > 256) cp_cv_.notify_one();
       batch.clear();
@@ -351,11 +353,10 @@ class SqliteDatabase final : public Database {
       sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
       // A passive checkpoint copies frames back but never lets the WAL start again from its
       // beginning while writes keep coming (a writer restarts it only when everything was
-      // copied and no reader is in it): under steady writes it grew without end. Past a size,
-      // a RESTART checkpoint waits for the writer and the readers (a few ms), so that the next
-      // write reuses the file from the start.
-      if (log_frames >= kRestartFrames)
-        sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+      // copied and no reader is in it): under steady writes it grew without end. Past a size
+      // the writer thread itself runs a RESTART checkpoint between two batches (from this
+      // thread it would wait for a write lock the writer takes again at once).
+      if (log_frames >= kRestartFrames) restart_wanted_ = true;
       lk.lock();
     }
     // Final full checkpoint so the database file is complete after a clean shutdown.
@@ -383,6 +384,7 @@ class SqliteDatabase final : public Database {
   std::condition_variable cp_cv_;
   bool cp_stop_ = false;
   std::atomic<size_t> writes_since_checkpoint_{0};
+  std::atomic<bool> restart_wanted_{false};  // the WAL is long: the writer restarts it between batches
 };
 
 }  // namespace
