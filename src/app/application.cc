@@ -69,6 +69,7 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   SL_TRY(app->attachments_->init());
   deliberation::Options dopts;
   dopts.author_delete_window_minutes = cfg.deliberation.author_delete_window_minutes;
+  dopts.page_cache_bytes = static_cast<size_t>(cfg.deliberation.page_cache_mb) * 1024 * 1024;
   dopts.words = &app->word_filter_;
   dopts.hold_sensitive = cfg.moderation.sensitive_action == "hold";
   dopts.attachments = app->attachments_.get();

@@ -133,6 +133,7 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("cases.yellow_card_working_days", cases.yellow_card_working_days),
       SL_INT("cases.sweep_interval_seconds", cases.sweep_interval_seconds),
       SL_BOOL("cases.test_clock", cases.test_clock),
+      SL_INT("deliberation.page_cache_mb", deliberation.page_cache_mb),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -176,6 +177,8 @@ Status validate(const Config& c) {
     return Error::Invalid("bad_config", "deliberation.author_delete_window_minutes 不能为负数");
   if (c.cases.yellow_card_working_days < 1 || c.cases.yellow_card_working_days > 30 || c.cases.sweep_interval_seconds < 0)
     return Error::Invalid("bad_config", "cases.yellow_card_working_days 须在 1 到 30 之间，sweep_interval_seconds 不能为负");
+  if (c.deliberation.page_cache_mb < 0 || c.deliberation.page_cache_mb > 4096)
+    return Error::Invalid("bad_config", "deliberation.page_cache_mb 须在 0 到 4096 之间");
   return Ok();
 }
 

@@ -152,6 +152,9 @@ struct DeliberationConfig {
   // deliberation.author_delete_window_minutes: authors may delete their own posts this long
   // after posting; afterwards only moderation can take a post down.
   int author_delete_window_minutes = 30;
+  // deliberation.page_cache_mb: rendered pages of posts kept for anonymous readers, keyed on
+  // the deliberation's latest event and the directory version (never stale); 0: no cache.
+  int page_cache_mb = 32;
 };
 
 struct CasesConfig {

@@ -396,6 +396,43 @@ describe('the event log', () => {
     assert.equal((await api.get(`/api/v1/deliberations/${d.id}/posts`, { as: member, headers: { 'if-none-match': r.header('etag') } })).status, 304)
     problem(await api.get(`/api/v1/deliberations/${d.id}/posts?order=sideways`, { as: member }), 400, 'invalid_order')
   })
+
+  test('the public page (cached for anonymous readers) changes with every like, edit, hide and rename', async () => {
+    const d = await newDeliberation({ public_mode: 'read' })
+    const p = await post(member, d.id, { title: '公开', body: '第一版' })
+    const path = `/api/v1/deliberations/${d.id}/posts?limit=50`
+    const read = async () => {
+      const r = await api.get(path)
+      assert.equal(r.status, 200, String(r))
+      return { etag: r.header('etag'), page: r.json, item: r.json.items.find((x) => x.id === p.id) }
+    }
+    const first = await read()
+    const again = await read()
+    assert.equal(again.etag, first.etag)
+    assert.equal((await api.get(path, { headers: { 'if-none-match': first.etag } })).status, 304)
+    // Each change is on the next read, with a new ETag; the old one no longer matches.
+    ok(await api.post(`/api/v1/posts/${p.id}/like`, undefined, { as: leader }))
+    const liked = await read()
+    assert.equal(liked.item.like_count, 1)
+    assert.equal(liked.item.liked_by_me, false)
+    assert.notEqual(liked.etag, first.etag)
+    assert.equal((await api.get(path, { headers: { 'if-none-match': first.etag } })).status, 200)
+    ok(await api.patch(`/api/v1/posts/${p.id}`, { body: '第二版' }, { as: member }))
+    assert.equal((await read()).item.body, '第二版')
+    const me = ok(await api.get('/api/v1/me', { as: member }))
+    ok(await api.patch('/api/v1/me', { display_name: '陈志远（新）' }, { as: member }))
+    assert.equal((await read()).item.author.display_name, '陈志远（新）')
+    ok(await api.patch('/api/v1/me', { display_name: me.display_name }, { as: member }))
+    assert.equal((await read()).item.author.display_name, me.display_name)
+    ok(await api.post(`/api/v1/posts/${p.id}/hide`, { reason: '请修改' }, { as: staff }))
+    const hidden = await read()
+    assert.equal(hidden.item.state, 'hidden')
+    assert.equal(hidden.item.body, '')
+    // A signed-in reader's page is their own: their like shows, the author sees their hidden text.
+    const mine = ok(await api.get(path, { as: member }))
+    assert.equal(mine.items.find((x) => x.id === p.id).body, '第二版')
+    assert.equal((await read()).item.body, '')
+  })
 })
 
 describe('search', () => {

@@ -6,6 +6,7 @@
 
 #include "core/json.h"
 #include "modules/attachments/attachments.h"
+#include "modules/common/directory_version.h"
 #include "modules/common/markdown.h"
 #include "modules/notifications/inbox.h"
 #include "modules/notifications/mentions.h"
@@ -89,12 +90,14 @@ Result<Loaded> load(Conn& c, const Caller& caller, int64_t id) {
   SL_ASSIGN(auto ps, store::parties(c, id));
   Loaded l{std::move(*d), std::move(ps), {}};
   l.st = standing_of(l.d, l.parties, caller);
-  if (!l.st.read) {
-    if (caller.person_id == 0 && !caller.superadmin && l.d.state != "draft")
-      return Error::Unauthenticated("请登录后查看本次协商");
-    return Error::NotFound("deliberation_not_found", "协商不存在");
-  }
+  SL_TRY(check_read(l.d, l.st, caller));
   return l;
+}
+
+Status check_read(const store::DelibRow& d, const Standing& st, const Caller& caller) {
+  if (st.read) return Ok();
+  if (caller.person_id == 0 && !caller.superadmin && d.state != "draft") return Error::Unauthenticated("请登录后查看本次协商");
+  return Error::NotFound("deliberation_not_found", "协商不存在");
 }
 
 std::string room_of(int64_t deliberation_id) { return "deliberation:" + std::to_string(deliberation_id); }
@@ -451,6 +454,9 @@ Result<Place> place_of(storage::Conn& c, const Caller& caller, int64_t id) {
 Status erase_person(storage::Conn& c, ledger::Ledger& ledger, const Caller& actor, int64_t person_id) {
   SL_ASSIGN(auto likes, store::delete_likes_of(c, person_id));
   for (const auto& l : likes) SL_TRY(detail::record(c, ledger, actor, "like.deleted", "like", l.id));
+  // The like counts changed without an event in their deliberations: cached pages must not
+  // show the old counts (the erasure also bumps it for the name; this does not rely on that).
+  if (!likes.empty()) SL_TRY(directory_version::bump(c));
   return Ok();
 }
 

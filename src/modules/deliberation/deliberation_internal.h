@@ -29,6 +29,9 @@ struct Loaded {
 Standing standing_of(const store::DelibRow& d, const store::Parties& ps, const Caller& caller);
 // Loads a deliberation the caller may read; NotFound otherwise (drafts and closed ones are not revealed).
 Result<Loaded> load(Conn& c, const Caller& caller, int64_t id);
+// load()'s refusal when the standing does not allow reading: 401 for an anonymous caller of a
+// deliberation that is not a draft (signing in may help), NotFound otherwise.
+Status check_read(const store::DelibRow& d, const Standing& st, const Caller& caller);
 
 // Events made inside a transaction, published after it commits. A unit of work may be retried,
 // so each attempt starts by clearing the outbox.

@@ -202,7 +202,12 @@ int64_t beijing_day(TimeMs t) { return (t + 8 * 3600 * 1000) / 86'400'000; }
 
 DeliberationService::DeliberationService(storage::Database& db, const Clock& clock, ledger::Ledger& ledger, pubsub::Bus& bus,
                                          Options opts)
-    : db_(db), clock_(clock), ledger_(ledger), bus_(bus), opts_(opts) {}
+    : db_(db),
+      clock_(clock),
+      ledger_(ledger),
+      bus_(bus),
+      opts_(opts),
+      page_cache_(opts.page_cache_bytes > 0 ? std::make_unique<detail::PageCache>(opts.page_cache_bytes) : nullptr) {}
 
 Result<bj::object> DeliberationService::create(const Caller& caller, const bj::object& body) {
   if (caller.person_id == 0 && !caller.superadmin) return Error::Unauthenticated();

@@ -57,6 +57,14 @@ struct Parties {
 };
 
 Result<std::optional<DelibRow>> find_deliberation(Conn& c, int64_t id);
+// What a cached page of posts is looked up by, in one query: the deliberation's id, org_id,
+// state, public_mode, sectors_only and last_seq (the rest of the row left empty), and the
+// directory version (modules/common/directory_version.h).
+struct PageHead {
+  DelibRow d;
+  int64_t directory = 0;
+};
+Result<std::optional<PageHead>> page_head(Conn& c, int64_t id);
 Result<Parties> parties(Conn& c, int64_t id);
 Result<std::vector<Subtopic>> subtopics(Conn& c, int64_t id);
 Result<std::vector<Phase>> phases(Conn& c, int64_t id);
