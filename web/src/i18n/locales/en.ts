@@ -846,6 +846,7 @@ const en: Messages = {
       formula: 'Heat: 3 points for each time it is raised, 1 for each support; older ones count less, halving with every half-life.',
       empty: 'No topics in this period',
     },
+  },
   cases: {
     tab: 'Cases',
     title: 'Proposals and suggestions',
