@@ -31,6 +31,8 @@ PACKAGES=(
   libhiredis-dev libqrencode-dev
   # browser tests, benchmarks, precompression
   chromium fonts-wqy-microhei nginx-light wrk brotli
+  # instruction counts of the ledger entry's share (bench/ledger.sh services)
+  valgrind
 )
 
 missing=()
