@@ -22,22 +22,29 @@ else
   ./build/sl_bench_ledger "$dir/db" 0 "${2:-3}" "${3:-5}" services
   if [ "${CALLGRIND:-1}" != 0 ]; then
     command -v valgrind >/dev/null || { echo "valgrind is not installed (scripts/setup.sh)"; exit 1; }
-    cg() { valgrind --tool=callgrind --separate-threads=yes --dump-instr=no --callgrind-out-file="$dir/cg-$1.%p" "${@:2}" 2>/dev/null; }
-    declare -A writes
+    # Each figure: two runs with different numbers of writes; the difference per write (setup cancels).
+    run=0
+    cg() { run=$((run + 1)); valgrind --tool=callgrind --separate-threads=yes --dump-instr=no \
+             --callgrind-out-file="$dir/cg$run.%p" "$@" 2>/dev/null; }
+    dumps() { ls "$dir"/cg"$run".*-*; }
+    args=()
     for v in realistic realistic+ledger; do
-      out="$(cg "$v" ./build/sl_bench_ledger "$dir/db" 0 "${CG_SECONDS:-20}" 1 "$v" 1)"
-      echo "callgrind, $out"
-      writes[$v]="$(sed -n 's/.*(\([0-9]*\) writes).*/\1/p' <<<"$out")"
+      for s in "${CG_SECONDS:-20}" $(( ${CG_SECONDS:-20} * 3 )); do
+        out="$(cg ./build/sl_bench_ledger "$dir/db" 0 "$s" 1 "$v" 1)"
+        echo "callgrind, $out"
+        args+=("$(sed -n 's/.*(\([0-9]*\) writes).*/\1/p' <<<"$out")" $(dumps) --)
+      done
     done
-    # shellcheck disable=SC2046
-    synth="$(python3 bench/ledger_share.py --synthetic "${writes[realistic]}" $(ls "$dir"/cg-realistic.*.1-*) -- \
-             "${writes[realistic+ledger]}" $(ls "$dir"/cg-realistic+ledger.*.1-*))"
+    synth="$(python3 bench/ledger_share.py --synthetic "${args[@]:0:${#args[@]}-1}")"
     echo "$synth"
     extra="$(sed -n 's/^commit_extra_ir=//p' <<<"$synth")"
+    n="${CG_WRITES:-300}"
     for op in post reply like org; do
-      cg "$op" ./build/sl_bench_ledger "$dir/db" "${CG_WRITES:-300}" 0 0 "services-callgrind-$op" >/dev/null
-      # shellcheck disable=SC2046
-      COMMIT_EXTRA="$extra" python3 bench/ledger_share.py "$op" "${CG_WRITES:-300}" $(ls "$dir"/cg-"$op".*.1-*)
+      cg ./build/sl_bench_ledger "$dir/db" 50 0 0 "services-callgrind-$op" >/dev/null
+      first=("$(dumps)")
+      cg ./build/sl_bench_ledger "$dir/db" $((50 + n)) 0 0 "services-callgrind-$op" >/dev/null
+      # shellcheck disable=SC2046,SC2068
+      COMMIT_EXTRA="$extra" python3 bench/ledger_share.py "$op" 50 ${first[@]} -- $((50 + n)) $(dumps)
     done
   fi
 fi
