@@ -6,8 +6,8 @@
 # services: the entry's share of the platform's real writes (a post, a reply, a like, an
 # organisation renamed) through the services at one client thread: natively in writer CPU
 # (entry_share_OP_cpu=), then in instructions under callgrind (entry_share_OP=) with CG_WRITES
-# (300) writes of each kind and the synthetic realistic write for CG_SECONDS (20) with and without
-# its entry for the commit's extra pages. Set CALLGRIND=0 to skip the callgrind part.
+# (300) writes of each kind and the synthetic realistic write for CG_SECONDS (10) with and without
+# its entry for the commit's extra pages. CALLGRIND=0 skips the callgrind part, NATIVE=0 the other.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ninja -C build sl_bench_ledger >/dev/null
@@ -19,17 +19,18 @@ what="${4:-all}"
 if [ "$what" != services ]; then
   ./build/sl_bench_ledger "$dir/db" "${1:-1000000}" "${2:-3}" "${3:-5}" "$what"
 else
-  ./build/sl_bench_ledger "$dir/db" 0 "${2:-3}" "${3:-5}" services
+  [ "${NATIVE:-1}" = 0 ] || ./build/sl_bench_ledger "$dir/db" 0 "${2:-3}" "${3:-5}" services
   if [ "${CALLGRIND:-1}" != 0 ]; then
     command -v valgrind >/dev/null || { echo "valgrind is not installed (scripts/setup.sh)"; exit 1; }
     # Each figure: two runs with different numbers of writes; the difference per write (setup cancels).
     run=0
-    cg() { run=$((run + 1)); valgrind --tool=callgrind --separate-threads=yes --dump-instr=no \
+    cg() { valgrind --tool=callgrind --separate-threads=yes --dump-instr=no \
              --callgrind-out-file="$dir/cg$run.%p" "$@" 2>/dev/null; }
     dumps() { ls "$dir"/cg"$run".*-*; }
     args=()
     for v in realistic realistic+ledger; do
-      for s in "${CG_SECONDS:-20}" $(( ${CG_SECONDS:-20} * 3 )); do
+      for s in "${CG_SECONDS:-10}" $(( ${CG_SECONDS:-10} * 3 )); do
+        run=$((run + 1))
         out="$(cg ./build/sl_bench_ledger "$dir/db" 0 "$s" 1 "$v" 1)"
         echo "callgrind, $out"
         args+=("$(sed -n 's/.*(\([0-9]*\) writes).*/\1/p' <<<"$out")" $(dumps) --)
@@ -40,8 +41,10 @@ else
     extra="$(sed -n 's/^commit_extra_ir=//p' <<<"$synth")"
     n="${CG_WRITES:-300}"
     for op in post reply like org; do
+      run=$((run + 1))
       cg ./build/sl_bench_ledger "$dir/db" 50 0 0 "services-callgrind-$op" >/dev/null
       first=("$(dumps)")
+      run=$((run + 1))
       cg ./build/sl_bench_ledger "$dir/db" $((50 + n)) 0 0 "services-callgrind-$op" >/dev/null
       # shellcheck disable=SC2046,SC2068
       COMMIT_EXTRA="$extra" python3 bench/ledger_share.py "$op" 50 ${first[@]} -- $((50 + n)) $(dumps)
