@@ -36,7 +36,7 @@ else
         args+=("$(sed -n 's/.*(\([0-9]*\) writes).*/\1/p' <<<"$out")" $(dumps) --)
       done
     done
-    synth="$(python3 bench/ledger_share.py --synthetic "${args[@]:0:${#args[@]}-1}")"
+    synth="$(python3 -B bench/ledger_share.py --synthetic "${args[@]:0:${#args[@]}-1}")"
     echo "$synth"
     extra="$(sed -n 's/^commit_extra_ir=//p' <<<"$synth")"
     n="${CG_WRITES:-300}"
@@ -47,7 +47,7 @@ else
       run=$((run + 1))
       cg ./build/sl_bench_ledger "$dir/db" $((50 + n)) 0 0 "services-callgrind-$op" >/dev/null
       # shellcheck disable=SC2046,SC2068
-      COMMIT_EXTRA="$extra" python3 bench/ledger_share.py "$op" 50 ${first[@]} -- $((50 + n)) $(dumps)
+      COMMIT_EXTRA="$extra" python3 -B bench/ledger_share.py "$op" 50 ${first[@]} -- $((50 + n)) $(dumps)
     done
   fi
 fi
