@@ -5,10 +5,15 @@
 //     127.0.0.2; spread viewers over several processes and addresses: one process holds at
 //     most ~20,000 files here), subscribes each to ROOM ("bench"), prints "ready N" once all
 //     are subscribed, then waits for START_FILE to hold "T0 T1" (ms since the epoch). Every
-//     event whose publish time (data.sent_us, written by the server's TickPublisher) lies in
+//     event whose publish time (data.sent_us, written by the server's TickPublisher, or
+//     "sent_us=" in a post's text, written by `post`) lies in
 //     [T0, T1) counts: delivery latency (receive time - publish time), and for each viewer the
 //     first and last sequence number and how many it got. Any sequence number that is not the
 //     last one + 1 is a gap. Writes the results to OUT_FILE at T1 + 3 s.
+//   sl_bench_live post HOST PORT TOKEN DELIBERATION_ID RATE START_FILE
+//     Posts into the deliberation RATE times a second through HTTP (bearer TOKEN, 4 connections
+//     taking turns), from 1 s before T0 to 0.5 s after T1, each post's text carrying
+//     "sent_us=<send time>": the viewers of room deliberation:<id> take that as the publish time.
 //   sl_bench_live merge OUT_FILE...
 //     Adds up the processes' results: viewers, p50/p99/max latency, and how many viewers got
 //     every event of the window in order.
@@ -18,6 +23,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -27,6 +33,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -179,7 +186,11 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
     int64_t t = now_us();
     if (s.find("\"op\":\"event\"") != std::string_view::npos) {
       int64_t seq = 0, sent = 0;
-      if (!number_after(s, "\"seq\":", seq) || !number_after(s, "\"sent_us\":", sent)) return;
+      if (!number_after(s, "\"seq\":", seq)) return;
+      // The publish time: the bench room's ticks carry "sent_us":N; posts made by `post` carry
+      // "sent_us=N" in their text. Events without one still count for gaps and order.
+      bool stamped = number_after(s, "\"sent_us\":", sent) || number_after(s, "sent_us=", sent);
+      if (!stamped) sent = -1;
       sh_.events++;
       if (last_ != 0 && seq <= last_) {  // already covered by `subscribed` (the protocol says: ignore)
         sh_.duplicates++;
@@ -188,7 +199,7 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
       bool gap = last_ != 0 && seq != last_ + 1;
       if (gap) sh_.gaps++;
       last_ = seq;
-      if (sent >= sh_.t0_us && sent < sh_.t1_us) {
+      if (stamped && sent >= sh_.t0_us && sent < sh_.t1_us) {
         if (first_ == 0) first_ = seq;
         else if (gap) gap_in_window_ = true;
         last_win_ = seq;
@@ -298,6 +309,77 @@ int run(int argc, char** argv) {
   return 0;
 }
 
+// Posts into a deliberation at RATE posts a second through HTTP, from 1 s before T0 to 0.5 s
+// after T1 (START_FILE), each with "sent_us=<now>" in its text. Four connections take turns
+// (post k goes out on connection k % 4 at its own scheduled time), so a slow commit does not
+// hold back the next post's send time.
+int post(int argc, char** argv) {
+  if (argc < 8) {
+    std::cerr << "usage: sl_bench_live post HOST PORT TOKEN DELIBERATION_ID RATE START_FILE\n";
+    return 2;
+  }
+  std::string host = argv[2];
+  auto port = static_cast<unsigned short>(std::stoi(argv[3]));
+  std::string token = argv[4], target = std::string("/api/v1/deliberations/") + argv[5] + "/posts";
+  double rate = std::stod(argv[6]);
+  std::string start_file = argv[7];
+  int64_t t0 = 0, t1 = 0;
+  for (;;) {
+    std::ifstream f(start_file);
+    if (f >> t0 >> t1 && t1 > t0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  constexpr int kLanes = 4;
+  const auto period = static_cast<int64_t>(1e6 / rate);
+  std::atomic<int64_t> ok{0}, bad{0}, worst_us{0};
+  auto lane = [&](int k) {
+    asio::io_context ioc;
+    tcp::endpoint server(asio::ip::make_address(host), port);
+    std::unique_ptr<beast::tcp_stream> stream;
+    beast::flat_buffer buf;
+    for (int64_t at = (t0 - 1000) * 1000 + k * period; at < (t1 + 500) * 1000; at += kLanes * period) {
+      int64_t wait = at - now_us();
+      if (wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
+      int64_t sent = now_us();
+      namespace http = beast::http;
+      http::request<http::string_body> req{http::verb::post, target, 11};
+      req.set(http::field::host, host);
+      req.set(http::field::authorization, "Bearer " + token);
+      req.set(http::field::content_type, "application/json");
+      req.body() = "{\"body\":\"实时推送测试 sent_us=" + std::to_string(sent) + "\"}";
+      req.prepare_payload();
+      http::response<http::string_body> res;
+      beast::error_code ec;
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!stream) {
+          stream = std::make_unique<beast::tcp_stream>(ioc);
+          stream->connect(server, ec);
+          if (ec) break;
+          stream->socket().set_option(tcp::no_delay(true));
+        }
+        http::write(*stream, req, ec);
+        if (!ec) http::read(*stream, buf, res, ec);
+        if (!ec) break;
+        stream.reset();
+        buf.clear();
+      }
+      int64_t took = now_us() - sent, w = worst_us.load();
+      while (took > w && !worst_us.compare_exchange_weak(w, took)) {
+      }
+      if (!ec && res.result_int() == 201) {
+        ok++;
+      } else if (bad++ < 3) {
+        std::cerr << "post failed: " << (ec ? ec.message() : std::to_string(res.result_int()) + " " + res.body()) << "\n";
+      }
+    }
+  };
+  std::vector<std::thread> lanes;
+  for (int k = 0; k < kLanes; ++k) lanes.emplace_back(lane, k);
+  for (auto& t : lanes) t.join();
+  std::cout << "posted " << ok.load() << " failed " << bad.load() << " slowest_ms " << worst_us.load() / 1000.0 << std::endl;
+  return bad.load() == 0 ? 0 : 1;
+}
+
 int merge(int argc, char** argv) {
   std::vector<uint64_t> hist(kBuckets + 1, 0);
   std::map<std::string, int64_t> totals;
@@ -370,6 +452,7 @@ int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "run") return run(argc, argv);
   if (mode == "merge") return merge(argc, argv);
-  std::cerr << "usage: sl_bench_live run ... | merge FILE...\n";
+  if (mode == "post") return post(argc, argv);
+  std::cerr << "usage: sl_bench_live run ... | post ... | merge FILE...\n";
   return 2;
 }

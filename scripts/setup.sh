@@ -29,6 +29,8 @@ PACKAGES=(
   postgresql-15 redis-server
   # cluster bus (Redis), meeting check-in QR codes
   libhiredis-dev libqrencode-dev
+  # notifications: SMTP e-mail and the HTTP SMS gateway
+  libcurl4-openssl-dev
   # browser tests, benchmarks, precompression
   chromium fonts-wqy-microhei nginx-light wrk brotli
   # instruction counts of the ledger entry's share (bench/ledger.sh services)

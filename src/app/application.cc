@@ -17,10 +17,11 @@ namespace sl::app {
 Application::Application(const Config& cfg) : cfg_(cfg) {}
 
 Application::~Application() {
+  if (scheduler_) scheduler_->stop();
+  if (dispatcher_) dispatcher_->stop();
   if (bench_ticks_) bench_ticks_->stop();
   if (hub_) hub_->stop();
   if (attachments_) attachments_->stop_gc();
-  if (case_sweep_) case_sweep_->stop();
   if (ledger_) ledger_->stop();
   if (db_) db_->close();
 }
@@ -35,6 +36,7 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   o.group_commit_max = cfg.database.group_commit_max;
   SL_ASSIGN(app->db_, storage::open_database(o));
   SL_ASSIGN(app->sms_, notifications::make_sms_sender(cfg.notify));
+  SL_ASSIGN(app->email_, notifications::make_email_sender(cfg.notify));
   app->bus_ = pubsub::make_local_bus();
   live::HubOptions ho;
   ho.presence_interval_ms = cfg.live.presence_interval_ms;
@@ -46,7 +48,8 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   app->accounts_ = std::make_unique<accounts::AccountsService>(*app->db_, app->clock_, app->random_, *app->sms_,
                                                                *app->ledger_, cfg.auth);
   app->orgs_ = std::make_unique<orgs::OrgsService>(*app->db_, app->clock_, *app->accounts_, *app->ledger_);
-  app->inbox_ = std::make_unique<notifications::InboxService>(*app->db_, app->clock_);
+  app->inbox_ = std::make_unique<notifications::InboxService>(*app->db_, app->clock_, app->bus_.get());
+  SL_TRY(app->build_notifications(o));
   app->accounts_->add_erasure_step([](storage::Conn& c, const access::Caller&, int64_t person_id, std::string_view) {
     return notifications::erase_person(c, person_id);
   });
@@ -66,6 +69,7 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   SL_TRY(app->attachments_->init());
   deliberation::Options dopts;
   dopts.author_delete_window_minutes = cfg.deliberation.author_delete_window_minutes;
+  dopts.page_cache_bytes = static_cast<size_t>(cfg.deliberation.page_cache_mb) * 1024 * 1024;
   dopts.words = &app->word_filter_;
   dopts.hold_sensitive = cfg.moderation.sensitive_action == "hold";
   dopts.attachments = app->attachments_.get();
@@ -120,9 +124,72 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   app->attachments_->add_scope_type("case_answer", [svc = app->cases_.get()](const access::Caller& caller, int64_t id) {
     return svc->may_read_answer_files(caller, id);
   });
-  app->case_sweep_ = std::make_unique<cases::PeriodicSweep>(*app->cases_);
+  // The deadline sweep of cases (cards, due-soon and overdue notices) runs on the node that
+  // holds the scheduler's lock (on SQLite, the one node).
+  if (cfg.cases.sweep_interval_seconds > 0) {
+    app->scheduler_->add_write_job("cases.sweep", int64_t{cfg.cases.sweep_interval_seconds} * 1000,
+                                   [svc = app->cases_.get()](storage::Conn& c, TimeMs now) -> Status {
+                                     SL_ASSIGN(auto r, svc->sweep(c, now));
+                                     if (r.yellow + r.red + r.cleared > 0)
+                                       spdlog::info("case deadline sweep: {} yellow, {} red, {} cleared", r.yellow, r.red, r.cleared);
+                                     return Ok();
+                                   });
+  }
   app->register_routes();
   return app;
+}
+
+// Delivery of notifications (channels, the sender) and the once-per-cluster job runner.
+Status Application::build_notifications(const storage::DatabaseOptions& db_options) {
+  const NotifyConfig& n = cfg_.notify;
+  std::string node = cfg_.scheduler.node_name.empty() ? scheduler::default_node_name() : cfg_.scheduler.node_name;
+  SL_ASSIGN(auto quiet, notifications::parse_quiet_hours(n.default_quiet_hours));
+  notifications::PreferencesOptions po;
+  po.utc_offset_minutes = n.utc_offset_minutes;
+  po.default_quiet = quiet;
+  po.email_enabled = email_ != nullptr;
+  notify_prefs_ = std::make_unique<notifications::PreferencesService>(*db_, clock_, po);
+
+  // Message-IDs end in the sender's domain (or the platform's host).
+  std::string domain = "shangliang.local";
+  if (auto at = n.smtp_from.find('@'); at != std::string::npos) {
+    domain = n.smtp_from.substr(at + 1);
+  } else if (auto p = cfg_.server.public_url.find("://"); p != std::string::npos) {
+    domain = cfg_.server.public_url.substr(p + 3);
+    domain = domain.substr(0, domain.find_first_of("/:"));
+  }
+  inbox_channel_ = std::make_unique<notifications::InboxChannel>(*db_, *bus_, clock_);
+  sms_channel_ = std::make_unique<notifications::SmsChannel>(*sms_, n.sms_signature, cfg_.server.public_url);
+  if (email_) email_channel_ = std::make_unique<notifications::EmailChannel>(*email_, cfg_.server.public_url, domain);
+
+  notifications::DispatcherOptions d;
+  d.node = node;
+  d.poll_interval_ms = n.poll_interval_ms;
+  d.lease_ms = n.lease_ms;
+  d.send_timeout_ms = n.send_timeout_ms;
+  d.max_attempts = n.max_attempts;
+  d.retry_base_ms = n.retry_base_ms;
+  d.retry_max_ms = n.retry_max_ms;
+  d.batch = n.batch;
+  d.utc_offset_minutes = n.utc_offset_minutes;
+  d.default_quiet = quiet;
+  dispatcher_ = std::make_unique<notifications::Dispatcher>(*db_, clock_, d);
+  dispatcher_->set_channel("inbox", inbox_channel_.get());
+  dispatcher_->set_channel("sms", sms_channel_.get());
+  if (email_channel_) dispatcher_->set_channel("email", email_channel_.get());
+
+  scheduler::Options so;
+  so.node = node;
+  so.lock_retry_ms = cfg_.scheduler.lock_retry_ms;
+  so.tick_ms = cfg_.scheduler.tick_ms;
+  scheduler_ = std::make_unique<scheduler::Scheduler>(*db_, clock_, storage::make_leader_lock(db_options, scheduler::kLockKey), so);
+  TimeMs keep = int64_t{n.keep_days} * 24 * 3600 * 1000;
+  scheduler_->add_write_job("notify.cleanup", n.cleanup_interval_ms, [keep](storage::Conn& c, TimeMs now) -> Status {
+    SL_ASSIGN(int64_t removed, notifications::cleanup_deliveries(c, now - keep));
+    (void)removed;
+    return Ok();
+  });
+  return Ok();
 }
 
 void Application::register_routes() {
@@ -132,6 +199,8 @@ void Application::register_routes() {
   orgs::register_routes(router_, *orgs_, *accounts_);
   ledger::register_routes(router_, *ledger_);
   notifications::register_routes(router_, *inbox_, *accounts_);
+  notifications::register_preference_routes(router_, *notify_prefs_, *accounts_);
+  scheduler::register_routes(router_, *scheduler_, *accounts_);
   register_live();
   search::register_routes(router_, *search_, *accounts_);
   attachments::register_routes(router_, *attachments_, *accounts_);
@@ -144,6 +213,10 @@ void Application::register_routes() {
   });
   cases::register_routes(router_, *cases_, *accounts_);
   register_test_clock();
+  // Room inbox:<person id>: that person only; events carry the unread count.
+  hub_->add_room_type("inbox", [](const access::Caller& caller, int64_t id) -> Result<int64_t> {
+    return notifications::live_room(caller, id);
+  });
   // Room deliberation:<id>: its readers watch; the latest seq comes from the database.
   hub_->add_room_type("deliberation", [this](const access::Caller& caller, int64_t id) -> Result<int64_t> {
     return deliberations_->live_room(caller, id);
@@ -246,8 +319,9 @@ Status Application::serve() {
   if (bench_ticks_) bench_ticks_->start();
   // Uploads never attached, and files nothing refers to, are removed hourly.
   attachments_->start_gc(3600 * 1000);
-  // The deadline sweep of cases (cards, due-soon and overdue notices) on this node.
-  case_sweep_->start(cfg_.cases.sweep_interval_seconds * 1000);
+  // Notifications go out from every node; scheduled jobs run on the one holding the lock.
+  dispatcher_->start();
+  if (cfg_.scheduler.enabled) scheduler_->start();
   static_files_ = std::make_unique<net::StaticFiles>(cfg_.server.web_root);
   net::HttpServer server(cfg_.server, router_, metrics_, static_files_.get());
   server.set_access_log(cfg_.log.access_log);
@@ -257,9 +331,10 @@ Status Application::serve() {
   server.run(true);
   if (bench_ticks_) bench_ticks_->stop();
   hub_->stop();
+  scheduler_->stop();
+  dispatcher_->stop();
   spdlog::info("stopped serving; signing the last entries and closing the database");
   attachments_->stop_gc();
-  case_sweep_->stop();
   ledger_->stop();
   if (auto r = ledger_->checkpoint_now(); !r.ok()) spdlog::warn("final ledger checkpoint failed: {}", r.error().message);
   db_->close();

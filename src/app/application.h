@@ -16,9 +16,14 @@
 #include "modules/cases/cases.h"
 #include "modules/deliberation/deliberation.h"
 #include "modules/ledger/ledger.h"
+#include "modules/notifications/channels.h"
+#include "modules/notifications/delivery.h"
+#include "modules/notifications/email.h"
 #include "modules/notifications/inbox.h"
+#include "modules/notifications/preferences.h"
 #include "modules/notifications/sms.h"
 #include "modules/orgs/orgs.h"
+#include "modules/scheduler/scheduler.h"
 #include "modules/search/search.h"
 #include "modules/topics/topics.h"
 #include "modules/surveys/surveys.h"
@@ -26,6 +31,7 @@
 #include "net/router.h"
 #include "pubsub/bus.h"
 #include "storage/database.h"
+#include "storage/leader_lock.h"
 
 namespace sl::net {
 class HttpServer;
@@ -66,6 +72,12 @@ class Application {
   attachments::AttachmentsService& attachments() { return *attachments_; }
   ledger::Ledger& ledger() { return *ledger_; }
   notifications::InboxService& inbox() { return *inbox_; }
+  notifications::PreferencesService& notification_preferences() { return *notify_prefs_; }
+  // Sends the deliveries notify() writes (started by serve()).
+  notifications::Dispatcher& dispatcher() { return *dispatcher_; }
+  // Once-per-cluster jobs: modules' periodic work is registered here before serve(), e.g.
+  //   app.scheduler().add_write_job("cases.sweep", 60'000, cases::sweep);
+  scheduler::Scheduler& scheduler() { return *scheduler_; }
   search::SearchService& search() { return *search_; }
   // The sensitive-word list posts are screened against (moderation.sensitive_words_path).
   const search::WordFilter& word_filter() const { return word_filter_; }
@@ -86,12 +98,14 @@ class Application {
   void register_routes();
   void register_live();
   void register_test_clock();
+  Status build_notifications(const storage::DatabaseOptions& db_options);
 
   Config cfg_;
   AdjustableClock clock_;
   SecureRandom random_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<notifications::SmsSender> sms_;
+  std::unique_ptr<notifications::EmailSender> email_;  // null when notify.email_adapter = "off"
   // Before every service that may publish or register a room type (destroyed after them).
   std::unique_ptr<pubsub::Bus> bus_;
   std::unique_ptr<live::Hub> hub_;
@@ -100,6 +114,12 @@ class Application {
   std::unique_ptr<accounts::AccountsService> accounts_;
   std::unique_ptr<orgs::OrgsService> orgs_;
   std::unique_ptr<notifications::InboxService> inbox_;
+  std::unique_ptr<notifications::PreferencesService> notify_prefs_;
+  std::unique_ptr<notifications::InboxChannel> inbox_channel_;
+  std::unique_ptr<notifications::SmsChannel> sms_channel_;
+  std::unique_ptr<notifications::EmailChannel> email_channel_;
+  std::unique_ptr<notifications::Dispatcher> dispatcher_;
+  std::unique_ptr<scheduler::Scheduler> scheduler_;
   std::unique_ptr<search::SearchService> search_;
   search::WordFilter word_filter_;
   std::unique_ptr<attachments::AttachmentsService> attachments_;
@@ -107,7 +127,6 @@ class Application {
   std::unique_ptr<topics::TopicsService> topics_;
   std::unique_ptr<surveys::SurveysService> surveys_;
   std::unique_ptr<cases::CasesService> cases_;
-  std::unique_ptr<cases::PeriodicSweep> case_sweep_;
   net::Router router_;
   net::Metrics metrics_;
   std::unique_ptr<net::StaticFiles> static_files_;

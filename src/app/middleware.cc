@@ -179,12 +179,15 @@ void install_middleware(net::Router& router, storage::Database& db, const Clock&
     return resp;
   });
 
-  // 3. ETags on successful GETs (computed from the body; cheap for our small JSON bodies).
+  // 3. ETags on successful GETs: computed from the body, unless the handler set one (a cached
+  // page keeps its tag); If-None-Match is answered either way.
   router.use([](HttpRequest& req, const net::Route&, const net::Handler& next) -> HttpResponse {
     if (req.method != "GET" && req.method != "HEAD") return next(req);
     HttpResponse resp = next(req);
-    if (resp.status != 200 || !resp.header("ETag").empty()) return resp;
-    std::string tag = routes::etag_of(resp.body);
+    if (resp.status != 200 || resp.file) return resp;
+    std::string tag(resp.header("ETag"));
+    bool preset = !tag.empty();
+    if (!preset) tag = routes::etag_of(resp.payload());
     auto inm = req.header("if-none-match");
     if (!inm.empty() && routes::etag_listed(inm, tag)) {
       HttpResponse nm;
@@ -195,7 +198,7 @@ void install_middleware(net::Router& router, storage::Database& db, const Clock&
         if (k == "Cache-Control") nm.set_header(k, v);
       return nm;
     }
-    resp.set_header("ETag", tag);
+    if (!preset) resp.set_header("ETag", tag);
     return resp;
   });
 }

@@ -83,6 +83,32 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("auth.argon2_memlimit_kib", auth.argon2_memlimit_kib),
       SL_STR("notify.sms_adapter", notify.sms_adapter),
       SL_STR("notify.outbox_path", notify.outbox_path),
+      SL_STR("notify.sms_http_url", notify.sms_http_url),
+      SL_STR("notify.sms_http_body", notify.sms_http_body),
+      SL_STR("notify.sms_http_content_type", notify.sms_http_content_type),
+      SL_STR("notify.sms_http_authorization", notify.sms_http_authorization),
+      SL_STR("notify.sms_signature", notify.sms_signature),
+      SL_STR("notify.email_adapter", notify.email_adapter),
+      SL_STR("notify.smtp_url", notify.smtp_url),
+      SL_STR("notify.smtp_from", notify.smtp_from),
+      SL_STR("notify.smtp_user", notify.smtp_user),
+      SL_STR("notify.smtp_password", notify.smtp_password),
+      SL_BOOL("notify.smtp_require_tls", notify.smtp_require_tls),
+      SL_INT("notify.poll_interval_ms", notify.poll_interval_ms),
+      SL_INT("notify.lease_ms", notify.lease_ms),
+      SL_INT("notify.send_timeout_ms", notify.send_timeout_ms),
+      SL_INT("notify.max_attempts", notify.max_attempts),
+      SL_INT("notify.retry_base_ms", notify.retry_base_ms),
+      SL_INT("notify.retry_max_ms", notify.retry_max_ms),
+      SL_INT("notify.batch", notify.batch),
+      SL_INT("notify.utc_offset_minutes", notify.utc_offset_minutes),
+      SL_STR("notify.default_quiet_hours", notify.default_quiet_hours),
+      SL_INT("notify.keep_days", notify.keep_days),
+      SL_INT("notify.cleanup_interval_ms", notify.cleanup_interval_ms),
+      SL_BOOL("scheduler.enabled", scheduler.enabled),
+      SL_INT("scheduler.lock_retry_ms", scheduler.lock_retry_ms),
+      SL_INT("scheduler.tick_ms", scheduler.tick_ms),
+      SL_STR("scheduler.node_name", scheduler.node_name),
       SL_STR("ledger.origin", ledger.origin),
       SL_INT("ledger.checkpoint_interval_ms", ledger.checkpoint_interval_ms),
       SL_LIST("ledger.witnesses", ledger.witnesses),
@@ -107,6 +133,7 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("cases.yellow_card_working_days", cases.yellow_card_working_days),
       SL_INT("cases.sweep_interval_seconds", cases.sweep_interval_seconds),
       SL_BOOL("cases.test_clock", cases.test_clock),
+      SL_INT("deliberation.page_cache_mb", deliberation.page_cache_mb),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
       SL_STR("data_dir", data_dir),
@@ -135,10 +162,23 @@ Status validate(const Config& c) {
     return Error::Invalid("bad_config", "attachments 的大小上限须为正数");
   if (a.daily_quota_bytes < 0 || a.unattached_ttl_hours < 1)
     return Error::Invalid("bad_config", "attachments.daily_quota_bytes 不能为负，unattached_ttl_hours 至少为 1");
+  const NotifyConfig& n = c.notify;
+  if (n.sms_adapter != "outbox" && n.sms_adapter != "http")
+    return Error::Invalid("bad_config", "notify.sms_adapter 只能是 outbox 或 http");
+  if (n.email_adapter != "outbox" && n.email_adapter != "smtp" && n.email_adapter != "off")
+    return Error::Invalid("bad_config", "notify.email_adapter 只能是 outbox、smtp 或 off");
+  if (n.poll_interval_ms < 10 || n.send_timeout_ms < 100 || n.lease_ms < 200 || n.max_attempts < 1 ||
+      n.retry_base_ms < 1 || n.retry_max_ms < n.retry_base_ms || n.batch < 1 || n.utc_offset_minutes < -720 ||
+      n.utc_offset_minutes > 840 || n.keep_days < 1 || n.cleanup_interval_ms < 100)
+    return Error::Invalid("bad_config", "notify.* 配置超出范围（见 config/shangliang.example.toml）");
+  if (c.scheduler.lock_retry_ms < 100 || c.scheduler.tick_ms < 10)
+    return Error::Invalid("bad_config", "scheduler.lock_retry_ms 至少 100，scheduler.tick_ms 至少 10");
   if (c.deliberation.author_delete_window_minutes < 0)
     return Error::Invalid("bad_config", "deliberation.author_delete_window_minutes 不能为负数");
   if (c.cases.yellow_card_working_days < 1 || c.cases.yellow_card_working_days > 30 || c.cases.sweep_interval_seconds < 0)
     return Error::Invalid("bad_config", "cases.yellow_card_working_days 须在 1 到 30 之间，sweep_interval_seconds 不能为负");
+  if (c.deliberation.page_cache_mb < 0 || c.deliberation.page_cache_mb > 4096)
+    return Error::Invalid("bad_config", "deliberation.page_cache_mb 须在 0 到 4096 之间");
   return Ok();
 }
 
@@ -200,7 +240,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "ledger", "live", "moderation", "attachments", "deliberation", "cases", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "scheduler", "ledger", "live", "moderation", "attachments", "deliberation", "cases", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

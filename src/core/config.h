@@ -54,8 +54,52 @@ struct AuthConfig {
 };
 
 struct NotifyConfig {
-  std::string sms_adapter = "outbox";          // notify.sms_adapter: "outbox" (development)
-  std::string outbox_path = "var/outbox.jsonl";  // notify.outbox_path
+  // notify.sms_adapter: "outbox" (development: JSON lines in outbox_path) or "http" (a generic
+  // HTTP gateway: sms_http_*)
+  std::string sms_adapter = "outbox";
+  std::string outbox_path = "var/outbox.jsonl";  // notify.outbox_path: the development outbox (SMS and e-mail)
+  // notify.sms_http_url: the gateway's URL (http or https); each message is one POST to it
+  std::string sms_http_url;
+  // notify.sms_http_body: the POST body; {to} {text} {id} are replaced (JSON-escaped when the
+  // content type is JSON, URL-encoded otherwise). {id} is the idempotency key of the message.
+  std::string sms_http_body = R"({"to":"{to}","text":"{text}","id":"{id}"})";
+  std::string sms_http_content_type = "application/json";  // notify.sms_http_content_type
+  std::string sms_http_authorization;  // notify.sms_http_authorization: Authorization header value, if any
+  std::string sms_signature = "商量";  // notify.sms_signature: the 【signature】 SMS texts begin with
+  // notify.email_adapter: "outbox" (development), "smtp" (smtp_*) or "off" (no e-mail channel)
+  std::string email_adapter = "outbox";
+  // notify.smtp_url: smtp://host:587 (STARTTLS when offered; smtp_require_tls demands it) or
+  // smtps://host:465
+  std::string smtp_url;
+  std::string smtp_from;      // notify.smtp_from: the sender address, e.g. noreply@zx.example.gov.cn
+  std::string smtp_user;      // notify.smtp_user: login, if the server wants one
+  std::string smtp_password;  // notify.smtp_password
+  bool smtp_require_tls = false;  // notify.smtp_require_tls: refuse to send without TLS
+  int poll_interval_ms = 1000;    // notify.poll_interval_ms: how often the sender looks for due deliveries
+  // notify.lease_ms: a claimed delivery belongs to its node this long; after that another node
+  // may claim it (the first one died). An attempt never takes more than half of it.
+  int lease_ms = 60000;
+  int send_timeout_ms = 15000;    // notify.send_timeout_ms: one attempt at most this long (and lease_ms / 2)
+  int max_attempts = 8;           // notify.max_attempts: then the delivery is marked failed
+  int retry_base_ms = 30000;      // notify.retry_base_ms: first retry after this, doubling each time
+  int retry_max_ms = 3600000;     // notify.retry_max_ms: longest wait between attempts
+  int batch = 8;                  // notify.batch: deliveries claimed at once
+  // notify.utc_offset_minutes: local time of quiet hours (China: +480, no daylight saving)
+  int utc_offset_minutes = 480;
+  // notify.default_quiet_hours: "HH:MM-HH:MM" local, for people who chose none; "" = none.
+  // Non-urgent SMS and e-mail wait until the quiet period ends; the in-app inbox never waits.
+  std::string default_quiet_hours = "22:00-07:00";
+  int keep_days = 30;             // notify.keep_days: finished deliveries and their attempts are kept this long
+  int cleanup_interval_ms = 3600000;  // notify.cleanup_interval_ms: how often the clean-up job runs (scheduler)
+};
+
+struct SchedulerConfig {
+  bool enabled = true;       // scheduler.enabled: run once-per-cluster jobs on this node (when it holds the lock)
+  // scheduler.lock_retry_ms: a standby node tries to take the cluster lock this often, and the
+  // holder checks it still has it; a stopped node's jobs move within about this long
+  int lock_retry_ms = 3000;
+  int tick_ms = 1000;        // scheduler.tick_ms: how often the holder looks for due jobs
+  std::string node_name;     // scheduler.node_name: this node's name in job records; "" = host:pid
 };
 
 struct LedgerConfig {
@@ -108,14 +152,17 @@ struct DeliberationConfig {
   // deliberation.author_delete_window_minutes: authors may delete their own posts this long
   // after posting; afterwards only moderation can take a post down.
   int author_delete_window_minutes = 30;
+  // deliberation.page_cache_mb: rendered pages of posts kept for anonymous readers, keyed on
+  // the deliberation's latest event and the directory version (never stale); 0: no cache.
+  int page_cache_mb = 32;
 };
 
 struct CasesConfig {
   // cases.yellow_card_working_days: a case still unanswered this many working days (or fewer)
   // before its deadline gets a yellow card (黄牌); past the deadline, a red card (红牌).
   int yellow_card_working_days = 3;
-  // cases.sweep_interval_seconds: how often this node runs the deadline sweep (cards, due-soon
-  // and overdue notices); 0 = never (another node or the cluster scheduler runs it).
+  // cases.sweep_interval_seconds: how often the deadline sweep (cards, due-soon and overdue
+  // notices) runs, as a scheduler job on the one node holding the scheduler lock; 0 = never.
   int sweep_interval_seconds = 300;
   // cases.test_clock: tests only. true: the server's clock can be moved forward through
   // POST /api/v1/testing/clock (superadmin), so a browser test can watch a deadline pass.
@@ -133,6 +180,7 @@ struct Config {
   DatabaseConfig database;
   AuthConfig auth;
   NotifyConfig notify;
+  SchedulerConfig scheduler;
   LedgerConfig ledger;
   LiveConfig live;
   ModerationConfig moderation;

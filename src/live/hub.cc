@@ -56,6 +56,10 @@ struct Hub::Room {
   std::unordered_map<uint64_t, size_t> index;    // GUARDED_BY(mu): client id -> position in members
   bool seq_known = false;                        // GUARDED_BY(mu): a checker has told us the latest seq
   int64_t latest_seq = 0;                        // GUARDED_BY(mu)
+  // Messages ahead of a missing seq, waiting for it (GUARDED_BY(mu)); held_since: when the
+  // oldest of them arrived.
+  std::map<int64_t, std::string> held;
+  TimeMs held_since = 0;
 
   // Presence, GUARDED_BY(mu).
   struct Person {
@@ -373,33 +377,77 @@ void Hub::leave_locked(Room& r, Client& c) {
 void Hub::on_message(const std::shared_ptr<Room>& room, const pubsub::Message& m) {
   if (m.room != room->name) return;
   std::lock_guard lk(room->mu);
+  Room& r = *room;
   if (m.seq > 0) {
-    if (room->seq_known) {
-      if (m.seq <= room->latest_seq) return;  // a duplicate, or older than what viewers were told
-      if (m.seq != room->latest_seq + 1) {
-        // The bus lost something: every viewer fetches what it missed from storage.
-        for (auto& c : room->members) send_locked(*room, *c, room->resync);
-        resyncs_.fetch_add(room->members.size());
+    if (r.seq_known) {
+      if (m.seq <= r.latest_seq) return;  // a duplicate, or older than what viewers were told
+      if (m.seq != r.latest_seq + 1) {
+        // Ahead of a missing number: usually a write committed with this one and published a
+        // moment later from another thread. Held until it comes (or flush_held gives up).
+        if (r.held.size() < opts_.max_held) {
+          if (r.held.empty()) r.held_since = clock_.now_ms();
+          r.held.emplace(m.seq, m.payload);
+          return;
+        }
+        // Too much waiting: the bus lost something. Every viewer fetches what it missed.
+        for (auto& c : r.members) send_locked(r, *c, r.resync);
+        resyncs_.fetch_add(r.members.size());
+        for (auto& [seq, payload] : r.held) deliver_locked(r, seq, payload);
+        r.held.clear();
+        if (m.seq <= r.latest_seq) return;
       }
-      room->latest_seq = m.seq;
-    } else {
-      room->latest_seq = std::max(room->latest_seq, m.seq);
+      deliver_locked(r, m.seq, m.payload);
+      // What waited for this one follows in order.
+      while (!r.held.empty() && r.held.begin()->first <= r.latest_seq + 1) {
+        auto it = r.held.begin();
+        if (it->first == r.latest_seq + 1) deliver_locked(r, it->first, it->second);
+        r.held.erase(it);
+      }
+      if (!r.held.empty()) r.held_since = clock_.now_ms();
+      return;
     }
+    r.latest_seq = std::max(r.latest_seq, m.seq);
   }
-  if (room->members.empty()) return;
+  deliver_locked(r, m.seq, m.payload);
+}
+
+void Hub::deliver_locked(Room& r, int64_t seq, const std::string& payload) {
+  if (seq > 0 && r.seq_known) r.latest_seq = seq;
+  if (r.members.empty()) return;
   // Serialised once; the payload is the publisher's event JSON, embedded as is.
   std::string text;
-  text.reserve(m.payload.size() + room->name.size() + 48);
+  text.reserve(payload.size() + r.name.size() + 48);
   text += R"({"op":"event","room":")";
-  text += room->name;
+  text += r.name;
   text += R"(","seq":)";
-  text += std::to_string(m.seq);
+  text += std::to_string(seq);
   text += R"(,"event":)";
-  text += m.payload.empty() ? std::string_view("null") : std::string_view(m.payload);
+  text += payload.empty() ? std::string_view("null") : std::string_view(payload);
   text += '}';
   Frame frame = make_frame(std::move(text));
   // Membership only changes under the room's lock, which we hold.
-  for (auto& c : room->members) send_locked(*room, *c, frame);
+  for (auto& c : r.members) send_locked(r, *c, frame);
+}
+
+void Hub::flush_held() {
+  TimeMs now = clock_.now_ms();
+  std::vector<std::shared_ptr<Room>> rooms;
+  {
+    std::lock_guard lk(mu_);
+    rooms.reserve(rooms_.size());
+    for (auto& [name, r] : rooms_) rooms.push_back(r);
+  }
+  for (auto& room : rooms) {
+    std::lock_guard lk(room->mu);
+    Room& r = *room;
+    if (r.held.empty() || now - r.held_since < opts_.reorder_ms) continue;
+    // The missing ones did not come: the bus lost them. Every viewer fetches what it missed;
+    // what was held goes out after the resync, in order.
+    for (auto& c : r.members) send_locked(r, *c, r.resync);
+    resyncs_.fetch_add(r.members.size());
+    for (auto& [seq, payload] : r.held) deliver_locked(r, seq, payload);
+    r.held.clear();
+  }
 }
 
 void Hub::send_locked(Room&, Client& c, Frame frame) {
@@ -474,11 +522,12 @@ void Hub::start() {
   std::lock_guard lk(stop_mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  int tick = std::clamp(opts_.presence_interval_ms / 4, 10, 250);
+  int tick = std::clamp(std::min(opts_.presence_interval_ms / 4, opts_.reorder_ms / 2), 10, 250);
   thread_ = std::thread([this, tick] {
     std::unique_lock lk(stop_mu_);
     while (!stopping_) {
       lk.unlock();
+      flush_held();
       flush_presence();
       lk.lock();
       stop_cv_.wait_for(lk, std::chrono::milliseconds(tick), [this] { return stopping_; });

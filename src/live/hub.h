@@ -9,7 +9,9 @@
 // of the room is told to `resync` (fetch what it missed from storage). A viewer whose send
 // queue overflows gets one `resync` per room it watches instead of an ever longer queue.
 // Presence (online count, first 50 signed-in people) goes out at most once per
-// presence_interval_ms per room, only when it changed. The protocol is docs/api/live.md.
+// presence_interval_ms per room, only when it changed. Messages that arrive ahead of a missing
+// number are held (reorder_ms) and sent in order when it comes; only a gap that stays is a
+// resync. The protocol is docs/api/live.md.
 //
 // Thread-safety: every method may be called from any thread. Bus handlers run on the
 // publisher's thread; they only queue frames. Locks: hub (rooms map) → room → client; never
@@ -42,6 +44,11 @@ struct HubOptions {
   size_t presence_people = 50;         // people listed in a presence frame
   size_t max_rooms_per_client = 16;    // live.max_rooms_per_connection
   int messages_per_second = 20;        // client messages allowed per second (burst: 5 seconds' worth)
+  // A message that skips sequence numbers is held this long for the missing ones before the
+  // room's viewers are told to resync: writes committed together publish from different
+  // threads, so seq 7 may reach the hub just before seq 6. At most max_held per room.
+  int reorder_ms = 200;
+  size_t max_held = 1000;
 };
 
 // Who is on the other end of a connection.
@@ -80,6 +87,9 @@ class Hub {
   // Sends the presence frames that are due. The background thread (start) calls it often;
   // tests call it with a FakeClock.
   void flush_presence();
+  // Gives up on gaps held longer than reorder_ms: the room's viewers resync, and the held
+  // messages go out in order. The background thread calls it with flush_presence.
+  void flush_held();
   void start();  // the presence thread
   void stop();
 
@@ -104,6 +114,7 @@ class Hub {
   void subscribe(Client& c, std::string_view room, int64_t after_seq);
   void unsubscribe(Client& c, const std::string& room);
   void on_message(const std::shared_ptr<Room>& room, const pubsub::Message& m);
+  void deliver_locked(Room& r, int64_t seq, const std::string& payload);  // under the room's lock
   bool take_token(Client& c);
   std::shared_ptr<Room> find_room(const std::string& name);
   // acquire_room keeps the room alive while a subscribe is checked; release_room drops that

@@ -56,13 +56,13 @@ const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/
 
 /**
  * Start the server (or use SHANGLIANG_E2E_URL) and wait until /healthz answers.
- * @returns {Promise<{baseUrl: string, outboxPath: string, tmp: string|null, log: () => string, stop: () => Promise<void>}>}
+ * @returns {Promise<{baseUrl: string, outboxPath: string, tmp: string|null, log: () => string, stop: () => Promise<void>, restart: (o?: {downMs?: number}) => Promise<void>}>}
  */
 export async function startServer({ extraArgs = [] } = {}) {
   if (process.env.SHANGLIANG_E2E_URL) {
     const baseUrl = process.env.SHANGLIANG_E2E_URL.replace(/\/$/, '')
     await waitHealthy(baseUrl, 15_000, () => '')
-    return { baseUrl, outboxPath: process.env.SHANGLIANG_E2E_OUTBOX ?? '', tmp: null, log: () => '', stop: async () => {} }
+    return { baseUrl, outboxPath: process.env.SHANGLIANG_E2E_OUTBOX ?? '', tmp: null, log: () => '', stop: async () => {}, restart: null }
   }
 
   const bin = resolve(REPO, process.env.SHANGLIANG_BIN ?? 'build/shangliang')
@@ -75,13 +75,51 @@ export async function startServer({ extraArgs = [] } = {}) {
 
   const tmp = mkdtempSync(join(tmpdir(), 'shangliang-e2e-'))
   mkdirSync(join(tmp, 'data'), { recursive: true })
+  let output = ''
+  const log = () => output
+  let proc = await spawnServer({ bin, tmp, extraArgs, onOutput: (s) => (output += s) })
+  const baseUrl = `http://127.0.0.1:${proc.port}`
+  await waitHealthy(baseUrl, 15_000, log)
+
+  const kill = async () => {
+    if (!proc.exited()) {
+      proc.child.kill('SIGTERM')
+      for (let i = 0; i < 50 && !proc.exited(); i++) await sleep(100)
+      if (!proc.exited()) proc.child.kill('SIGKILL')
+      for (let i = 0; i < 50 && !proc.exited(); i++) await sleep(100)
+    }
+  }
+  const stop = async () => {
+    await kill()
+    if (process.env.E2E_KEEP_TMP) {
+      writeFileSync(join(tmp, 'server.log'), output)
+      console.log(`# kept ${tmp}`)
+    } else {
+      rmSync(tmp, { recursive: true, force: true })
+    }
+  }
+  /**
+   * Stops the server and starts it again on the same port with the same database and files
+   * (browsers keep their pages: live sockets drop and must reconnect). `down(ms)` waits that
+   * long in between.
+   */
+  const restart = async ({ downMs = 0 } = {}) => {
+    await kill()
+    if (downMs) await sleep(downMs)
+    proc = await spawnServer({ bin, tmp, extraArgs: [...extraArgs, `--server.port=${proc.port}`], onOutput: (s) => (output += s) })
+    await waitHealthy(baseUrl, 15_000, log)
+  }
+  return { baseUrl, outboxPath: join(tmp, 'outbox.jsonl'), tmp, log, stop, restart }
+}
+
+/** Spawns the server on `tmp` and waits until it says where it listens. */
+async function spawnServer({ bin, tmp, extraArgs, onOutput }) {
   const { command, args } = serverCommand({ bin, tmp, extraArgs })
   const child = spawn(command, args, {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
-  const log = () => output
   let exited = null
   child.on('exit', (code, signal) => (exited = { code, signal }))
 
@@ -89,6 +127,7 @@ export async function startServer({ extraArgs = [] } = {}) {
     const timer = setTimeout(() => reject(new Error(`server did not say "listening on" within 60 s:\n${output}`)), 60_000)
     const onData = (chunk) => {
       output += chunk.toString()
+      onOutput(chunk.toString())
       const m = LISTENING.exec(output)
       if (m) {
         clearTimeout(timer)
@@ -106,23 +145,7 @@ export async function startServer({ extraArgs = [] } = {}) {
       reject(e)
     })
   })
-  const baseUrl = `http://127.0.0.1:${port}`
-  await waitHealthy(baseUrl, 15_000, log)
-
-  const stop = async () => {
-    if (!exited) {
-      child.kill('SIGTERM')
-      for (let i = 0; i < 50 && !exited; i++) await sleep(100)
-      if (!exited) child.kill('SIGKILL')
-    }
-    if (process.env.E2E_KEEP_TMP) {
-      writeFileSync(join(tmp, 'server.log'), output)
-      console.log(`# kept ${tmp}`)
-    } else {
-      rmSync(tmp, { recursive: true, force: true })
-    }
-  }
-  return { baseUrl, outboxPath: join(tmp, 'outbox.jsonl'), tmp, log, stop }
+  return { child, port, exited: () => exited }
 }
 
 async function waitHealthy(baseUrl, ms, log) {

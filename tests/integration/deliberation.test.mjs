@@ -164,6 +164,23 @@ describe('a deliberation from draft to archive', () => {
     problem(await api.patch(`/api/v1/deliberations/${d.id}`, { theme: '改' }, { as: staff }), 409, 'deliberation_archived')
     assert.equal(ok(await api.get(`/api/v1/deliberations/${d.id}/posts`, { as: member })).items.length, 1)
   })
+
+  test('the list names every participating organisation, host first; the page tells the delete window', async () => {
+    const city = await api.orgByName('临江市政协')
+    const joint = await newDeliberation({ org_ids: [city.id] })
+    const single = await newDeliberation()
+    const items = await api.all('/api/v1/deliberations?limit=50', { as: staff })
+    const j = items.find((x) => x.id === joint.id)
+    assert.equal(j.joint, true)
+    assert.deepEqual(j.orgs.map((o) => o.id), [prov.id, city.id])
+    assert.equal(j.orgs[1].name, '临江市政协')
+    const s = items.find((x) => x.id === single.id)
+    assert.equal(s.joint, false)
+    assert.deepEqual(s.orgs, [{ id: prov.id, name: s.org.name }])
+    const seen = ok(await api.get(`/api/v1/deliberations/${single.id}`, { as: member }))
+    assert.equal(seen.my.delete_window_minutes, 30)
+    assert.equal(seen.my.may_post, true)
+  })
 })
 
 describe('speaking', () => {
@@ -379,6 +396,43 @@ describe('the event log', () => {
     assert.equal((await api.get(`/api/v1/deliberations/${d.id}/posts`, { as: member, headers: { 'if-none-match': r.header('etag') } })).status, 304)
     problem(await api.get(`/api/v1/deliberations/${d.id}/posts?order=sideways`, { as: member }), 400, 'invalid_order')
   })
+
+  test('the public page (cached for anonymous readers) changes with every like, edit, hide and rename', async () => {
+    const d = await newDeliberation({ public_mode: 'read' })
+    const p = await post(member, d.id, { title: '公开', body: '第一版' })
+    const path = `/api/v1/deliberations/${d.id}/posts?limit=50`
+    const read = async () => {
+      const r = await api.get(path)
+      assert.equal(r.status, 200, String(r))
+      return { etag: r.header('etag'), page: r.json, item: r.json.items.find((x) => x.id === p.id) }
+    }
+    const first = await read()
+    const again = await read()
+    assert.equal(again.etag, first.etag)
+    assert.equal((await api.get(path, { headers: { 'if-none-match': first.etag } })).status, 304)
+    // Each change is on the next read, with a new ETag; the old one no longer matches.
+    ok(await api.post(`/api/v1/posts/${p.id}/like`, undefined, { as: leader }))
+    const liked = await read()
+    assert.equal(liked.item.like_count, 1)
+    assert.equal(liked.item.liked_by_me, false)
+    assert.notEqual(liked.etag, first.etag)
+    assert.equal((await api.get(path, { headers: { 'if-none-match': first.etag } })).status, 200)
+    ok(await api.patch(`/api/v1/posts/${p.id}`, { body: '第二版' }, { as: member }))
+    assert.equal((await read()).item.body, '第二版')
+    const me = ok(await api.get('/api/v1/me', { as: member }))
+    ok(await api.patch('/api/v1/me', { display_name: '陈志远（新）' }, { as: member }))
+    assert.equal((await read()).item.author.display_name, '陈志远（新）')
+    ok(await api.patch('/api/v1/me', { display_name: me.display_name }, { as: member }))
+    assert.equal((await read()).item.author.display_name, me.display_name)
+    ok(await api.post(`/api/v1/posts/${p.id}/hide`, { reason: '请修改' }, { as: staff }))
+    const hidden = await read()
+    assert.equal(hidden.item.state, 'hidden')
+    assert.equal(hidden.item.body, '')
+    // A signed-in reader's page is their own: their like shows, the author sees their hidden text.
+    const mine = ok(await api.get(path, { as: member }))
+    assert.equal(mine.items.find((x) => x.id === p.id).body, '第二版')
+    assert.equal((await read()).item.body, '')
+  })
 })
 
 describe('search', () => {
@@ -391,6 +445,8 @@ describe('search', () => {
     assert.match(hits.items[0].snippet_html, /<mark>助餐<\/mark>/)
     assert.doesNotMatch(hits.items[0].snippet_html, /\*\*/, 'Markdown is indexed as text')
     assert.equal(hits.items[0].subtopic, '产业振兴')
+    assert.equal(hits.items[0].author_id, p.author.id)
+    assert.equal(hits.items[0].author_name, p.author.display_name, 'hits name their author')
     assert.deepEqual((await find('助餐點', member)).items.map((h) => h.id), [p.id])
     assert.deepEqual((await find('助餐', member, `&author_id=${p.author.id}`)).items.length, 1)
     // Not readable: 404 for the named deliberation, nothing from it when searching everywhere.

@@ -361,6 +361,20 @@ const MATRIX = {
     },
   ],
   'POST /api/v1/inbox/read-all': [{ req: () => ({ path: '/api/v1/inbox/read-all' }), expect: ex('401 200 200 200 200 200 200 200') }],
+  'GET /api/v1/inbox/{id}/deliveries': [
+    {
+      name: "the member's welcome message",
+      req: () => ({ path: `/api/v1/inbox/${ctx.memberWelcome}/deliveries` }),
+      expect: ex('401 404 200 404 404 404 404 404'),
+    },
+  ],
+  // One's own notification settings: everyone signed in, nobody else's.
+  'GET /api/v1/me/notification-settings': [{ req: () => ({}), expect: ex('401 200 200 200 200 200 200 200') }],
+  'PATCH /api/v1/me/notification-settings': [
+    { req: () => ({ json: { channels: { mention: ['inbox'] } } }), expect: ex('401 200 200 200 200 200 200 200') },
+  ],
+  // The job runner's state: platform administrators only.
+  'GET /api/v1/admin/scheduler': [{ req: () => ({}), expect: ex('401 403 403 403 403 403 403 200') }],
 
   'GET /api/v1/people': [{ req: () => ({ path: '/api/v1/people?q=m11' }), expect: ex('401 403 403 403 403 200 200 200') }],
   'GET /api/v1/people/{id}': [

@@ -5,8 +5,7 @@
 # harness gives each test file its own fresh database), and always stops and removes PostgreSQL.
 #
 #   tests/integration/run-postgres.sh [extra node --test arguments] [test files]
-#
-# With test files (e.g. tests/integration/surveys.test.mjs) only those run; else the whole folder.
+#   tests/integration/run-postgres.sh tests/integration/notify.test.mjs   (only these files)
 #
 # Environment: SHANGLIANG_BIN (server binary, default build/shangliang), NODE (default node),
 # SL_PG_BIN / SL_PG_OS_USER (see scripts/services.sh).
@@ -46,12 +45,9 @@ done
 [[ -n "$URL" ]] || { echo "run-postgres.sh: could not start PostgreSQL" >&2; exit 1; }
 echo "# PostgreSQL: $URL"
 
-FILES=()
+# Test files among the arguments run alone; otherwise the whole suite.
+TARGET=(tests/integration/)
 for a in "$@"; do
-  if [[ "$a" == *.test.mjs ]]; then FILES+=("$a"); fi
+  case "$a" in *.test.mjs) TARGET=() ;; esac
 done
-if [[ ${#FILES[@]} -gt 0 ]]; then
-  SL_TEST_DATABASE_URL="$URL" "$NODE" --test "$@"
-else
-  SL_TEST_DATABASE_URL="$URL" "$NODE" --test "$@" tests/integration/
-fi
+SL_TEST_DATABASE_URL="$URL" "$NODE" --test "$@" "${TARGET[@]}"

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "modules/accounts/accounts.h"
+#include "modules/common/directory_version.h"
 
 namespace sl::accounts {
 
@@ -213,12 +214,15 @@ Status erase_personal_data(Conn& c, int64_t person_id, const std::optional<std::
                 "is_superadmin = 0, is_public = 0, status = 'disabled', locale = 'zh-CN', elderly_mode = 0, "
                 "ledger_salt = NULL, erased_at = ?, updated_at = ? WHERE id = ?",
                 {now, now, person_id}));
-  return Ok();
+  return directory_version::bump(c);  // cached pages show their name: now "（已注销）"
 }
 
 Status update_profile(Conn& c, int64_t person_id, const std::optional<std::string>& display_name,
                       const std::optional<std::string>& locale, std::optional<bool> elderly, TimeMs now) {
-  if (display_name) SL_TRY(c.exec("UPDATE people SET display_name = ? WHERE id = ?", {*display_name, person_id}));
+  if (display_name) {
+    SL_TRY(c.exec("UPDATE people SET display_name = ? WHERE id = ?", {*display_name, person_id}));
+    SL_TRY(directory_version::bump(c));  // cached pages show it
+  }
   if (locale) SL_TRY(c.exec("UPDATE people SET locale = ? WHERE id = ?", {*locale, person_id}));
   if (elderly) SL_TRY(c.exec("UPDATE people SET elderly_mode = ? WHERE id = ?", {int64_t{*elderly}, person_id}));
   SL_TRY(c.exec("UPDATE people SET updated_at = ? WHERE id = ?", {now, person_id}));

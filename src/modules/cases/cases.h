@@ -129,23 +129,3 @@ void register_routes(net::Router& router, CasesService& svc, accounts::AccountsS
 
 }  // namespace sl::cases
 
-namespace sl::cases {
-
-// Runs CasesService::sweep_now every interval on a background thread until stop() (a node
-// without the cluster scheduler; see cases.sweep_interval_seconds).
-class PeriodicSweep {
- public:
-  explicit PeriodicSweep(CasesService& svc) : svc_(svc) {}
-  ~PeriodicSweep() { stop(); }
-  void start(int interval_ms);
-  void stop();
-
- private:
-  CasesService& svc_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
-};
-
-}  // namespace sl::cases

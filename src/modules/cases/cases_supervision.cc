@@ -276,36 +276,3 @@ Status CasesService::delete_calendar_day(const Caller& caller, std::optional<int
 }
 
 }  // namespace sl::cases
-
-namespace sl::cases {
-
-void PeriodicSweep::start(int interval_ms) {
-  if (interval_ms <= 0 || thread_.joinable()) return;
-  {
-    std::lock_guard lk(mu_);
-    stopping_ = false;
-  }
-  thread_ = std::thread([this, interval_ms] {
-    std::unique_lock lk(mu_);
-    while (!stopping_) {
-      lk.unlock();
-      auto r = svc_.sweep_now();
-      if (!r.ok()) spdlog::warn("case deadline sweep failed: {}", r.error().message);
-      else if (r->yellow + r->red + r->cleared > 0)
-        spdlog::info("case deadline sweep: {} yellow, {} red, {} cleared", r->yellow, r->red, r->cleared);
-      lk.lock();
-      cv_.wait_for(lk, std::chrono::milliseconds(interval_ms), [this] { return stopping_; });
-    }
-  });
-}
-
-void PeriodicSweep::stop() {
-  {
-    std::lock_guard lk(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-}  // namespace sl::cases

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 namespace sl::routes {
 
@@ -33,14 +34,38 @@ boost::json::object page(boost::json::array items, std::optional<int64_t> next_a
 }
 
 std::string etag_of(std::string_view body) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a 64
-  for (unsigned char c : body) {
-    h ^= c;
-    h *= 1099511628211ull;
+  // Four independent multiply-xorshift lanes over 8-byte words, then the tail bytes, folded
+  // together: a page of posts is ~100 KB, and byte-wise FNV-1a (one dependent multiply per
+  // byte) spent ~150 µs on it. Not cryptographic: it tells versions of a body apart.
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  uint64_t lane[4] = {0x243F6A8885A308D3ull, 0x13198A2E03707344ull, 0xA4093822299F31D0ull, 0x082EFA98EC4E6C89ull};
+  const char* p = body.data();
+  size_t n = body.size(), i = 0;
+  auto word = [p](size_t at) {
+    uint64_t w;
+    std::memcpy(&w, p + at, 8);
+    return w;
+  };
+  for (; i + 32 <= n; i += 32)
+    for (int k = 0; k < 4; ++k) {
+      lane[k] = (lane[k] ^ word(i + 8 * static_cast<size_t>(k))) * kMul;
+      lane[k] ^= lane[k] >> 29;
+    }
+  uint64_t h = static_cast<uint64_t>(n) * kMul;
+  for (int k = 0; k < 4; ++k) {
+    h = (h ^ lane[k]) * kMul;
+    h ^= h >> 31;
   }
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
-  return buf;
+  for (; i < n; ++i) {
+    h = (h ^ static_cast<unsigned char>(p[i])) * 1099511628211ull;
+  }
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  static const char kHex[] = "0123456789abcdef";
+  std::string out(18, '"');
+  for (int k = 0; k < 16; ++k) out[static_cast<size_t>(16 - k)] = kHex[(h >> (4 * k)) & 0xF];
+  return out;
 }
 
 bool etag_listed(std::string_view list, std::string_view etag) {

@@ -10,11 +10,13 @@
 // see, an event with the deliberation's next sequence number (deliberation_events); after the
 // commit the event goes to the pubsub::Bus room "deliberation:<id>" for the live hub.
 //
-// Thread-safety: DeliberationService is shared by all threads; it keeps no mutable state.
+// Thread-safety: DeliberationService is shared by all threads; its only mutable state is the
+// cache of rendered pages for anonymous readers (deliberation_page_cache.h), which locks itself.
 #pragma once
 
 #include <boost/json/object.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +27,7 @@
 #include "modules/ledger/ledger.h"
 #include "modules/search/word_filter.h"
 #include "modules/attachments/attachments.h"
+#include "modules/deliberation/deliberation_page_cache.h"
 #include "net/router.h"
 #include "pubsub/bus.h"
 #include "storage/database.h"
@@ -45,6 +48,9 @@ struct Options {
   // Files attached to posts (modules/attachments): their content goes when a post's content is
   // erased. Null: posts take no attachments.
   attachments::AttachmentsService* attachments = nullptr;
+  // Bytes of rendered pages of posts kept for anonymous readers (deliberation.page_cache_mb);
+  // 0: none (every page is rendered).
+  size_t page_cache_bytes = 0;
 };
 
 // How a caller speaks in one deliberation, strongest first when several apply.
@@ -109,6 +115,13 @@ class DeliberationService {
   Result<bj::object> create_post(const Caller& caller, int64_t deliberation_id, const bj::object& body);
   Result<bj::object> list_posts(const Caller& caller, int64_t deliberation_id, std::optional<int64_t> subtopic_id,
                                 bool ascending, int64_t cursor, int limit);
+  // The same page as JSON text with its ETag, for the route. Anonymous readers' pages come
+  // from the page cache when the deliberation has not changed since (never stale: see
+  // deliberation_page_cache.h); others' are rendered.
+  Result<std::shared_ptr<const RenderedPage>> posts_page(const Caller& caller, int64_t deliberation_id,
+                                                         std::optional<int64_t> subtopic_id, bool ascending,
+                                                         int64_t cursor, int limit);
+  detail::PageCache::Stats page_cache_stats() const;
   Result<bj::object> get_post(const Caller& caller, int64_t post_id, int64_t replies_after, int replies_limit);
   // The attachments module's "post" scope: may the caller see this post's content (and files)?
   Status may_read_post(const Caller& caller, int64_t post_id);
@@ -158,6 +171,7 @@ class DeliberationService {
   ledger::Ledger& ledger_;
   pubsub::Bus& bus_;
   Options opts_;
+  std::unique_ptr<detail::PageCache> page_cache_;  // null when opts_.page_cache_bytes is 0
 };
 
 void register_routes(net::Router& router, DeliberationService& svc, accounts::AccountsService& accounts);

@@ -6,6 +6,7 @@
 
 #include "core/json.h"
 #include "modules/attachments/attachments.h"
+#include "modules/common/directory_version.h"
 #include "modules/common/markdown.h"
 #include "modules/notifications/inbox.h"
 #include "modules/notifications/mentions.h"
@@ -89,12 +90,14 @@ Result<Loaded> load(Conn& c, const Caller& caller, int64_t id) {
   SL_ASSIGN(auto ps, store::parties(c, id));
   Loaded l{std::move(*d), std::move(ps), {}};
   l.st = standing_of(l.d, l.parties, caller);
-  if (!l.st.read) {
-    if (caller.person_id == 0 && !caller.superadmin && l.d.state != "draft")
-      return Error::Unauthenticated("请登录后查看本次协商");
-    return Error::NotFound("deliberation_not_found", "协商不存在");
-  }
+  SL_TRY(check_read(l.d, l.st, caller));
   return l;
+}
+
+Status check_read(const store::DelibRow& d, const Standing& st, const Caller& caller) {
+  if (st.read) return Ok();
+  if (caller.person_id == 0 && !caller.superadmin && d.state != "draft") return Error::Unauthenticated("请登录后查看本次协商");
+  return Error::NotFound("deliberation_not_found", "协商不存在");
 }
 
 std::string room_of(int64_t deliberation_id) { return "deliberation:" + std::to_string(deliberation_id); }
@@ -367,6 +370,18 @@ Status notify_department(Conn& c, TimeMs at, int64_t department_id, std::string_
   return Ok();
 }
 
+Status notify_event(Conn& c, TimeMs at, int64_t person_id, std::string_view kind, const notifications::Vars& vars,
+                    std::string_view link) {
+  return notifications::notify_event_at(c, at, person_id, kind, vars, link);
+}
+
+Status notify_department_event(Conn& c, TimeMs at, int64_t department_id, std::string_view kind,
+                               const notifications::Vars& vars, std::string_view link) {
+  SL_ASSIGN(auto people, notifications::mentions::responders(c, department_id));
+  for (int64_t p : people) SL_TRY(notify_event(c, at, p, kind, vars, link));
+  return Ok();
+}
+
 Status notify_mentions(Conn& c, TimeMs at, const Loaded& l, const store::PostRow& p, std::string_view before,
                        std::optional<int64_t> skip) {
   namespace mn = notifications::mentions;
@@ -383,8 +398,9 @@ Status notify_mentions(Conn& c, TimeMs at, const Loaded& l, const store::PostRow
   for (int64_t person : now.person_ids) {
     if (skip && person == *skip) continue;
     if (std::find(earlier.begin(), earlier.end(), person) != earlier.end()) continue;
-    SL_TRY(notify(c, at, person, "mention", p.author_name + " 在「" + excerpt(l.d.theme, 30) + "」中提到了您",
-                  excerpt(p.body, 80), post_link(l.d.id, p.id)));
+    SL_TRY(notify_event(c, at, person, "mention",
+                        {{"author", p.author_name}, {"where", excerpt(l.d.theme, 30)}, {"excerpt", excerpt(p.body, 80)}},
+                        post_link(l.d.id, p.id)));
   }
   return Ok();
 }
@@ -438,6 +454,9 @@ Result<Place> place_of(storage::Conn& c, const Caller& caller, int64_t id) {
 Status erase_person(storage::Conn& c, ledger::Ledger& ledger, const Caller& actor, int64_t person_id) {
   SL_ASSIGN(auto likes, store::delete_likes_of(c, person_id));
   for (const auto& l : likes) SL_TRY(detail::record(c, ledger, actor, "like.deleted", "like", l.id));
+  // The like counts changed without an event in their deliberations: cached pages must not
+  // show the old counts (the erasure also bumps it for the name; this does not rely on that).
+  if (!likes.empty()) SL_TRY(directory_version::bump(c));
   return Ok();
 }
 

@@ -11,6 +11,7 @@
 
 #include "modules/deliberation/deliberation.h"
 #include "modules/deliberation/deliberation_store.h"
+#include "modules/notifications/templates.h"
 #include "pubsub/bus.h"
 
 namespace sl::deliberation::detail {
@@ -28,6 +29,9 @@ struct Loaded {
 Standing standing_of(const store::DelibRow& d, const store::Parties& ps, const Caller& caller);
 // Loads a deliberation the caller may read; NotFound otherwise (drafts and closed ones are not revealed).
 Result<Loaded> load(Conn& c, const Caller& caller, int64_t id);
+// load()'s refusal when the standing does not allow reading: 401 for an anonymous caller of a
+// deliberation that is not a draft (signing in may help), NotFound otherwise.
+Status check_read(const store::DelibRow& d, const Standing& st, const Caller& caller);
 
 // Events made inside a transaction, published after it commits. A unit of work may be retried,
 // so each attempt starts by clearing the outbox.
@@ -122,6 +126,11 @@ Status notify(Conn& c, TimeMs at, int64_t person_id, std::string_view kind, std:
 // Notifies every active responder of a department.
 Status notify_department(Conn& c, TimeMs at, int64_t department_id, std::string_view kind, std::string_view title,
                          std::string_view body, std::string_view link);
+// The same with the kind's template (notifications/templates.h), in each recipient's language.
+Status notify_event(Conn& c, TimeMs at, int64_t person_id, std::string_view kind, const notifications::Vars& vars,
+                    std::string_view link);
+Status notify_department_event(Conn& c, TimeMs at, int64_t department_id, std::string_view kind,
+                               const notifications::Vars& vars, std::string_view link);
 // Tells the people and departments @mentioned in a post (modules/notifications/mentions.h),
 // among the deliberation's organisations and invited departments; with `before` (an edit),
 // only those the earlier text did not mention already. `skip` was told otherwise.

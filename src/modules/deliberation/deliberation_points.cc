@@ -102,8 +102,9 @@ Result<bj::object> DeliberationService::create_point(const Caller& caller, int64
     SL_TRY(detail::record(c, ledger_, caller, "point.created", "point", id));
     if (department_id) {
       SL_TRY(store::refresh_response_stats(c, l.d.id, *department_id, now));
-      SL_TRY(detail::notify_department(c, now, *department_id, "point.assigned", "有一条要点交由贵部门回应", point_title(p),
-                                       point_link(p)));
+      SL_TRY(detail::notify_department_event(c, now, *department_id, "point.assigned",
+                                             {{"point", point_title(p)}, {"where", detail::excerpt(l.d.theme, 30)}},
+                                             point_link(p)));
     }
     SL_ASSIGN(result, point_with_answers(c, p, Viewer{caller.person_id, l.st.manage || l.st.oversee}));
     return Ok();
@@ -189,8 +190,9 @@ Result<bj::object> DeliberationService::assign_point(const Caller& caller, int64
     SL_TRY(detail::record(c, ledger_, caller, "point.assigned", "point", point_id));
     if (previous && *previous != department_id) SL_TRY(store::refresh_response_stats(c, l.d.id, *previous, now));
     SL_TRY(store::refresh_response_stats(c, l.d.id, department_id, now));
-    SL_TRY(detail::notify_department(c, now, department_id, "point.assigned", "有一条要点交由贵部门回应", point_title(np),
-                                     point_link(np)));
+    SL_TRY(detail::notify_department_event(c, now, department_id, "point.assigned",
+                                           {{"point", point_title(np)}, {"where", detail::excerpt(l.d.theme, 30)}},
+                                           point_link(np)));
     SL_ASSIGN(result, point_with_answers(c, np, Viewer{caller.person_id, true}));
     return Ok();
   }));
@@ -274,8 +276,9 @@ Result<bj::object> DeliberationService::answer_point(const Caller& caller, int64
                         bj::object{{"point", detail::point_json(np)}, {"answer_id", answer.id}}));
     SL_TRY(detail::record(c, ledger_, caller, "point.answered", "point", point_id));
     SL_TRY(store::refresh_response_stats(c, l.d.id, *p.department_id, now));
-    SL_TRY(detail::notify(c, now, np.post_author_id, "point.answered", np.department_name + " 回应了您的要点",
-                          detail::excerpt(spec.body, 60), point_link(np)));
+    SL_TRY(detail::notify_event(c, now, np.post_author_id, "point.answered",
+                                {{"department", np.department_name}, {"excerpt", detail::excerpt(spec.body, 60)}},
+                                point_link(np)));
     SL_ASSIGN(result, point_with_answers(c, np, Viewer{caller.person_id, l.st.manage || l.st.oversee}));
     return Ok();
   }));

@@ -253,40 +253,91 @@ Result<bj::object> DeliberationService::create_post(const Caller& caller, int64_
   return result;
 }
 
+namespace {
+
+// A page of top-level posts with their points and answers, as `caller` sees it. Reads only the
+// deliberation's id and last_seq and the caller's standing from `l`.
+Result<bj::object> build_page(Conn& c, const Caller& caller, const Loaded& l, std::optional<int64_t> subtopic_id,
+                              bool ascending, int64_t cursor, int limit) {
+  int64_t deliberation_id = l.d.id;
+  Viewer v = viewer_of(caller, l.st);
+  SL_ASSIGN(auto posts,
+            store::top_posts(c, store::PostPage{deliberation_id, subtopic_id, ascending, cursor, limit + 1, v.moderator},
+                             caller.person_id));
+  std::optional<int64_t> next;
+  if (static_cast<int>(posts.size()) > limit) {
+    posts.pop_back();
+    next = posts.back().id;
+  }
+  std::vector<int64_t> ids;
+  ids.reserve(posts.size());
+  for (const auto& p : posts) ids.push_back(p.id);
+  SL_ASSIGN(auto points, points_for(c, ids, v));
+  bj::array items;
+  items.reserve(posts.size());
+  for (const auto& p : posts) {
+    bj::object o = detail::post_json(p, v);
+    attach_points(o, p.id, points);
+    items.push_back(std::move(o));
+  }
+  bj::value all = std::move(items);
+  std::vector<bj::object*> objs;
+  detail::collect_posts(all, objs);
+  SL_TRY(detail::put_attachments(c, std::move(objs)));
+  bj::object page = routes::page(std::move(all.as_array()), next);
+  // Where a live client subscribes from, so nothing falls between this page and the room.
+  page["last_seq"] = l.d.last_seq;
+  return page;
+}
+
+bool anonymous(const Caller& c) { return c.person_id == 0 && !c.superadmin && c.memberships.empty(); }
+
+std::shared_ptr<const RenderedPage> rendered(const bj::object& page) {
+  auto r = std::make_shared<RenderedPage>();
+  r->body = bj::serialize(page);
+  r->etag = routes::etag_of(r->body);
+  return r;
+}
+
+}  // namespace
+
 Result<bj::object> DeliberationService::list_posts(const Caller& caller, int64_t deliberation_id,
                                                    std::optional<int64_t> subtopic_id, bool ascending, int64_t cursor,
                                                    int limit) {
   return db_.read_value<bj::object>([&](Conn& c) -> Result<bj::object> {
     SL_ASSIGN(Loaded l, detail::load(c, caller, deliberation_id));
-    Viewer v = viewer_of(caller, l.st);
-    SL_ASSIGN(auto posts,
-              store::top_posts(c, store::PostPage{deliberation_id, subtopic_id, ascending, cursor, limit + 1, v.moderator},
-                               caller.person_id));
-    std::optional<int64_t> next;
-    if (static_cast<int>(posts.size()) > limit) {
-      posts.pop_back();
-      next = posts.back().id;
-    }
-    std::vector<int64_t> ids;
-    ids.reserve(posts.size());
-    for (const auto& p : posts) ids.push_back(p.id);
-    SL_ASSIGN(auto points, points_for(c, ids, v));
-    bj::array items;
-    items.reserve(posts.size());
-    for (const auto& p : posts) {
-      bj::object o = detail::post_json(p, v);
-      attach_points(o, p.id, points);
-      items.push_back(std::move(o));
-    }
-    bj::value all = std::move(items);
-    std::vector<bj::object*> objs;
-    detail::collect_posts(all, objs);
-    SL_TRY(detail::put_attachments(c, std::move(objs)));
-    bj::object page = routes::page(std::move(all.as_array()), next);
-    // Where a live client subscribes from, so nothing falls between this page and the room.
-    page["last_seq"] = l.d.last_seq;
-    return page;
+    return build_page(c, caller, l, subtopic_id, ascending, cursor, limit);
   });
+}
+
+Result<std::shared_ptr<const RenderedPage>> DeliberationService::posts_page(const Caller& caller, int64_t deliberation_id,
+                                                                            std::optional<int64_t> subtopic_id,
+                                                                            bool ascending, int64_t cursor, int limit) {
+  using PagePtr = std::shared_ptr<const RenderedPage>;
+  if (!page_cache_ || !anonymous(caller)) {
+    SL_ASSIGN(auto page, list_posts(caller, deliberation_id, subtopic_id, ascending, cursor, limit));
+    return rendered(page);
+  }
+  return db_.read_value<PagePtr>([&](Conn& c) -> Result<PagePtr> {
+    // The key first, then the rows, all in this snapshot (deliberation_page_cache.h).
+    SL_ASSIGN(auto head, store::page_head(c, deliberation_id));
+    if (!head) return Error::NotFound("deliberation_not_found", "协商不存在");
+    // An anonymous caller's standing does not depend on who takes part (no memberships), so
+    // the participants are not loaded: standing_of gives what load() would.
+    Loaded l{std::move(head->d), {}, {}};
+    l.st = detail::standing_of(l.d, l.parties, caller);
+    SL_TRY(detail::check_read(l.d, l.st, caller));
+    detail::PageKey key{deliberation_id, l.d.last_seq, head->directory, subtopic_id.value_or(-1), ascending, cursor, limit};
+    if (PagePtr hit = page_cache_->get(key)) return hit;
+    SL_ASSIGN(auto page, build_page(c, caller, l, subtopic_id, ascending, cursor, limit));
+    PagePtr r = rendered(page);
+    page_cache_->put(key, r);
+    return r;
+  });
+}
+
+detail::PageCache::Stats DeliberationService::page_cache_stats() const {
+  return page_cache_ ? page_cache_->stats() : detail::PageCache::Stats{};
 }
 
 Result<bj::object> DeliberationService::get_post(const Caller& caller, int64_t post_id, int64_t replies_after,

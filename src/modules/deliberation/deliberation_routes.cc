@@ -163,8 +163,12 @@ void register_routes(net::Router& router, DeliberationService& svc, accounts::Ac
     SL_ASSIGN(auto subtopic, opt_id_query(req, "subtopic"));
     auto order = opt_text_query(req, "order");
     if (order && *order != "asc" && *order != "desc") return Error::Invalid("invalid_order", "order 须为 asc 或 desc");
-    SL_ASSIGN(auto page, svc.list_posts(caller, id, subtopic, order && *order == "asc", cursor, limit));
-    return routes::json(page);
+    SL_ASSIGN(auto page, svc.posts_page(caller, id, subtopic, order && *order == "asc", cursor, limit));
+    // The body is shared with the page cache (no copy); its ETag was computed once with it.
+    HttpResponse resp;
+    resp.shared_body = std::shared_ptr<const std::string>(page, &page->body);
+    resp.set_header("ETag", page->etag);
+    return resp;
   }));
   router.post("/api/v1/deliberations/{id}/posts", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
     SL_ASSIGN(int64_t id, routes::id_param(req));

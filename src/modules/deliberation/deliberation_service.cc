@@ -181,7 +181,7 @@ bj::object delib_json(const store::DelibRow& d, const store::Parties& ps, const 
   return o;
 }
 
-bj::object my_json(const store::DelibRow& d, const Standing& st, bool banned) {
+bj::object my_json(const store::DelibRow& d, const Standing& st, bool banned, int delete_window_minutes) {
   bool open = d.state == "open";
   bool speaks = st.part != Part::kNone && !banned && open;
   bj::array depts;
@@ -192,7 +192,8 @@ bj::object my_json(const store::DelibRow& d, const Standing& st, bool banned) {
                     {"may_manage", st.manage},
                     {"may_oversee", st.oversee},
                     {"banned", banned},
-                    {"departments", std::move(depts)}};
+                    {"departments", std::move(depts)},
+                    {"delete_window_minutes", delete_window_minutes}};
 }
 
 int64_t beijing_day(TimeMs t) { return (t + 8 * 3600 * 1000) / 86'400'000; }
@@ -201,7 +202,12 @@ int64_t beijing_day(TimeMs t) { return (t + 8 * 3600 * 1000) / 86'400'000; }
 
 DeliberationService::DeliberationService(storage::Database& db, const Clock& clock, ledger::Ledger& ledger, pubsub::Bus& bus,
                                          Options opts)
-    : db_(db), clock_(clock), ledger_(ledger), bus_(bus), opts_(opts) {}
+    : db_(db),
+      clock_(clock),
+      ledger_(ledger),
+      bus_(bus),
+      opts_(opts),
+      page_cache_(opts.page_cache_bytes > 0 ? std::make_unique<detail::PageCache>(opts.page_cache_bytes) : nullptr) {}
 
 Result<bj::object> DeliberationService::create(const Caller& caller, const bj::object& body) {
   if (caller.person_id == 0 && !caller.superadmin) return Error::Unauthenticated();
@@ -364,7 +370,7 @@ Result<bj::object> DeliberationService::get(const Caller& caller, int64_t id) {
       SL_ASSIGN(banned, store::is_banned(c, id, caller.person_id));
     }
     bj::object o = delib_json(l.d, l.parties, subs, phs);
-    o["my"] = my_json(l.d, l.st, banned);
+    o["my"] = my_json(l.d, l.st, banned, opts_.author_delete_window_minutes);
     SL_ASSIGN(o["ledger"], detail::ledger_json(c, "deliberation", id));
     return o;
   });
@@ -411,6 +417,9 @@ Result<bj::object> DeliberationService::list(const Caller& caller, std::optional
       if (d.current_phase_id) phase_ids.push_back(*d.current_phase_id);
     }
     SL_ASSIGN(auto names, store::org_names(c, org_ids));
+    std::vector<int64_t> delib_ids;
+    for (const auto& d : page) delib_ids.push_back(d.id);
+    SL_ASSIGN(auto parts, store::orgs_of(c, delib_ids));
     SL_ASSIGN(auto phase_names, store::phase_names(c, phase_ids));
     bj::array items;
     for (const auto& d : page) {
@@ -421,8 +430,15 @@ Result<bj::object> DeliberationService::list(const Caller& caller, std::optional
       for (const auto& p : phase_names)
         if (d.current_phase_id && p.id == *d.current_phase_id)
           phase = bj::object{{"id", p.id}, {"kind", p.kind}, {"name", p.name}};
+      // The host first, then the other participating organisations (a joint deliberation).
+      bj::array orgs{bj::object{{"id", d.org_id}, {"name", org_name}}};
+      for (const auto& o : parts)
+        if (o.deliberation_id == d.id && o.org_id != d.org_id) orgs.push_back(bj::object{{"id", o.org_id}, {"name", o.name}});
+      bool joint = orgs.size() > 1;
       items.push_back(bj::object{{"id", d.id},
                                  {"org", bj::object{{"id", d.org_id}, {"name", org_name}}},
+                                 {"orgs", std::move(orgs)},
+                                 {"joint", joint},
                                  {"theme", d.theme},
                                  {"state", d.state},
                                  {"public_mode", d.public_mode},

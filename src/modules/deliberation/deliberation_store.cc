@@ -73,6 +73,22 @@ Result<std::optional<DelibRow>> find_deliberation(Conn& c, int64_t id) {
   return std::optional<DelibRow>(delib_from(*r));
 }
 
+Result<std::optional<PageHead>> page_head(Conn& c, int64_t id) {
+  SL_ASSIGN(auto r, c.query_one("SELECT d.id, d.org_id, d.state, d.public_mode, d.sectors_only, d.last_seq, v.version "
+                                "FROM deliberations d CROSS JOIN directory_version v WHERE d.id = ? AND v.id = 1",
+                                {id}));
+  if (!r) return std::optional<PageHead>();
+  PageHead h;
+  h.d.id = r->i64(0);
+  h.d.org_id = r->i64(1);
+  h.d.state = r->str(2);
+  h.d.public_mode = r->str(3);
+  h.d.sectors_only = r->i64(4) != 0;
+  h.d.last_seq = r->i64(5);
+  h.directory = r->i64(6);
+  return std::optional<PageHead>(std::move(h));
+}
+
 Result<Parties> parties(Conn& c, int64_t id) {
   // One round trip for everything that decides who takes part.
   SL_ASSIGN(auto rows,
@@ -250,6 +266,18 @@ Result<std::vector<NameRef>> org_names(Conn& c, const std::vector<int64_t>& ids)
   std::string in = in_list(ids, params);
   SL_ASSIGN(auto rows, c.query("SELECT id, name FROM orgs WHERE id IN (" + in + ")", params));
   for (auto& r : rows) out.push_back({r.i64(0), r.str(1)});
+  return out;
+}
+
+Result<std::vector<DelibOrg>> orgs_of(Conn& c, const std::vector<int64_t>& deliberation_ids) {
+  std::vector<DelibOrg> out;
+  if (deliberation_ids.empty()) return out;
+  Params params;
+  std::string in = in_list(deliberation_ids, params);
+  SL_ASSIGN(auto rows, c.query("SELECT x.deliberation_id, o.id, o.name FROM deliberation_orgs x JOIN orgs o ON o.id = x.org_id "
+                               "WHERE x.deliberation_id IN (" + in + ") ORDER BY x.deliberation_id, o.id",
+                               params));
+  for (auto& r : rows) out.push_back({r.i64(0), r.i64(1), r.str(2)});
   return out;
 }
 

@@ -57,6 +57,14 @@ struct Parties {
 };
 
 Result<std::optional<DelibRow>> find_deliberation(Conn& c, int64_t id);
+// What a cached page of posts is looked up by, in one query: the deliberation's id, org_id,
+// state, public_mode, sectors_only and last_seq (the rest of the row left empty), and the
+// directory version (modules/common/directory_version.h).
+struct PageHead {
+  DelibRow d;
+  int64_t directory = 0;
+};
+Result<std::optional<PageHead>> page_head(Conn& c, int64_t id);
 Result<Parties> parties(Conn& c, int64_t id);
 Result<std::vector<Subtopic>> subtopics(Conn& c, int64_t id);
 Result<std::vector<Phase>> phases(Conn& c, int64_t id);
@@ -86,6 +94,13 @@ struct ListFilter {
 // Deliberations with id < before, newest first.
 Result<std::vector<DelibRow>> list_deliberations(Conn& c, const ListFilter& f, int64_t before, int limit);
 Result<std::vector<NameRef>> org_names(Conn& c, const std::vector<int64_t>& ids);
+// The participating organisations of each of these deliberations (the list's joint ones).
+struct DelibOrg {
+  int64_t deliberation_id = 0;
+  int64_t org_id = 0;
+  std::string name;
+};
+Result<std::vector<DelibOrg>> orgs_of(Conn& c, const std::vector<int64_t>& deliberation_ids);
 struct PhaseName {
   int64_t id = 0;
   std::string kind, name;

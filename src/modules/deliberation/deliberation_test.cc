@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "core/json.h"
+#include "modules/common/route_util.h"
 #include "modules/common/test_fixture.h"
 #include "modules/deliberation/deliberation_internal.h"
 #include "modules/deliberation/deliberation_store.h"
@@ -898,6 +900,257 @@ TEST_F(DeliberationTest, ExportHasEverySheet) {
   ASSERT_TRUE(x.ok()) << x.error().message;
   EXPECT_EQ(x->substr(0, 2), "PK");  // a zip container
   EXPECT_GT(x->size(), 4000u);
+}
+
+// ---- the page cache for anonymous readers (deliberation_page_cache.h) ----
+
+class DeliberationPageCacheTest : public DeliberationTest {
+ protected:
+  void SetUp() override {
+    DeliberationTest::SetUp();
+    Options o{30};
+    o.page_cache_bytes = 1 << 20;
+    svc_ = std::make_unique<DeliberationService>(*db_, clock_, *ledger_, *bus_, o);
+  }
+  // What an anonymous reader is sent, checked byte for byte against the page rendered now
+  // without the cache: a stale page fails here.
+  bj::object page(int64_t d, std::optional<int64_t> subtopic = std::nullopt, int limit = 50) {
+    auto sent = svc_->posts_page(anon_, d, subtopic, false, 0, limit);
+    EXPECT_TRUE(sent.ok()) << (sent.ok() ? "" : sent.error().message);
+    if (!sent.ok()) return {};
+    auto fresh = svc_->list_posts(anon_, d, subtopic, false, 0, limit);
+    EXPECT_TRUE(fresh.ok());
+    EXPECT_EQ((*sent)->body, bj::serialize(*fresh));
+    EXPECT_EQ((*sent)->etag, routes::etag_of((*sent)->body));
+    return bj::parse((*sent)->body).as_object();
+  }
+  static const bj::object& item(const bj::object& page, int64_t post_id) {
+    for (const auto& it : page.at("items").as_array())
+      if (it.as_object().at("id").as_int64() == post_id) return it.as_object();
+    ADD_FAILURE() << "post " << post_id << " not on the page";
+    static const bj::object none;
+    return none;
+  }
+  uint64_t hits() const { return svc_->page_cache_stats().hits; }
+  // Reads the page twice more: the first may render it, the second must come from the cache.
+  void expect_cached(int64_t d) {
+    page(d);
+    uint64_t h = hits();
+    page(d);
+    EXPECT_EQ(hits(), h + 1) << "the unchanged page was not served from the cache";
+  }
+
+  Caller anon_;
+};
+
+TEST_F(DeliberationPageCacheTest, EveryChangeToThePageIsSeenAtOnce) {
+  int64_t d = make_open(bj::object{{"public_mode", "read"}});
+  int64_t p = post(member_, d, bj::object{{"title", "标题"}, {"body", "第一版"}});
+  expect_cached(d);
+  EXPECT_EQ(svc_->page_cache_stats().entries, 1u);
+
+  ASSERT_TRUE(svc_->like(member_b_, p, true).ok());
+  EXPECT_EQ(item(page(d), p).at("like_count").as_int64(), 1);
+  expect_cached(d);
+  ASSERT_TRUE(svc_->like(member_b_, p, false).ok());
+  EXPECT_EQ(item(page(d), p).at("like_count").as_int64(), 0);
+
+  ASSERT_TRUE(svc_->edit_post(member_, p, bj::object{{"body", "第二版"}}).ok());
+  EXPECT_EQ(item(page(d), p).at("body").as_string(), "第二版");
+  EXPECT_TRUE(item(page(d), p).at("edited").as_bool());
+  expect_cached(d);
+
+  post(member_b_, d, bj::object{{"parent_id", p}, {"body", "赞同"}});
+  EXPECT_EQ(item(page(d), p).at("reply_count").as_int64(), 1);
+  int64_t q = post(member_b_, d, bj::object{{"body", "新发言"}});
+  EXPECT_EQ(page(d).at("items").as_array().size(), 2u);
+  expect_cached(d);
+
+  auto pt = svc_->create_point(staff_, p, bj::object{{"summary", "要点"}, {"department_id", dept_}});
+  ASSERT_TRUE(pt.ok());
+  EXPECT_EQ(item(page(d), p).at("points").as_array().size(), 1u);
+  expect_cached(d);
+  ASSERT_TRUE(svc_->answer_point(resp_, pt->at("id").as_int64(), bj::object{{"body", "已研究，年内出台办法"}}).ok());
+  {
+    auto pts = item(page(d), p).at("points").as_array();
+    ASSERT_EQ(pts.size(), 1u);
+    EXPECT_EQ(pts[0].as_object().at("state").as_string(), "answered");
+    EXPECT_EQ(pts[0].as_object().at("answers").as_array().size(), 1u);
+  }
+  expect_cached(d);
+
+  ASSERT_TRUE(svc_->hide_post(staff_, q, "与主题无关").ok());
+  EXPECT_EQ(item(page(d), q).at("state").as_string(), "hidden");
+  EXPECT_EQ(item(page(d), q).at("body").as_string(), "");
+  expect_cached(d);
+  ASSERT_TRUE(svc_->restore_post(staff_, q).ok());
+  EXPECT_EQ(item(page(d), q).at("body").as_string(), "新发言");
+  ASSERT_TRUE(svc_->remove_post(staff_, q, "违规").ok());
+  EXPECT_EQ(item(page(d), q).at("state").as_string(), "removed");
+
+  // Sub-topic pages and other sizes are pages of their own.
+  page(d, std::nullopt, 1);
+  uint64_t h = hits();
+  EXPECT_EQ(page(d, std::nullopt, 1).at("items").as_array().size(), 1u);
+  EXPECT_EQ(hits(), h + 1);
+
+  // A closed deliberation stays readable; the state change is an event like any other.
+  ASSERT_TRUE(svc_->set_state(staff_, d, "closed").ok());
+  expect_cached(d);
+  ASSERT_TRUE(svc_->update(staff_, d, bj::object{{"public_mode", "closed"}}).ok());
+  EXPECT_EQ(code(svc_->posts_page(anon_, d, std::nullopt, false, 0, 50)), Code::kUnauthenticated);
+}
+
+TEST_F(DeliberationPageCacheTest, NamesChangedElsewhereAreSeenAtOnce) {
+  int64_t d = make_open(bj::object{{"public_mode", "comment"}});
+  int64_t p = post(member_, d, bj::object{{"body", "建议"}});
+  auto pt = svc_->create_point(staff_, p, bj::object{{"summary", "要点"}, {"department_id", dept_}});
+  ASSERT_TRUE(pt.ok());
+  ASSERT_TRUE(svc_->answer_point(resp_, pt->at("id").as_int64(), bj::object{{"body", "已研究"}}).ok());
+  expect_cached(d);
+
+  // The author renames themselves; an administrator renames them.
+  ASSERT_TRUE(accounts_->update_me(member_, bj::object{{"display_name", "陈志远甲"}}).ok());
+  EXPECT_EQ(item(page(d), p).at("author").as_object().at("display_name").as_string(), "陈志远甲");
+  expect_cached(d);
+  ASSERT_TRUE(orgs_->update_person(sys_, member_.person_id, bj::object{{"display_name", "陈志远乙"}}).ok());
+  EXPECT_EQ(item(page(d), p).at("author").as_object().at("display_name").as_string(), "陈志远乙");
+  expect_cached(d);
+
+  // The department is renamed: its name on the point and on its answer.
+  ASSERT_TRUE(orgs_->update_org(sys_, dept_, bj::object{{"name", "江南省民政厅（新）"}}, std::nullopt).ok());
+  {
+    bj::object pg = page(d);
+    const auto& pts = item(pg, p).at("points").as_array();
+    ASSERT_EQ(pts.size(), 1u);
+    EXPECT_EQ(pts[0].as_object().at("department").as_object().at("name").as_string(), "江南省民政厅（新）");
+  }
+  expect_cached(d);
+  // The host becomes a people's congress: the member's label changes with the organisation's kind.
+  std::string label(item(page(d), p).at("author").as_object().at("role_label").as_string());
+  ASSERT_TRUE(orgs_->update_org(sys_, prov_, bj::object{{"kind", "congress"}}, std::nullopt).ok());
+  EXPECT_NE(item(page(d), p).at("author").as_object().at("role_label").as_string(), label);
+  expect_cached(d);
+
+  // A person's erasure: their likes go (no event in the deliberation) and their name.
+  ASSERT_TRUE(svc_->like(member_b_, p, true).ok());
+  EXPECT_EQ(item(page(d), p).at("like_count").as_int64(), 1);
+  expect_cached(d);
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) { return erase_person(c, *ledger_, sys_, member_b_.person_id); }).ok());
+  EXPECT_EQ(item(page(d), p).at("like_count").as_int64(), 0);
+  expect_cached(d);
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) -> Status {
+                   SL_TRY(accounts_->erase_person(c, sys_, member_.person_id));
+                   return Ok();
+                 }).ok());
+  EXPECT_EQ(item(page(d), p).at("author").as_object().at("display_name").as_string(), "（已注销）");
+}
+
+TEST_F(DeliberationPageCacheTest, SignedInReadersGetTheirOwnPage) {
+  int64_t d = make_open(bj::object{{"public_mode", "read"}});
+  int64_t p = post(member_, d, bj::object{{"body", "建议"}});
+  ASSERT_TRUE(svc_->like(member_b_, p, true).ok());
+  expect_cached(d);
+  auto before = svc_->page_cache_stats();
+  auto mine = svc_->posts_page(member_b_, d, std::nullopt, false, 0, 50);
+  ASSERT_TRUE(mine.ok());
+  auto mine_json = bj::parse((*mine)->body).as_object();
+  EXPECT_TRUE(item(mine_json, p).at("liked_by_me").as_bool());
+  auto fresh = svc_->list_posts(member_b_, d, std::nullopt, false, 0, 50);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ((*mine)->body, bj::serialize(*fresh));
+  auto after = svc_->page_cache_stats();
+  EXPECT_EQ(after.hits, before.hits);
+  EXPECT_EQ(after.misses, before.misses);
+  EXPECT_FALSE(item(page(d), p).at("liked_by_me").as_bool());
+  // A hidden post shows its content to its author and moderators, never to the public.
+  ASSERT_TRUE(svc_->hide_post(staff_, p, "请修改").ok());
+  EXPECT_EQ(item(page(d), p).at("body").as_string(), "");
+  auto own = svc_->posts_page(member_, d, std::nullopt, false, 0, 50);
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(item(bj::parse((*own)->body).as_object(), p).at("body").as_string(), "建议");
+  EXPECT_EQ(item(page(d), p).at("body").as_string(), "");
+  // Not readable anonymously: 401, and nothing cached.
+  int64_t closed = make_open(bj::object{{"public_mode", "closed"}});
+  EXPECT_EQ(code(svc_->posts_page(anon_, closed, std::nullopt, false, 0, 50)), Code::kUnauthenticated);
+  EXPECT_EQ(code(svc_->posts_page(anon_, 9999, std::nullopt, false, 0, 50)), Code::kNotFound);
+}
+
+// Readers racing writers: whatever a reader is sent carries its own last_seq, and every page
+// sent with the same last_seq is the same bytes; after the writers stop, the page is the fresh one.
+TEST_F(DeliberationPageCacheTest, ConcurrentReadersNeverSeeAPageOlderThanItsSeq) {
+  int64_t d = make_open(bj::object{{"public_mode", "read"}});
+  std::vector<int64_t> posts;
+  for (int i = 0; i < 5; ++i) posts.push_back(post(member_, d, bj::object{{"body", "发言 " + std::to_string(i)}}));
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::map<int64_t, std::string> by_seq;
+  int mismatches = 0, reads = 0;
+  auto reader = [&] {
+    while (!stop.load()) {
+      auto r = svc_->posts_page(anon_, d, std::nullopt, false, 0, 50);
+      if (!r.ok()) continue;
+      int64_t seq = bj::parse((*r)->body).as_object().at("last_seq").as_int64();
+      std::lock_guard lk(mu);
+      reads++;
+      auto [it, fresh] = by_seq.try_emplace(seq, (*r)->body);
+      if (!fresh && it->second != (*r)->body) mismatches++;
+    }
+  };
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 3; ++i) readers.emplace_back(reader);
+  std::vector<Caller> likers{member_b_, leader_, staff_, member_};
+  int failed_likes = 0;
+  for (int round = 0; round < 4; ++round)
+    for (const auto& who : likers)
+      for (int64_t p : posts)
+        if (!svc_->like(who, p, round % 2 == 0).ok()) failed_likes++;
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(failed_likes, 0);
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_GT(reads, 0);
+  // Each sequence number's page is the page rendered at that point: check the last one.
+  bj::object last = page(d);
+  for (const auto& it : last.at("items").as_array()) EXPECT_EQ(it.as_object().at("like_count").as_int64(), 0);
+}
+
+TEST(DeliberationPageCache, KeepsOnlyTheNewestStateOfADeliberationWithinItsBytes) {
+  detail::PageCache cache(1000);
+  auto pg = [](size_t n) {
+    auto p = std::make_shared<RenderedPage>();
+    p->body.assign(n, 'x');
+    return std::shared_ptr<const RenderedPage>(p);
+  };
+  detail::PageKey a{1, 10, 0, -1, false, 0, 50};
+  detail::PageKey a_next = a;
+  a_next.seq = 11;
+  detail::PageKey b{2, 3, 0, -1, false, 0, 50};
+  cache.put(a, pg(100));
+  cache.put(b, pg(100));
+  EXPECT_NE(cache.get(a), nullptr);
+  cache.put(a_next, pg(100));  // deliberation 1 moved on: its older page goes
+  EXPECT_EQ(cache.get(a), nullptr);
+  EXPECT_NE(cache.get(a_next), nullptr);
+  cache.put(a, pg(100));  // an older snapshot's page is not kept
+  EXPECT_EQ(cache.get(a), nullptr);
+  detail::PageKey b_dir = b;
+  b_dir.directory = 1;  // names changed: the directory version moves every page on
+  cache.put(b_dir, pg(100));
+  EXPECT_EQ(cache.get(b), nullptr);
+  EXPECT_EQ(cache.stats().entries, 2u);
+  EXPECT_EQ(cache.stats().bytes, 200u);
+  // Beyond its bytes, the least recently used go; a page larger than all of it is not kept.
+  detail::PageKey c{3, 1, 1, -1, false, 0, 50};
+  EXPECT_NE(cache.get(a_next), nullptr);  // a_next is now the most recently used
+  cache.put(c, pg(850));
+  EXPECT_EQ(cache.get(b_dir), nullptr);
+  EXPECT_NE(cache.get(a_next), nullptr);
+  EXPECT_NE(cache.get(c), nullptr);
+  detail::PageKey huge{4, 1, 1, -1, false, 0, 50};
+  cache.put(huge, pg(2000));
+  EXPECT_EQ(cache.get(huge), nullptr);
+  EXPECT_LE(cache.stats().bytes, 1000u);
 }
 
 }  // namespace

@@ -1,15 +1,19 @@
 // The in-app inbox (站内消息): notifications addressed to one person — a mention, a change of
 // their membership, later replies and case progress. Other modules write to it with
-// notifications::notify inside their own transaction, so a notification exists exactly when
+// notifications::notify (or notify_event, which renders the kind's template in the
+// recipient's language) inside their own transaction, so a notification exists exactly when
 // the change that caused it was committed. People read only their own inbox.
 //
-// The inbox is the first delivery channel. SMS and e-mail (the cases issue) add a deliveries
-// table keyed by notification id and channel, filled by notify from each person's preferences
-// and drained after commit by a sender; nothing here has to change for that but notify itself.
+// The inbox is the first delivery channel. notify also writes one row of
+// notification_deliveries per channel the recipient wants for that kind (delivery.h: the
+// in-app channel, which pushes the unread count to the person's live room `inbox:<id>`; SMS
+// and e-mail as chosen in their preferences), in the same transaction; a Dispatcher drains
+// them after commit, with retries, and records every attempt.
 //
 // Notifications are not ledger records: they are private deliveries derived from records that
 // are ledgered themselves (the post that mentions someone, the membership that changed), and a
-// public ledger entry per delivery would only reveal who is told what, and when.
+// public ledger entry per delivery would only reveal who is told what, and when. The same
+// holds for delivery rows and preferences.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -21,7 +25,9 @@
 #include "core/result.h"
 #include "modules/access/access.h"
 #include "modules/accounts/accounts.h"
+#include "modules/notifications/templates.h"
 #include "net/router.h"
+#include "pubsub/bus.h"
 #include "storage/database.h"
 
 namespace sl::notifications {
@@ -50,13 +56,30 @@ Status notify(storage::Conn& c, int64_t person_id, std::string_view kind, std::s
 Status notify_at(storage::Conn& c, TimeMs at, int64_t person_id, std::string_view kind, std::string_view title,
                  std::string_view body, std::string_view link);
 
-// Right to deletion: removes every notification of `person_id` (an erasure step of accounts).
+// The same with the text from the kind's template (templates.h lists kinds and variables),
+// in the recipient's language (people.locale). Unknown kinds and missing variables are
+// InvalidArgument.
+Status notify_event(storage::Conn& c, int64_t person_id, std::string_view kind, const Vars& vars,
+                    std::string_view link);
+Status notify_event_at(storage::Conn& c, TimeMs at, int64_t person_id, std::string_view kind, const Vars& vars,
+                       std::string_view link);
+
+// Right to deletion: removes every notification of `person_id`, their deliveries and
+// attempts, and their preferences (an erasure step of accounts).
 Status erase_person(storage::Conn& c, int64_t person_id);
+
+// The live room of a person's inbox, `inbox:<person_id>`: only that person may watch it
+// (Forbidden otherwise; visitors: Unauthenticated). Its events are unsequenced (seq 0):
+//   {"type":"inbox.unread","seq":0,"at":"...","data":{"unread_count":n}}
+// sent after every change of the count (a new notification, read, read-all).
+Result<int64_t> live_room(const Caller& caller, int64_t person_id);
+void publish_unread(pubsub::Bus& bus, int64_t person_id, int64_t unread, TimeMs at);
 
 // Reading and marking one's own inbox. Thread-safe (state lives in the database).
 class InboxService {
  public:
-  InboxService(storage::Database& db, const Clock& clock);
+  // `bus` (optional): where changes of the unread count are announced after commit.
+  InboxService(storage::Database& db, const Clock& clock, pubsub::Bus* bus = nullptr);
 
   // Newest first: {"items":[...], "next_cursor": ..., "unread_count": n}. `before_id` 0 = from
   // the newest.
@@ -71,6 +94,7 @@ class InboxService {
  private:
   storage::Database& db_;
   const Clock& clock_;
+  pubsub::Bus* bus_;
 };
 
 // GET /api/v1/inbox, POST /api/v1/inbox/{id}/read, POST /api/v1/inbox/read-all.

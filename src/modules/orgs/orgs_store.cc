@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "modules/common/directory_version.h"
+
 namespace sl::orgs::store {
 
 using storage::Null;
@@ -152,6 +154,8 @@ Result<bool> update_org(Conn& c, int64_t id, const std::string& name, const std:
                                   "WHERE id = ?",
                                   {name, level, kind, now, id});
   if (!n.ok()) return n.take_error();
+  // Pages that show the organisation's name or kind (deliberation posts) are cached on this.
+  if (*n > 0) SL_TRY(directory_version::bump(c));
   return *n > 0;
 }
 
@@ -412,7 +416,7 @@ Status update_person(Conn& c, const PersonRow& p, TimeMs now) {
     if (r.error().code == Code::kConflict) return Error::Conflict("person_exists", "登录名或手机号已被他人使用");
     return r.take_error();
   }
-  return Ok();
+  return directory_version::bump(c);  // the display name shown on cached pages may have changed
 }
 
 Result<std::vector<RosterLine>> roster(Conn& c, int64_t org_id) {

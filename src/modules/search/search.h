@@ -98,6 +98,8 @@ struct Hit {
   int64_t scope_id = 0;
   std::string org_path;
   int64_t author_id = 0;
+  // The author's display name now (SearchService fills it; "" when unknown or erased).
+  std::string author_name;
   std::optional<int64_t> sector_id;
   std::optional<int64_t> department_id;
   std::string subtopic;

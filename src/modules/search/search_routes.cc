@@ -113,6 +113,7 @@ bj::object hit_json(const Hit& h) {
   o["id"] = h.id;
   o["deliberation_id"] = h.scope_id;
   o["author_id"] = h.author_id > 0 ? bj::value(h.author_id) : bj::value(nullptr);
+  o["author_name"] = h.author_id > 0 && !h.author_name.empty() ? bj::value(h.author_name) : bj::value(nullptr);
   o["sector_id"] = opt_json(h.sector_id);
   o["department_id"] = opt_json(h.department_id);
   o["subtopic"] = h.subtopic.empty() ? bj::value(nullptr) : bj::value(h.subtopic);

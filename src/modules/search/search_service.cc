@@ -125,6 +125,29 @@ Result<Page> find(storage::Conn& c, const Query& q) {
   return page;
 }
 
+namespace {
+
+// Who wrote each hit, by name as it is now (a page holds at most 100 hits, so one query).
+Status name_authors(storage::Conn& c, Page& page) {
+  std::vector<int64_t> ids;
+  for (const Hit& h : page.hits)
+    if (h.author_id > 0 && std::find(ids.begin(), ids.end(), h.author_id) == ids.end()) ids.push_back(h.author_id);
+  if (ids.empty()) return Ok();
+  storage::Params params;
+  std::string in;
+  for (int64_t id : ids) {
+    in += in.empty() ? "?" : ", ?";
+    params.emplace_back(id);
+  }
+  SL_ASSIGN(auto rows, c.query("SELECT id, display_name FROM people WHERE id IN (" + in + ")", params));
+  for (Hit& h : page.hits)
+    for (const auto& r : rows)
+      if (r.i64(0) == h.author_id) h.author_name = r.is_null(1) ? "" : r.str(1);
+  return Ok();
+}
+
+}  // namespace
+
 SearchService::SearchService(storage::Database& db, ScopeResolver resolver) : db_(db), resolver_(std::move(resolver)) {}
 
 Result<Page> SearchService::search(const access::Caller& caller, std::optional<int64_t> deliberation_id, Query query) {
@@ -132,7 +155,11 @@ Result<Page> SearchService::search(const access::Caller& caller, std::optional<i
   SL_TRY(parse_query(query.q));
   if (!resolver_) return Error::Internal("search: no scope resolver");
   SL_ASSIGN(query.scope_ids, resolver_(caller, deliberation_id));
-  return db_.read_value<Page>([&](storage::Conn& c) { return find(c, query); });
+  return db_.read_value<Page>([&](storage::Conn& c) -> Result<Page> {
+    SL_ASSIGN(Page page, find(c, query));
+    SL_TRY(name_authors(c, page));
+    return page;
+  });
 }
 
 }  // namespace sl::search

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "core/result.h"
 #include "storage/database.h"
@@ -60,5 +61,9 @@ class PostgresDatabase final : public Database {
 };
 
 Result<std::unique_ptr<Database>> open_postgres(const DatabaseOptions& opts);
+
+class LeaderLock;
+// The session advisory lock `key` on its own connection (storage/leader_lock.h).
+std::unique_ptr<LeaderLock> make_postgres_leader_lock(const std::string& url, int64_t key);
 
 }  // namespace sl::storage

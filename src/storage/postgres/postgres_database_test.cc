@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "storage/dialect.h"
+#include "storage/leader_lock.h"
 #include "storage/migrations.h"
 #include "storage/postgres/pg_test_server.h"
 
@@ -490,6 +491,35 @@ TEST_F(PostgresTest, ZzOutageIsUnavailableAndThePoolReconnects) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_TRUE(db_->ping());
   EXPECT_EQ(*count("t"), 21);
+}
+
+// The scheduler's cluster lock: one session holds it; a second waits; when the holder's
+// session ends (its process died: here the server terminates it) the next try takes it.
+TEST_F(PostgresTest, LeaderLockIsHeldByOneSessionAndMovesWhenItEnds) {
+  DatabaseOptions o;
+  o.url = url_;
+  auto a = make_leader_lock(o, 4242);
+  auto b = make_leader_lock(o, 4242);
+  auto other = make_leader_lock(o, 4343);
+  EXPECT_TRUE(a->hold());
+  EXPECT_FALSE(b->hold());
+  EXPECT_TRUE(a->hold());  // the holder confirms
+  EXPECT_TRUE(other->hold());  // another key is another lock
+  EXPECT_FALSE(b->hold());
+  // The holder's session ends as if its process were killed.
+  ASSERT_OK(query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND granted"));
+  bool taken = false;
+  for (auto until = steady_clock::now() + std::chrono::seconds(10); !taken && steady_clock::now() < until;) {
+    taken = b->hold();
+    if (!taken) std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_TRUE(taken);
+  EXPECT_FALSE(a->hold());  // a notices its session is gone, and the lock is b's now
+  // A graceful release hands it over at the next try.
+  b->release();
+  EXPECT_TRUE(a->hold());
+  EXPECT_FALSE(b->hold());
+  EXPECT_TRUE(other->hold());
 }
 
 }  // namespace

@@ -179,6 +179,12 @@ class SqliteDatabase final : public Database {
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     SL_ASSIGN(writer_conn_, connect(true));
     SL_ASSIGN(checkpoint_conn_, connect(false));
+    // A connection learns that the database is in WAL mode (and opens the WAL) on its first
+    // read; until then sqlite3_wal_checkpoint_v2 on it is a silent no-op. Without this read the
+    // checkpointer never copied anything back and the -wal file grew for as long as the server
+    // ran (bench/deliberation.sh: 576 MB after a few minutes of replies, the database file still
+    // its first 4 KB, and every page lookup walking the whole WAL index).
+    SL_TRY(checkpoint_conn_->raw("SELECT count(*) FROM sqlite_master"));
     writer_ = std::thread([this] { writer_loop(); });
     checkpointer_ = std::thread([this] { checkpoint_loop(); });
     return Ok();
@@ -308,6 +314,8 @@ class SqliteDatabase final : public Database {
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
       }
       run_batch(batch);
+      if (restart_wanted_.exchange(false))
+        sqlite3_wal_checkpoint_v2(writer_conn_->handle(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
       writes_since_checkpoint_ += batch.size();
       if (writes_since_checkpoint_ > 256) cp_cv_.notify_one();
       batch.clear();
@@ -357,12 +365,21 @@ class SqliteDatabase final : public Database {
       if (writes_since_checkpoint_ == 0) continue;
       writes_since_checkpoint_ = 0;
       lk.unlock();
-      sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      int log_frames = 0, copied = 0;
+      sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+      // A passive checkpoint copies frames back but never lets the WAL start again from its
+      // beginning while writes keep coming (a writer restarts it only when everything was
+      // copied and no reader is in it): under steady writes it grew without end. Past a size
+      // the writer thread itself runs a RESTART checkpoint between two batches (from this
+      // thread it would wait for a write lock the writer takes again at once).
+      if (log_frames >= kRestartFrames) restart_wanted_ = true;
       lk.lock();
     }
     // Final full checkpoint so the database file is complete after a clean shutdown.
     sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   }
+
+  static constexpr int kRestartFrames = 8192;  // WAL frames (32 MiB of 4 KiB pages) before a RESTART checkpoint
 
   DatabaseOptions opts_;
   std::string path_;
@@ -383,6 +400,7 @@ class SqliteDatabase final : public Database {
   std::condition_variable cp_cv_;
   bool cp_stop_ = false;
   std::atomic<size_t> writes_since_checkpoint_{0};
+  std::atomic<bool> restart_wanted_{false};  // the WAL is long: the writer restarts it between batches
 };
 
 }  // namespace

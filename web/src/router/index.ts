@@ -126,6 +126,30 @@ const routes: RouteRecordRaw[] = [
     },
   },
   {
+    path: '/deliberations',
+    name: 'deliberations',
+    component: () => import('@/views/DeliberationListView.vue'),
+    meta: { public: true, title: 'delib.listTitle', tabbar: true },
+  },
+  {
+    path: '/deliberations/:id(\\d+)',
+    name: 'deliberation',
+    component: () => import('@/views/DeliberationPage.vue'),
+    meta: { public: true, title: 'delib.listTitle' },
+  },
+  {
+    path: '/me/contributions',
+    name: 'my-contributions',
+    component: () => import('@/views/MyContributionsView.vue'),
+    meta: { title: 'delib.mine' },
+  },
+  {
+    path: '/search',
+    name: 'search',
+    component: () => import('@/views/SearchView.vue'),
+    meta: { public: true, title: 'search.title' },
+  },
+  {
     path: '/topics',
     name: 'topics',
     component: () => import('@/views/topics/TopicsView.vue'),

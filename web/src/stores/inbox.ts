@@ -1,15 +1,23 @@
-// The unread count of one's inbox, for the badge in the header. Polled while the page is
-// visible and someone is logged in; views that mark notifications read set it directly.
+// The unread count of one's inbox, for the badge in the header. Live: the store watches the
+// person's room `inbox:<id>` on the live socket, where the server announces every change of
+// the count (a new notification, read, read-all) as an `inbox.unread` event. It asks over HTTP
+// when it starts, whenever the socket (re)connects (what changed while it was away is not
+// replayed), when the tab becomes visible, and every few minutes as a safety net.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { api } from '@/api'
+import { liveSocket, type Subscription } from '@/live/socket'
 
-const POLL_MS = 60_000
+const POLL_MS = 5 * 60_000
 
 export const useInboxStore = defineStore('inbox', () => {
   const unread = ref(0)
+  /** true while the live room is subscribed and the socket is open */
+  const live = ref(false)
   let timer: ReturnType<typeof setInterval> | null = null
   let inFlight: Promise<void> | null = null
+  let sub: Subscription | null = null
+  let stopStatus: (() => void) | null = null
 
   function set(n: number): void {
     unread.value = Math.max(0, n)
@@ -33,7 +41,31 @@ export const useInboxStore = defineStore('inbox', () => {
     if (document.visibilityState === 'visible') void refresh()
   }
 
-  function start(): void {
+  function watchRoom(personId: number | string) {
+    sub?.unsubscribe()
+    const socket = liveSocket()
+    sub = socket.subscribe(`inbox:${personId}`, {
+      onEvent: (ev) => {
+        const n = (ev.data as { unread_count?: unknown }).unread_count
+        if (ev.type === 'inbox.unread' && typeof n === 'number') set(n)
+      },
+      // The room is not sequenced: after a resync, ask for the count itself.
+      catchUp: async (_room, after) => {
+        await refresh()
+        return after
+      },
+      onError: () => (live.value = false),
+    })
+    stopStatus?.()
+    stopStatus = socket.onStatus((s) => {
+      live.value = s === 'open'
+      if (s === 'open') void refresh() // counts that changed while the socket was away
+    })
+  }
+
+  /** Starts following the count of `personId`'s inbox. */
+  function start(personId?: number | string): void {
+    if (personId) watchRoom(personId)
     if (timer) return
     void refresh()
     timer = setInterval(() => {
@@ -46,8 +78,13 @@ export const useInboxStore = defineStore('inbox', () => {
     if (timer) clearInterval(timer)
     timer = null
     document.removeEventListener('visibilitychange', onVisible)
+    sub?.unsubscribe()
+    sub = null
+    stopStatus?.()
+    stopStatus = null
+    live.value = false
     unread.value = 0
   }
 
-  return { unread, set, refresh, start, stop }
+  return { unread, live, set, refresh, start, stop }
 })

@@ -1,5 +1,6 @@
 // English
 import type { Messages } from './zh-CN'
+import delibEn from './delib/en'
 
 const en: Messages = {
   app: {
@@ -379,6 +380,37 @@ const en: Messages = {
       topic: 'Topic',
     },
   },
+  notify: {
+    title: 'Notification settings',
+    intro: 'Every notification arrives in Messages. You can choose which ones also come by SMS or e-mail.',
+    email: 'E-mail',
+    emailPlaceholder: 'For e-mail notifications',
+    emailShort: 'E-mail',
+    noMobile: 'No mobile number on this account: SMS notifications cannot be sent',
+    quiet: 'Quiet hours',
+    quietHint: 'SMS and e-mail in this period are sent when it ends',
+    quietFrom: 'From',
+    quietTo: 'To',
+    kindsLabel: 'How each kind of notification reaches you',
+    kind: 'Notification',
+    inbox: 'Messages',
+    sms: 'SMS',
+    urgent: 'Urgent',
+    urgentHint: 'Urgent notifications (such as the red card of an overdue case) are sent at once, even in quiet hours.',
+    save: 'Save notification settings',
+    saved: 'Notification settings saved',
+    kinds: {
+      case_assigned: 'Case assigned',
+      case_due_soon: 'Due soon (yellow card)',
+      case_overdue: 'Overdue (red card)',
+      case_answered: 'Case answered',
+      case_rated: 'Answer rated',
+      case_returned: 'Returned for handling again',
+      mention: 'Someone mentioned me',
+      point_assigned: 'A point for my department',
+      point_answered: 'A department answered my point',
+    },
+  },
   attachments: {
     label: 'Attachments',
     add: 'Add attachment',
@@ -411,6 +443,8 @@ const en: Messages = {
     tryTitle: 'Try attachments',
     tryIntro: 'Try uploading documents and pictures and recording voice here. Attachments not used in a post are deleted after a day.',
   },
+  delib: delibEn.delib,
+  search: delibEn.search,
   console: {
     nav: {
       label: 'Switch console',
@@ -675,6 +709,8 @@ const en: Messages = {
       answered: 'Answer published',
       emptyTodo: 'Nothing to do',
       emptyDone: 'None yet',
+    },
+  },
   topics: {
     title: 'Topics',
     homeLink: 'Raise a topic',

@@ -1,5 +1,7 @@
 // 简体中文（主语言）。其余语言文件必须与此结构完全一致（由类型检查保证）。
 // 注意：vue-i18n 把 { } @ $ | 当作语法字符，文案中不要直接使用。
+import delibZhCN from './delib/zh-CN'
+
 const zhCN = {
   app: {
     name: '商量',
@@ -378,6 +380,37 @@ const zhCN = {
       topic: '议题',
     },
   },
+  notify: {
+    title: '通知设置',
+    intro: '所有通知都会进入“消息”。您还可以选择哪些通知同时以短信或电子邮件发送。',
+    email: '电子邮箱',
+    emailPlaceholder: '用于接收邮件通知',
+    emailShort: '邮件',
+    noMobile: '账号未绑定手机号，无法接收短信通知',
+    quiet: '免打扰时段',
+    quietHint: '此时段内的短信和邮件会在结束后再发送',
+    quietFrom: '开始',
+    quietTo: '结束',
+    kindsLabel: '各类通知的接收方式',
+    kind: '通知',
+    inbox: '消息',
+    sms: '短信',
+    urgent: '紧急',
+    urgentHint: '标为“紧急”的通知（如超期红牌）在免打扰时段也会立即发送。',
+    save: '保存通知设置',
+    saved: '通知设置已保存',
+    kinds: {
+      case_assigned: '案件交办',
+      case_due_soon: '即将到期（黄牌）',
+      case_overdue: '已超期（红牌）',
+      case_answered: '案件已答复',
+      case_rated: '答复已获评价',
+      case_returned: '退回重办',
+      mention: '有人提到我',
+      point_assigned: '要点交由本部门回应',
+      point_answered: '部门回应了我的要点',
+    },
+  },
   attachments: {
     label: '附件',
     add: '添加附件',
@@ -410,6 +443,8 @@ const zhCN = {
     tryTitle: '附件试用',
     tryIntro: '在这里试用上传文档、图片和录制语音。没有用在发言里的附件会在一天后自动删除。',
   },
+  delib: delibZhCN.delib,
+  search: delibZhCN.search,
   console: {
     nav: {
       label: '工作台切换',
@@ -674,6 +709,8 @@ const zhCN = {
       answered: '回应已发布',
       emptyTodo: '没有待办的要点',
       emptyDone: '暂无',
+    },
+  },
   topics: {
     title: '议题征集',
     homeLink: '议题征集',

@@ -1,5 +1,6 @@
 // 繁體中文
 import type { Messages } from './zh-CN'
+import delibZhTW from './delib/zh-TW'
 
 const zhTW: Messages = {
   app: {
@@ -379,6 +380,37 @@ const zhTW: Messages = {
       topic: '議題',
     },
   },
+  notify: {
+    title: '通知設定',
+    intro: '所有通知都會進入「訊息」。您還可以選擇哪些通知同時以簡訊或電子郵件寄送。',
+    email: '電子郵件',
+    emailPlaceholder: '用於接收郵件通知',
+    emailShort: '郵件',
+    noMobile: '帳號未綁定手機號碼，無法接收簡訊通知',
+    quiet: '勿擾時段',
+    quietHint: '此時段內的簡訊和郵件會在結束後再寄送',
+    quietFrom: '開始',
+    quietTo: '結束',
+    kindsLabel: '各類通知的接收方式',
+    kind: '通知',
+    inbox: '訊息',
+    sms: '簡訊',
+    urgent: '緊急',
+    urgentHint: '標為「緊急」的通知（如逾期紅牌）在勿擾時段也會立即寄送。',
+    save: '儲存通知設定',
+    saved: '通知設定已儲存',
+    kinds: {
+      case_assigned: '案件交辦',
+      case_due_soon: '即將到期（黃牌）',
+      case_overdue: '已逾期（紅牌）',
+      case_answered: '案件已答覆',
+      case_rated: '答覆已獲評價',
+      case_returned: '退回重辦',
+      mention: '有人提到我',
+      point_assigned: '要點交由本部門回應',
+      point_answered: '部門回應了我的要點',
+    },
+  },
   attachments: {
     label: '附件',
     add: '新增附件',
@@ -411,6 +443,8 @@ const zhTW: Messages = {
     tryTitle: '附件試用',
     tryIntro: '在這裡試用上傳文件、圖片和錄製語音。沒有用在發言裡的附件會在一天後自動刪除。',
   },
+  delib: delibZhTW.delib,
+  search: delibZhTW.search,
   console: {
     nav: {
       label: '工作台切換',
@@ -675,6 +709,8 @@ const zhTW: Messages = {
       answered: '回應已發布',
       emptyTodo: '沒有待辦的要點',
       emptyDone: '暫無',
+    },
+  },
   topics: {
     title: '議題徵集',
     homeLink: '議題徵集',
