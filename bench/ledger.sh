@@ -6,7 +6,8 @@
 # services: the entry's share of the platform's real writes (a post, a reply, a like, an
 # organisation renamed) through the services at one client thread: natively in writer CPU
 # (entry_share_OP_cpu=), then in instructions under callgrind (entry_share_OP=) with CG_WRITES
-# (300) writes of each kind and the synthetic realistic write for CG_SECONDS (10) with and without
+# (300) writes of each kind (and entry_share_OP_with_checkpointer=, the tree built over them
+# later on the same writer counted too) and the synthetic realistic write for CG_SECONDS (10) with and without
 # its entry for the commit's extra pages. CALLGRIND=0 skips the callgrind part, NATIVE=0 the other.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
