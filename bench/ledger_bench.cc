@@ -17,9 +17,13 @@
 //     reported separately (it loads the in-memory upper tree).
 //   build/sl_bench_ledger [DIR] [N] [SECONDS] [ROUNDS] [WHAT]
 //   WHAT: all (default) | append | proof | proof-reuse (keeps DIR's tree for the next run) |
-//         one variant for a profiler: bare, realistic, keyed-post, each with +ledger (once)
+//         one variant for a profiler: bare, realistic, keyed-post, each with +ledger (once;
+//         a 6th argument sets the client threads) |
+//         services: the platform's own writes through the services, see svcbench below |
+//         services-callgrind-OP (OP: post, reply, like, org; N = writes), under callgrind
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -35,7 +39,13 @@
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/random.h"
+#include "modules/accounts/accounts.h"
+#include "modules/deliberation/deliberation.h"
 #include "modules/ledger/ledger.h"
+#include "modules/notifications/sms.h"
+#include "modules/orgs/orgs.h"
+#include "modules/orgs/orgs_store.h"
+#include "pubsub/bus.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 
@@ -118,6 +128,9 @@ static double cpu_seconds() {
 
 // CPU time (ns) of every thread of this process, by thread id. Linux encodes a thread's CPU
 // clock as ((~tid) << 3) | CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED.
+static std::map<int, int64_t> thread_cpu_ns();
+static int g_threads = kThreads;  // client threads of run_writes (1 = a single writer, one write per commit)
+
 static std::map<int, int64_t> thread_cpu_ns() {
   std::map<int, int64_t> out;
   for (const auto& d : std::filesystem::directory_iterator("/proc/self/task")) {
@@ -136,7 +149,7 @@ static Run run_writes(Env& e, Write kind, bool with_ledger, double seconds) {
   auto start = Clk::now();
   double cpu0 = cpu_seconds();
   auto threads0 = thread_cpu_ns();
-  for (int t = 0; t < kThreads; ++t)
+  for (int t = 0; t < g_threads; ++t)
     ts.emplace_back([&, t] {
       access::Caller actor;
       actor.person_id = t + 1;
@@ -247,7 +260,7 @@ static void append_costs(const std::string& dir, double seconds, int rounds) {
   }
   std::printf("%d client threads, median of %d interleaved rounds: writes/s; CPU time per write of SQLite's writer "
               "thread / of all threads\n",
-              kThreads, rounds);
+              g_threads, rounds);
   for (int v = 0; v < kVariants; v += 2) {
     double a = median(rate[v]), b = median(rate[v + 1]);
     double wa = median(writer[v]), wb = median(writer[v + 1]), ca = median(cpu[v]), cb = median(cpu[v + 1]);
@@ -381,6 +394,210 @@ static int proof_latency(const std::string& dir, uint64_t n, bool reuse) {
   return 0;
 }
 
+// ---- 3. The platform's real writes, through the services (as the unit-test fixture builds them) ----
+// One client thread, so one writer and one write per commit. Each write appends its ledger entry
+// exactly as the service does (nothing is switched off): the entry's share is measured (a) in
+// instructions under callgrind (`services-callgrind`: the inclusive cost of the services'
+// record() — loading the record's canonical content, then Ledger::record/append — against all
+// instructions of all threads per write) and (b) natively in writer CPU, the entry's marginal
+// cost taken from the synthetic write with and without an entry at one client thread, interleaved.
+namespace svcbench {
+
+namespace bj = boost::json;
+
+struct NoSms final : notifications::SmsSender {
+  Status send(const notifications::SmsMessage&) override { return Ok(); }
+};
+
+enum class Op { kPost, kReply, kLike, kOrg };
+constexpr const char* kOpNames[] = {"post", "reply", "like", "org"};
+
+struct Platform {
+  std::unique_ptr<Database> db;
+  std::unique_ptr<ledger::Ledger> ledger;
+  NoSms sms;
+  AuthConfig auth;
+  std::unique_ptr<accounts::AccountsService> accounts;
+  std::unique_ptr<orgs::OrgsService> orgs;
+  std::unique_ptr<pubsub::Bus> bus;
+  std::unique_ptr<deliberation::DeliberationService> delib;
+  access::Caller sys = access::Caller::system(), staff, member, member_b;
+  int64_t prov = 0, dept = 0, delib_id = 0, top_post = 0, liked_post = 0;
+  int64_t n = 0;
+  bool liked = false;
+
+  static void need(bool ok, const char* what) {
+    if (!ok) {
+      std::fprintf(stderr, "services setup failed: %s\n", what);
+      std::exit(1);
+    }
+  }
+  access::Caller caller_of(int64_t person_id) {
+    access::Caller c;
+    c.person_id = person_id;
+    c.memberships = db->read_value<std::vector<access::Membership>>(
+                          [&](Conn& cn) { return orgs::store::memberships_of(cn, person_id); })
+                        .value();
+    return c;
+  }
+  int64_t make_org(std::optional<int64_t> parent, const char* name, const char* kind) {
+    bj::object body{{"name", name}, {"level", "province"}, {"kind", kind}};
+    if (parent) body["parent_id"] = *parent;
+    auto o = orgs->create_org(sys, body);
+    need(o.ok(), "org");
+    return o->at("id").as_int64();
+  }
+  access::Caller person(int64_t org, const char* role, const char* name) {
+    auto m = orgs->add_member(sys, org, bj::object{{"display_name", name}, {"login", "user" + std::to_string(++n)}, {"role", role}});
+    need(m.ok(), "member");
+    return caller_of(m->at("person").as_object().at("id").as_int64());
+  }
+
+  explicit Platform(const std::string& dir) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    DatabaseOptions o;
+    o.url = "sqlite:" + dir + "/platform.db";
+    db = std::move(open_database(o)).value();
+    need(migrate(*db).ok(), "migrations");
+    auth.argon2_opslimit = 1;
+    auth.argon2_memlimit_kib = 8;
+    ledger = make_ledger(*db);
+    accounts = std::make_unique<accounts::AccountsService>(*db, clock_, random_, sms, *ledger, auth);
+    orgs = std::make_unique<orgs::OrgsService>(*db, clock_, *accounts, *ledger);
+    bus = pubsub::make_local_bus();
+    delib = std::make_unique<deliberation::DeliberationService>(*db, clock_, *ledger, *bus, deliberation::Options{30});
+    prov = make_org(std::nullopt, "江南省政协", "cppcc");
+    dept = make_org(prov, "江南省民政厅", "department");
+    staff = person(prov, "staff", "周晓云");
+    member = person(prov, "member", "陈志远");
+    member_b = person(prov, "member", "王秀英");
+    for (int i = 0; i < 20; ++i) person(prov, "member", "委员");  // others to notify, as in a real committee
+    bj::object body{{"org_id", prov},
+                    {"theme", "推进养老服务体系建设"},
+                    {"description", "围绕**居家养老**建言"},
+                    {"subtopics", bj::array{bj::object{{"title", "居家养老"}}, bj::object{{"title", "医养结合"}}}},
+                    {"phases", bj::array{bj::object{{"kind", "speaking"}, {"name", "委员发言"}},
+                                         bj::object{{"kind", "summary"}, {"name", "总结"}}}},
+                    {"department_ids", bj::array{dept}}};
+    auto d = delib->create(staff, body);
+    need(d.ok(), "deliberation");
+    delib_id = d->at("id").as_int64();
+    need(delib->set_state(staff, delib_id, "open").ok(), "open");
+    auto p = delib->create_post(member, delib_id, bj::object{{"body", "建议加快社区嵌入式养老服务设施建设。"}});
+    need(p.ok(), "first post");
+    top_post = liked_post = p->at("id").as_int64();
+  }
+  ~Platform() {
+    ledger->stop();
+    db->close();
+  }
+
+  // ~200 characters of Chinese, as a member's speech is (varied so search indexes new terms).
+  std::string text(int64_t i) {
+    return "关于第" + std::to_string(i) +
+           "条建议：建议在城乡社区推进嵌入式养老服务设施建设，统筹居家社区机构养老资源，完善老年助餐、助浴、"
+           "助医服务网络，加大财政投入和政策支持力度，鼓励社会力量参与，培养专业护理人才队伍，提高服务质量和水平，"
+           "让老年人就近享受便捷的养老服务。";
+  }
+  bool write(Op op) {
+    ++n;
+    switch (op) {
+      case Op::kPost:
+        return delib->create_post(member, delib_id, bj::object{{"body", text(n)}}).ok();
+      case Op::kReply:
+        return delib->create_post(member_b, delib_id, bj::object{{"body", text(n)}, {"parent_id", top_post}}).ok();
+      case Op::kLike:  // on, off, on, ...: each one a like.created or like.deleted entry
+        liked = !liked;
+        return delib->like(member_b, liked_post, liked).ok();
+      case Op::kOrg:
+        return orgs->update_org(sys, dept, bj::object{{"name", "江南省民政厅" + std::to_string(n)}}, std::nullopt).ok();
+    }
+    return false;
+  }
+};
+
+struct OpRun {
+  double writer_us = 0, per_second = 0;
+  int64_t writes = 0;
+  double client_us = 0, all_us = 0;  // the calling thread's CPU, all threads' CPU, per write
+};
+
+static OpRun run_op(const std::string& dir, Op op, double seconds) {
+  Platform pf(dir);
+  for (int i = 0; i < 50; ++i) pf.write(op);  // warm the caches and statements
+  auto threads0 = thread_cpu_ns();
+  double cpu0 = cpu_seconds();
+  auto start = Clk::now();
+  int64_t done = 0;
+  while (std::chrono::duration<double>(Clk::now() - start).count() < seconds)
+    if (pf.write(op)) ++done;
+  double wall = std::chrono::duration<double>(Clk::now() - start).count();
+  auto threads1 = thread_cpu_ns();
+  double all = cpu_seconds() - cpu0;
+  // The writer: the busiest thread but this one (which calls the services and builds replies).
+  int64_t busiest = 0, self = 0;
+  for (const auto& [tid, ns] : threads0)
+    if (threads1.count(tid)) {
+      if (tid == ::getpid()) self = threads1[tid] - ns;
+      else busiest = std::max(busiest, threads1[tid] - ns);
+    }
+  double n = static_cast<double>(std::max<int64_t>(done, 1));
+  return OpRun{static_cast<double>(busiest) / 1e3 / n, static_cast<double>(done) / wall, done,
+               static_cast<double>(self) / 1e3 / n, all * 1e6 / n};
+}
+
+// Under callgrind: setup, then COUNT writes of one kind, then one checkpointer run. bench/ledger.sh runs it twice with
+// different counts and divides the difference, so the setup cancels out (callgrind's zero/dump
+// requests act on the calling thread only, not on the writer).
+static int callgrind_op(const std::string& dir, Op op, int count) {
+  Platform pf(dir);
+  int ok = 0;
+  for (int i = 0; i < count; ++i) ok += pf.write(op);
+  // The checkpointer's share: one run over everything (the server runs it every 2 s, on the
+  // same single writer): extending the tree by these entries' leaves and nodes, one signature.
+  if (!pf.ledger->checkpoint_now().ok()) return 1;
+  std::printf("%s: %d of %d writes ok\n", kOpNames[static_cast<int>(op)], ok, count);
+  return ok == count ? 0 : 1;
+}
+
+// Native: the four service writes and the synthetic realistic write with and without its entry,
+// all at one client thread, interleaved ROUNDS times; medians of writer CPU per write.
+static void services(const std::string& dir, double seconds, int rounds) {
+  g_threads = 1;
+  std::vector<double> writer[4], rate[4], client[4], all[4], synth[2];
+  for (int round = 0; round < rounds; ++round) {
+    std::printf("round %d:", round + 1);
+    for (int o = 0; o < 4; ++o) {
+      OpRun r = run_op(dir + "/s", static_cast<Op>(o), seconds);
+      writer[o].push_back(r.writer_us);
+      rate[o].push_back(r.per_second);
+      client[o].push_back(r.client_us);
+      all[o].push_back(r.all_us);
+      std::printf("  %s %.0f/s %.1f us", kOpNames[o], r.per_second, r.writer_us);
+    }
+    for (int v = 0; v < 2; ++v) {
+      Run r = run_variant(dir + "/a", Write::kRealistic, v == 1, seconds);
+      synth[v].push_back(r.writer_us);
+      std::printf("  realistic%s %.1f us", v ? "+ledger" : "", r.writer_us);
+    }
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+  double entry = median(synth[1]) - median(synth[0]);
+  std::printf("one client thread (single writer, one write per commit), median of %d interleaved rounds, writer CPU per write:\n",
+              rounds);
+  std::printf("  entry's marginal cost (synthetic realistic write %.2f -> %.2f us): %.2f us\n", median(synth[0]),
+              median(synth[1]), entry);
+  for (int o = 0; o < 4; ++o)
+    std::printf("entry_share_%s_cpu=%.1f%%  (%s: %.0f writes/s; CPU per write: writer %.2f us, of which the entry ~%.2f us; "
+                "calling thread %.2f us, all threads %.2f us)\n",
+                kOpNames[o], 100.0 * entry / median(writer[o]), kOpNames[o], median(rate[o]), median(writer[o]), entry,
+                median(client[o]), median(all[o]));
+}
+
+}  // namespace svcbench
+
 int main(int argc, char** argv) {
   std::string dir = argc > 1 ? argv[1] : "/tmp/sl-ledger-bench";
   uint64_t n = argc > 2 ? std::stoull(argv[2]) : 1'000'000;
@@ -392,12 +609,20 @@ int main(int argc, char** argv) {
 
   int rc = 0;
   if (what == "all" || what == "append") append_costs(dir, seconds, rounds);
+  if (what == "services") svcbench::services(dir, seconds, rounds);
+  // services-callgrind-OP (OP: post, reply, like, org), under callgrind; N = the number of writes.
+  if (what.rfind("services-callgrind-", 0) == 0) {
+    std::string op = what.substr(19);
+    for (int o = 0; o < 4; ++o)
+      if (op == svcbench::kOpNames[o]) rc = svcbench::callgrind_op(dir, static_cast<svcbench::Op>(o), static_cast<int>(n));
+  }
   // proof-reuse: keep the filled database in DIR and use it again next time (for profiling).
   if (what == "all" || what == "proof" || what == "proof-reuse") rc = proof_latency(dir, n, what == "proof-reuse");
   if (what.rfind("bare", 0) == 0 || what.rfind("realistic", 0) == 0 || what.rfind("keyed-post", 0) == 0) {
     Write kind = what.rfind("bare", 0) == 0 ? Write::kBare
                  : what.rfind("realistic", 0) == 0 ? Write::kRealistic
                                                    : Write::kKeyedPost;
+    if (argc > 6) g_threads = std::stoi(argv[6]);  // client threads (default 8)
     Run r = run_variant(dir + "/a", kind, what.find("+ledger") != std::string::npos, seconds);
     std::printf("%s: %.0f writes/s, CPU per write %.2f us writer thread, %.2f us all threads (%lld writes)\n",
                 what.c_str(), r.per_second, r.writer_us, r.cpu_us, static_cast<long long>(r.writes));

@@ -33,6 +33,8 @@ PACKAGES=(
   libcurl4-openssl-dev
   # browser tests, benchmarks, precompression
   chromium fonts-wqy-microhei nginx-light wrk brotli
+  # instruction counts of the ledger entry's share (bench/ledger.sh services)
+  valgrind
 )
 
 missing=()
