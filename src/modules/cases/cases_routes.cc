@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "modules/cases/cases.h"
+#include "modules/accounts/route_guards.h"
 #include "modules/common/route_util.h"
 
 namespace sl::cases {
@@ -11,16 +12,9 @@ namespace sl::cases {
 using net::HttpRequest;
 using net::HttpResponse;
 using routes::handler;
+using accounts::authed;
 
 namespace {
-
-template <typename F>
-net::Handler authed(accounts::AccountsService& accounts, F f) {
-  return handler([&accounts, f = std::move(f)](HttpRequest& req) -> Result<HttpResponse> {
-    SL_ASSIGN(auto caller, accounts.authenticate(req));
-    return f(req, caller);
-  });
-}
 
 // Signed in or not: the service decides what a visitor may see.
 template <typename F>

@@ -25,6 +25,28 @@ Result<int64_t> id_param(const net::HttpRequest& req, std::string_view name) {
   return id;
 }
 
+Result<int64_t> cursor_param(const net::HttpRequest& req) {
+  auto c = req.query_param("cursor");
+  if (!c || c->empty()) return int64_t{0};
+  return json::decode_cursor(*c);
+}
+
+Result<std::optional<int64_t>> opt_id_query(const net::HttpRequest& req, std::string_view name, int64_t min) {
+  auto v = req.query_param(name);
+  if (!v || v->empty()) return std::optional<int64_t>();
+  int64_t x = 0;
+  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
+  if (ec != std::errc() || end != v->data() + v->size() || x < min)
+    return Error::Invalid("invalid_" + std::string(name), std::string(name) + (min >= 1 ? " 须为正整数编号" : " 须为编号"));
+  return std::optional<int64_t>(x);
+}
+
+std::optional<std::string> opt_text_query(const net::HttpRequest& req, std::string_view name) {
+  auto v = req.query_param(name);
+  if (v && v->empty()) v.reset();
+  return v;
+}
+
 boost::json::object page(boost::json::array items, std::optional<int64_t> next_after) {
   boost::json::object o;
   o["items"] = std::move(items);

@@ -33,6 +33,14 @@ net::Handler handler(F f) {
 // Positive integer path parameter, else InvalidArgument.
 Result<int64_t> id_param(const net::HttpRequest& req, std::string_view name = "id");
 
+// The `cursor` query parameter of a list (0 when absent), else InvalidArgument.
+Result<int64_t> cursor_param(const net::HttpRequest& req);
+// An optional id in the query: absent or empty is nothing; else an integer >= `min`, or
+// InvalidArgument with slug invalid_<name>.
+Result<std::optional<int64_t>> opt_id_query(const net::HttpRequest& req, std::string_view name, int64_t min = 1);
+// An optional text in the query: absent or empty is nothing.
+std::optional<std::string> opt_text_query(const net::HttpRequest& req, std::string_view name);
+
 // {"items": [...], "next_cursor": "..."|null}
 boost::json::object page(boost::json::array items, std::optional<int64_t> next_after);
 

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "core/encoding.h"
+#include "modules/accounts/route_guards.h"
 #include "modules/common/route_util.h"
 #include "modules/deliberation/deliberation.h"
 
@@ -13,54 +14,15 @@ namespace sl::deliberation {
 using net::HttpRequest;
 using net::HttpResponse;
 using routes::handler;
+using accounts::authed;
+using accounts::anyone;
+using routes::cursor_param;
+using routes::opt_id_query;
+using routes::opt_text_query;
 
 namespace {
 
 constexpr const char* kVisitorCookie = "sl_visitor";
-
-// A route for signed-in callers: authenticate, then the use case.
-template <typename F>
-net::Handler authed(accounts::AccountsService& accounts, F f) {
-  return handler([&accounts, f = std::move(f)](HttpRequest& req) -> Result<HttpResponse> {
-    SL_ASSIGN(auto caller, accounts.authenticate(req));
-    return f(req, caller);
-  });
-}
-
-// A route anyone may call: the caller, or an anonymous one when the request carries no session
-// (an expired session still answers 401, so the client knows to log in again).
-template <typename F>
-net::Handler anyone(accounts::AccountsService& accounts, F f) {
-  return handler([&accounts, f = std::move(f)](HttpRequest& req) -> Result<HttpResponse> {
-    Caller caller;
-    if (auto t = accounts::AccountsService::token_of(req); t && !t->empty()) {
-      SL_ASSIGN(caller, accounts.authenticate(req));
-    }
-    return f(req, caller);
-  });
-}
-
-Result<int64_t> cursor_param(const HttpRequest& req) {
-  auto c = req.query_param("cursor");
-  if (!c || c->empty()) return int64_t{0};
-  return json::decode_cursor(*c);
-}
-
-Result<std::optional<int64_t>> opt_id_query(const HttpRequest& req, std::string_view name) {
-  auto v = req.query_param(name);
-  if (!v || v->empty()) return std::optional<int64_t>();
-  int64_t x = 0;
-  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
-  if (ec != std::errc() || end != v->data() + v->size() || x < 0)
-    return Error::Invalid("invalid_" + std::string(name), std::string(name) + " 须为编号");
-  return std::optional<int64_t>(x);
-}
-
-std::optional<std::string> opt_text_query(const HttpRequest& req, std::string_view name) {
-  auto v = req.query_param(name);
-  if (v && v->empty()) v.reset();
-  return v;
-}
 
 Result<std::string> reason_of(const HttpRequest& req) {
   SL_ASSIGN(auto body, routes::body_object(req));
@@ -81,7 +43,7 @@ void register_routes(net::Router& router, DeliberationService& svc, accounts::Ac
   router.get("/api/v1/deliberations", anyone(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
     SL_ASSIGN(int64_t before, cursor_param(req));
     SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit")));
-    SL_ASSIGN(auto org_id, opt_id_query(req, "org_id"));
+    SL_ASSIGN(auto org_id, opt_id_query(req, "org_id", 0));
     auto manage = opt_text_query(req, "manage");
     if (manage && *manage != "true" && *manage != "false" && *manage != "1" && *manage != "0")
       return Error::Invalid("invalid_manage", "manage 须为 true 或 false");
@@ -149,7 +111,7 @@ void register_routes(net::Router& router, DeliberationService& svc, accounts::Ac
   }));
   router.get("/api/v1/deliberations/{id}/events", anyone(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
     SL_ASSIGN(int64_t id, routes::id_param(req));
-    SL_ASSIGN(auto after, opt_id_query(req, "after_seq"));
+    SL_ASSIGN(auto after, opt_id_query(req, "after_seq", 0));
     SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit"), 200, 1000));
     SL_ASSIGN(std::string body, svc.events(caller, id, after.value_or(0), limit));
     HttpResponse resp = HttpResponse::json(200, std::move(body));
@@ -160,7 +122,7 @@ void register_routes(net::Router& router, DeliberationService& svc, accounts::Ac
     SL_ASSIGN(int64_t id, routes::id_param(req));
     SL_ASSIGN(int64_t cursor, cursor_param(req));
     SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit")));
-    SL_ASSIGN(auto subtopic, opt_id_query(req, "subtopic"));
+    SL_ASSIGN(auto subtopic, opt_id_query(req, "subtopic", 0));
     auto order = opt_text_query(req, "order");
     if (order && *order != "asc" && *order != "desc") return Error::Invalid("invalid_order", "order 须为 asc 或 desc");
     SL_ASSIGN(auto page, svc.posts_page(caller, id, subtopic, order && *order == "asc", cursor, limit));
@@ -182,7 +144,7 @@ void register_routes(net::Router& router, DeliberationService& svc, accounts::Ac
     SL_ASSIGN(int64_t id, routes::id_param(req));
     SL_ASSIGN(int64_t after, cursor_param(req));
     SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit")));
-    SL_ASSIGN(auto dept, opt_id_query(req, "department_id"));
+    SL_ASSIGN(auto dept, opt_id_query(req, "department_id", 0));
     SL_ASSIGN(auto page, svc.list_points(caller, id, opt_text_query(req, "state"), dept, after, limit));
     return routes::json(page);
   }));

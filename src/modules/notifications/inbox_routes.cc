@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "core/json.h"
+#include "modules/accounts/route_guards.h"
 #include "modules/common/route_util.h"
 #include "modules/notifications/inbox.h"
 
@@ -10,16 +11,9 @@ namespace sl::notifications {
 using net::HttpRequest;
 using net::HttpResponse;
 using routes::handler;
+using accounts::authed;
 
 namespace {
-
-template <typename F>
-net::Handler authed(accounts::AccountsService& accounts, F f) {
-  return handler([&accounts, f = std::move(f)](HttpRequest& req) -> Result<HttpResponse> {
-    SL_ASSIGN(auto caller, accounts.authenticate(req));
-    return f(req, caller);
-  });
-}
 
 // Personal: no shared cache may keep it; the browser revalidates with the ETag.
 HttpResponse personal(const bj::value& v) {

@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "modules/accounts/route_guards.h"
 #include "modules/common/route_util.h"
 #include "modules/orgs/orgs.h"
 
@@ -11,23 +12,11 @@ namespace sl::orgs {
 using net::HttpRequest;
 using net::HttpResponse;
 using routes::handler;
+using accounts::authed;
+using routes::cursor_param;
+using routes::opt_text_query;
 
 namespace {
-
-// A route for signed-in callers: authenticate, then the use case.
-template <typename F>
-net::Handler authed(accounts::AccountsService& accounts, F f) {
-  return handler([&accounts, f = std::move(f)](HttpRequest& req) -> Result<HttpResponse> {
-    SL_ASSIGN(auto caller, accounts.authenticate(req));
-    return f(req, caller);
-  });
-}
-
-Result<int64_t> after_param(const HttpRequest& req) {
-  auto c = req.query_param("cursor");
-  if (!c || c->empty()) return int64_t{0};
-  return json::decode_cursor(*c);
-}
 
 Result<std::optional<int64_t>> opt_id_query(const HttpRequest& req, std::string_view name, const char* slug) {
   auto v = req.query_param(name);
@@ -37,12 +26,6 @@ Result<std::optional<int64_t>> opt_id_query(const HttpRequest& req, std::string_
   if (ec != std::errc() || end != v->data() + v->size())
     return Error::Invalid(slug, std::string(name) + " 须为编号");
   return std::optional<int64_t>(x);
-}
-
-std::optional<std::string> opt_text_query(const HttpRequest& req, std::string_view name) {
-  auto v = req.query_param(name);
-  if (v && v->empty()) v.reset();
-  return v;
 }
 
 // If-Match on an organisation: either our version tag "v<n>" or the ETag a GET returned.
@@ -67,7 +50,7 @@ Result<std::optional<int64_t>> if_match_version(OrgsService& svc, const HttpRequ
 void register_routes(net::Router& router, OrgsService& svc, accounts::AccountsService& accounts) {
   // --- organisations (reading is public) ---
   router.get("/api/v1/orgs", handler([&svc](HttpRequest& req) -> Result<HttpResponse> {
-    SL_ASSIGN(int64_t after, after_param(req));
+    SL_ASSIGN(int64_t after, cursor_param(req));
     SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit")));
     std::optional<int64_t> parent;
     if (auto p = req.query_param("parent_id"); p && *p != "root") {
@@ -129,7 +112,7 @@ void register_routes(net::Router& router, OrgsService& svc, accounts::AccountsSe
   // --- members ---
   router.get("/api/v1/orgs/{id}/members", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
     SL_ASSIGN(int64_t id, routes::id_param(req));
-    SL_ASSIGN(int64_t after, after_param(req));
+    SL_ASSIGN(int64_t after, cursor_param(req));
     SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit")));
     MemberFilter f;
     f.role = opt_text_query(req, "role");
@@ -183,7 +166,7 @@ void register_routes(net::Router& router, OrgsService& svc, accounts::AccountsSe
 
   // --- people ---
   router.get("/api/v1/people", authed(accounts, [&svc](HttpRequest& req, const Caller& caller) -> Result<HttpResponse> {
-    SL_ASSIGN(int64_t after, after_param(req));
+    SL_ASSIGN(int64_t after, cursor_param(req));
     SL_ASSIGN(int limit, json::parse_limit(req.query_param("limit")));
     auto q = req.query_param("q");
     if (q && q->size() > 100) return Error::Invalid("query_too_long", "搜索词过长");

@@ -13,6 +13,9 @@ namespace sl::surveys {
 using net::HttpRequest;
 using net::HttpResponse;
 using routes::handler;
+using routes::cursor_param;
+using routes::opt_id_query;
+using routes::opt_text_query;
 
 namespace {
 
@@ -51,28 +54,6 @@ Result<Who> who_of(HttpRequest& req, SurveysService& svc, accounts::AccountsServ
 HttpResponse with_cookie(HttpResponse r, const Who& w) {
   if (!w.new_cookie.empty()) r.set_header("Set-Cookie", w.new_cookie);
   return r;
-}
-
-Result<std::optional<int64_t>> opt_id_query(const HttpRequest& req, std::string_view name) {
-  auto v = req.query_param(name);
-  if (!v || v->empty()) return std::optional<int64_t>();
-  int64_t x = 0;
-  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
-  if (ec != std::errc() || end != v->data() + v->size() || x <= 0)
-    return Error::Invalid("invalid_" + std::string(name), std::string(name) + " 须为正整数编号");
-  return std::optional<int64_t>(x);
-}
-
-std::optional<std::string> opt_text_query(const HttpRequest& req, std::string_view name) {
-  auto v = req.query_param(name);
-  if (v && v->empty()) v.reset();
-  return v;
-}
-
-Result<int64_t> cursor_param(const HttpRequest& req) {
-  auto c = req.query_param("cursor");
-  if (!c || c->empty()) return int64_t{0};
-  return json::decode_cursor(*c);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "modules/accounts/route_guards.h"
 #include "modules/common/route_util.h"
 #include "modules/topics/topics.h"
 
@@ -13,50 +14,13 @@ namespace sl::topics {
 using net::HttpRequest;
 using net::HttpResponse;
 using routes::handler;
+using accounts::authed;
+using accounts::anyone;
+using routes::cursor_param;
+using routes::opt_id_query;
+using routes::opt_text_query;
 
 namespace {
-
-template <typename F>
-net::Handler authed(accounts::AccountsService& accounts, F f) {
-  return handler([&accounts, f = std::move(f)](HttpRequest& req) -> Result<HttpResponse> {
-    SL_ASSIGN(auto caller, accounts.authenticate(req));
-    return f(req, caller);
-  });
-}
-
-// Anyone: the caller, or an anonymous one when the request carries no session.
-template <typename F>
-net::Handler anyone(accounts::AccountsService& accounts, F f) {
-  return handler([&accounts, f = std::move(f)](HttpRequest& req) -> Result<HttpResponse> {
-    Caller caller;
-    if (auto t = accounts::AccountsService::token_of(req); t && !t->empty()) {
-      SL_ASSIGN(caller, accounts.authenticate(req));
-    }
-    return f(req, caller);
-  });
-}
-
-Result<int64_t> cursor_param(const HttpRequest& req) {
-  auto c = req.query_param("cursor");
-  if (!c || c->empty()) return int64_t{0};
-  return json::decode_cursor(*c);
-}
-
-Result<std::optional<int64_t>> opt_id_query(const HttpRequest& req, std::string_view name) {
-  auto v = req.query_param(name);
-  if (!v || v->empty()) return std::optional<int64_t>();
-  int64_t x = 0;
-  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
-  if (ec != std::errc() || end != v->data() + v->size() || x <= 0)
-    return Error::Invalid("invalid_" + std::string(name), std::string(name) + " 须为编号");
-  return std::optional<int64_t>(x);
-}
-
-std::optional<std::string> opt_text_query(const HttpRequest& req, std::string_view name) {
-  auto v = req.query_param(name);
-  if (v && v->empty()) v.reset();
-  return v;
-}
 
 Result<std::optional<TimeMs>> opt_time_query(const HttpRequest& req, std::string_view name) {
   auto v = opt_text_query(req, name);
