@@ -36,6 +36,8 @@ struct Blob {
   std::string bytes;
 };
 using Value = std::variant<Null, int64_t, double, std::string, Blob>;
+// A nullable id or number as a statement parameter: NULL when absent.
+inline Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(Null{}); }
 
 enum class Dialect { kSqlite, kPostgres };
 

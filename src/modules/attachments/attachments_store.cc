@@ -14,7 +14,7 @@ namespace {
 constexpr const char* kColumns =
     "id, sha256, size, mime, kind, name, owner_id, created_at, scope_type, scope_id, thumbnail_sha256, width, height";
 
-Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(Null{}); }
+using storage::opt;
 Value opt(const std::optional<std::string>& v) { return v ? Value(*v) : Value(Null{}); }
 
 Row row_of(const storage::Row& r) {

@@ -10,7 +10,7 @@ using storage::Null;
 using storage::Value;
 
 Value opt(const std::optional<std::string>& s) { return s ? Value(*s) : Value(Null{}); }
-Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(Null{}); }
+using storage::opt;
 bj::value jopt(const std::optional<int64_t>& v) { return v ? bj::value(*v) : bj::value(nullptr); }
 bj::value jopt(const std::optional<std::string>& v) { return v ? bj::value(*v) : bj::value(nullptr); }
 

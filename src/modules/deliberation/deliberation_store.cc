@@ -15,7 +15,7 @@ using storage::Value;
 
 namespace {
 
-Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(Null{}); }
+using storage::opt;
 Value opt(const std::optional<std::string>& v) { return v ? Value(*v) : Value(Null{}); }
 bj::value jopt(const std::optional<int64_t>& v) { return v ? bj::value(*v) : bj::value(nullptr); }
 bj::value jopt(const std::optional<std::string>& v) { return v ? bj::value(*v) : bj::value(nullptr); }

@@ -15,7 +15,7 @@ using storage::Value;
 
 namespace {
 
-Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(Null{}); }
+using storage::opt;
 Value opt(const std::optional<std::string>& v) { return v ? Value(*v) : Value(Null{}); }
 bj::value nullable(const std::optional<std::string>& s) { return s ? bj::value(*s) : bj::value(nullptr); }
 

@@ -10,7 +10,7 @@ using storage::Null;
 using storage::Params;
 using storage::Value;
 
-Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(Null{}); }
+using storage::opt;
 
 constexpr const char* kColumns =
     "d.kind, d.ref_id, d.scope_id, d.org_path, d.author_id, d.sector_id, d.department_id, d.subtopic, "

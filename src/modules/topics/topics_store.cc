@@ -12,7 +12,7 @@ using storage::Value;
 
 namespace {
 
-Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(Null{}); }
+using storage::opt;
 bj::value jopt(const std::optional<int64_t>& v) { return v ? bj::value(*v) : bj::value(nullptr); }
 
 std::string placeholders(size_t n) {
