@@ -124,6 +124,11 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   app->attachments_->add_scope_type("case_answer", [svc = app->cases_.get()](const access::Caller& caller, int64_t id) {
     return svc->may_read_answer_files(caller, id);
   });
+  // A person's erasure empties their drafts and social-condition reports (cases.h erase_person).
+  app->accounts_->add_erasure_step([ledger = app->ledger_.get(), files = app->attachments_.get(), clock = &app->clock_](
+                                       storage::Conn& c, const access::Caller& actor, int64_t person_id, std::string_view) {
+    return cases::erase_person(c, *ledger, files, actor, person_id, clock->now_ms());
+  });
   // The deadline sweep of cases (cards, due-soon and overdue notices) runs on the node that
   // holds the scheduler's lock (on SQLite, the one node).
   if (cfg.cases.sweep_interval_seconds > 0) {

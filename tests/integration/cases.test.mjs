@@ -269,3 +269,41 @@ test('the demo data set has cases in several states', async () => {
   const states = new Set(list.items.map((x) => x.state))
   for (const s of ['submitted', 'handling', 'answered', 'closed']) assert.ok(states.has(s), `no demo case ${s}: ${[...states]}`)
 })
+
+test('notifications come in the recipient\'s language; erasing the submitter erases their report, keeps their proposals', async () => {
+  const mobile = uniqueMobile()
+  assert.equal((await api.post('/api/v1/auth/sms-codes', { mobile, purpose: 'register' })).status, 202)
+  const reg = await api.post('/api/v1/auth/register', { mobile, code: server.lastSmsCode(mobile), password: 'public-pass-2', display_name: '网友丙' })
+  assert.equal(reg.status, 201, String(reg))
+  const me = sessionCookie(reg)
+  ok(await api.patch('/api/v1/me', { locale: 'en' }, { as: me }))
+  const title = `反映小区加装电梯${unique()}`
+  const r = ok(await api.post('/api/v1/cases', { org_id: prov.id, kind: 'social_report', title, body: '我家住六楼，老人上下楼困难。', submit: true }, { as: me }), 201)
+  ok(await act(r.id, 'accept', {}, staff))
+  ok(await act(r.id, 'assign', { lead_unit_id: mz.id, working_days: 10 }, staff))
+  ok(await act(r.id, 'progress', { note: '已电话联系反映人' }, dept))
+  ok(await act(r.id, 'answer', { answer: '已列入改造计划。' }, dept))
+  const inbox = ok(await api.get('/api/v1/inbox', { as: me })).items
+  const reviewed = inbox.find((n) => n.kind === 'case.reviewed')
+  assert.equal(reviewed?.title, `Your social-condition report "${title}" was accepted`)
+  assert.equal(inbox.find((n) => n.kind === 'case.answered')?.title, `"${title}" has been answered`)
+  // The unit's responder reads zh-CN (the demo's default).
+  const unitNote = ok(await api.get('/api/v1/inbox', { as: dept })).items.find((n) => n.kind === 'case.assigned' && n.link === `/cases/${r.id}`)
+  assert.equal(unitNote.title, `新交办：「${title}」`)
+
+  const erased = ok(await api.post('/api/v1/me/erase', { password: 'public-pass-2' }, { as: me }))
+  assert.ok(erased)
+  for (const as of [staff, dept]) {
+    const g = await api.get(`/api/v1/cases/${r.id}`, { as })
+    assert.equal(g.status, 410, String(g))
+    assert.equal(g.json.code, 'case_erased')
+    assert.ok(Number.isInteger(g.json.erased.seq))
+  }
+  assert.equal((await act(r.id, 'rate', { rating: 'satisfied' }, dept)).status, 410)
+  const list = ok(await api.get(`/api/v1/cases?scope=org&org_id=${prov.id}&kind=social_report`, { as: staff })).items
+  const row = list.find((x) => x.id === r.id)
+  assert.equal(row.erased, true)
+  assert.equal(row.title, '')
+  const obj = ok(await api.get(`/api/v1/ledger/objects/case/${r.id}`))
+  assert.ok(JSON.stringify(obj).includes('case.erased'), JSON.stringify(obj).slice(0, 400))
+})

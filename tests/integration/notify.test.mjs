@@ -320,6 +320,7 @@ describe('preferences', () => {
     const kinds = Object.fromEntries(s.kinds.map((k) => [k.kind, k]))
     assert.deepEqual(Object.keys(kinds), [
       'case.assigned', 'case.due_soon', 'case.overdue', 'case.answered', 'case.rated', 'case.returned',
+      'case.cosign', 'case.reviewed', 'case.request', 'case.decision', 'case.escalated', 'case.supervised',
       'mention', 'point.assigned', 'point.answered',
     ])
     assert.deepEqual(kinds['case.assigned'].channels, ['inbox', 'sms', 'email'])

@@ -8,8 +8,9 @@
 //
 // Every transition is decided by the one table in case_machine.h; each is one transaction that
 // writes the case, one case_events row, the case's ledger entry and the notifications it
-// causes (notifications::notify: case.assigned, case.due_soon, case.overdue, case.answered,
-// case.rated, case.returned, and case.cosign for co-signer invitations).
+// causes (notifications::notify_event, rendered from templates.cc in each recipient's language:
+// case.assigned, case.due_soon, case.overdue, case.answered, case.rated, case.returned,
+// case.cosign, case.reviewed, case.request, case.decision, case.escalated, case.supervised).
 //
 // Who sees a case: its submitter and co-signers, staff (kCaseManage) and leaders (kCaseOversee)
 // of its organisation and above, the assigned units' responders, and — once published —
@@ -31,6 +32,7 @@
 #include "core/clock.h"
 #include "modules/access/access.h"
 #include "modules/accounts/accounts.h"
+#include "modules/attachments/attachments.h"
 #include "modules/cases/calendar.h"
 #include "modules/cases/case_machine.h"
 #include "modules/ledger/ledger.h"
@@ -120,6 +122,18 @@ class CasesService {
 // The deadline sweep as the cluster scheduler calls it: runs CasesService::sweep of the
 // service this process built (Unavailable before one exists).
 Result<SweepReport> sweep(storage::Conn& c, TimeMs now);
+
+// A step of a person's erasure (AccountsService::add_erasure_step). Cases they handed in stay as
+// the record of what was proposed and how it was handled, under a nameless submitter (their
+// name goes with the person); but the content of their drafts, of cases still collecting
+// co-signers (never handed in) and of every social-condition report they sent (confidential,
+// about their own circumstances, never published) is erased: title, body, category, reasons,
+// answer, notes, co-units' input and attached files go, "case.erased" is appended to the
+// ledger, the row keeps its dates, units, deadline and rating (the units' statistics), the
+// case drops off the supervision board and the deadline sweep, no action applies to it any
+// more, and reading it answers 410 case_erased. `attachments` may be null (no files).
+Status erase_person(storage::Conn& c, ledger::Ledger& ledger, attachments::AttachmentsService* attachments,
+                    const Caller& actor, int64_t person_id, TimeMs now);
 
 // Ledger record types of this module ("case", "case_settings").
 bool is_ledger_type(std::string_view t);

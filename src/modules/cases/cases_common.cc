@@ -8,6 +8,7 @@
 #include "modules/attachments/attachments.h"
 #include "modules/cases/cases_internal.h"
 #include "modules/common/markdown.h"
+#include "modules/ledger/ledger_store.h"
 
 namespace sl::cases::detail {
 
@@ -101,6 +102,13 @@ Result<std::pair<store::CaseRow, Standing>> load(Conn& c, const Caller& caller, 
   if (!r) return Error::NotFound("case_not_found", "案件不存在");
   SL_ASSIGN(Standing st, standing(c, caller, *r));
   if (!st.read) return Error::NotFound("case_not_found", "案件不存在");
+  if (r->erased_at) {
+    SL_ASSIGN(auto e, ledger::store::find_erasure(c, "case", id));
+    ledger::Erasure er;
+    if (e) er = ledger::Erasure{e->seq, e->at, e->reason};
+    else er.at = *r->erased_at;
+    return ledger::gone("case_erased", "该案件的内容", er);
+  }
   return std::make_pair(std::move(*r), std::move(st));
 }
 
@@ -149,7 +157,8 @@ bj::object summary_json(const store::CaseRow& r, const Calendar& cal, TimeMs now
                     {"published", r.published_at.has_value()},
                     {"created_at", format_iso8601(r.created_at)},
                     {"submitted_at", iso_or_null(r.submitted_at)},
-                    {"answered_at", iso_or_null(r.answered_at)}};
+                    {"answered_at", iso_or_null(r.answered_at)},
+                    {"erased", r.erased_at.has_value()}};
 }
 
 Result<bj::object> case_json(Conn& c, const store::CaseRow& r, const Standing& st, const Calendar& cal, TimeMs now,

@@ -54,32 +54,47 @@ Result<std::optional<std::vector<int64_t>>> id_list(const bj::object& o, std::st
   return std::optional<std::vector<int64_t>>(std::move(out));
 }
 
-Status notify_person(Conn& c, TimeMs now, int64_t person, std::string_view kind, const std::string& title,
+// Notifications render the kind's template (notifications/templates.cc) in each recipient's
+// language; "title" (the case's title, shortened) is always given.
+notifications::Vars vars_of(const store::CaseRow& r, notifications::Vars v = {}) {
+  v["title"] = markdown::excerpt(r.title, 30);
+  v.emplace("kind", r.kind);
+  return v;
+}
+
+Status notify_person(Conn& c, TimeMs now, int64_t person, std::string_view kind, const notifications::Vars& v,
                      const store::CaseRow& r) {
-  return notifications::notify_at(c, now, person, kind, title, markdown::excerpt(r.title, 80), detail::case_link(r.id));
+  return notifications::notify_event_at(c, now, person, kind, v, detail::case_link(r.id));
 }
 
 // Every active responder of the case's units (lead only, or all).
-Status notify_units(Conn& c, TimeMs now, int64_t case_id, bool lead_only, std::string_view kind, const std::string& title,
-                    const store::CaseRow& r) {
+Status notify_units(Conn& c, TimeMs now, int64_t case_id, bool lead_only, std::string_view kind,
+                    const notifications::Vars& v, const store::CaseRow& r) {
   SL_ASSIGN(auto us, store::units(c, case_id));
   std::set<int64_t> told;
   for (const auto& u : us) {
     if (lead_only && u.role != "lead") continue;
     SL_ASSIGN(auto people, notifications::mentions::responders(c, u.org_id));
     for (int64_t p : people)
-      if (told.insert(p).second) SL_TRY(notify_person(c, now, p, kind, title, r));
+      if (told.insert(p).second) SL_TRY(notify_person(c, now, p, kind, v, r));
   }
   return Ok();
 }
 
 // Staff and admins of the case's own organisation (those above see it on their boards).
-Status notify_staff(Conn& c, TimeMs now, std::string_view kind, const std::string& title, const store::CaseRow& r) {
+Status notify_staff(Conn& c, TimeMs now, std::string_view kind, const notifications::Vars& v, const store::CaseRow& r) {
   SL_ASSIGN(auto rows, c.query("SELECT DISTINCT m.person_id FROM memberships m JOIN people p ON p.id = m.person_id WHERE "
                                "m.org_id = ? AND m.role IN ('staff','admin') AND p.status = 'active' ORDER BY m.person_id",
                                {r.org_id}));
-  for (const auto& row : rows) SL_TRY(notify_person(c, now, row.i64(0), kind, title, r));
+  for (const auto& row : rows) SL_TRY(notify_person(c, now, row.i64(0), kind, v, r));
   return Ok();
+}
+
+// The submitter, unless their personal data was erased (a tombstone is told nothing).
+Status notify_submitter(Conn& c, TimeMs now, std::string_view kind, const notifications::Vars& v, const store::CaseRow& r) {
+  SL_ASSIGN(auto row, c.query_one("SELECT erased_at FROM people WHERE id = ?", {r.submitter_id}));
+  if (!row || !row->is_null(0)) return Ok();
+  return notify_person(c, now, r.submitter_id, kind, v, r);
 }
 
 Status check_unit(Conn& c, int64_t unit, int64_t case_org) {
@@ -89,7 +104,6 @@ Status check_unit(Conn& c, int64_t unit, int64_t case_org) {
   return Ok();
 }
 
-std::string label_of(const store::CaseRow& r) { return kind_label(r.kind) + "「" + markdown::excerpt(r.title, 30) + "」"; }
 
 }  // namespace
 
@@ -106,6 +120,21 @@ std::string kind_label(std::string_view k) {
   if (k == "social_report") return "社情民意";
   if (k == "micro_suggestion") return "微建议";
   return std::string(k);
+}
+
+Status erase_person(Conn& c, ledger::Ledger& ledger, attachments::AttachmentsService* files, const Caller& actor,
+                    int64_t person_id, TimeMs now) {
+  SL_ASSIGN(auto ids, store::cases_to_erase(c, person_id));
+  for (int64_t id : ids) {
+    if (files) {
+      SL_TRY(files->remove_for_scope(c, actor, "case", id));
+      SL_ASSIGN(auto answers, store::answer_event_ids(c, id));
+      for (int64_t e : answers) SL_TRY(files->remove_for_scope(c, actor, "case_answer", e));
+    }
+    SL_TRY(store::erase_case_content(c, id, now));
+    SL_TRY(ledger.erase(c, actor, "case", id, ledger::kReasonRightToDeletion));
+  }
+  return Ok();
 }
 
 bool is_ledger_type(std::string_view t) { return t == "case" || t == "case_settings" || t == "calendar"; }
@@ -548,6 +577,8 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
       for (int64_t u : co) SL_TRY(check_unit(c, u, r.org_id));
       SL_TRY(need_cal());
       SL_TRY(store::set_units(c, r.id, lead_id, co));
+      SL_ASSIGN(auto lead_row, c.query_one("SELECT name FROM orgs WHERE id = ?", {lead_id}));
+      r.lead_unit_name = lead_row ? lead_row->str(0) : "";
       Day dd = cal.add_working_days(beijing_day(now), n);
       r.lead_unit_id = lead_id;
       r.assigned_at = now;
@@ -564,6 +595,13 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
       return Ok();
     };
     std::vector<std::function<Status()>> after;  // notifications, once the case row is written
+    auto assigned_vars = [&]() { return vars_of(r, {{"unit", r.lead_unit_name}, {"due", r.deadline_day.value_or("")}}); };
+    // The submitter hears how staff reviewed the case.
+    auto tell_review = [&](std::string review, std::string kind, std::string note_text) {
+      after.push_back([&, review, kind, note_text]() {
+        return notify_submitter(c, now, "case.reviewed", vars_of(r, {{"kind", kind}, {"review", review}, {"note", note_text}}), r);
+      });
+    };
     switch (*action) {
       case Action::kSubmit: {
         if (r.title.empty()) return Error::Invalid("missing_field", "请填写标题");
@@ -578,7 +616,7 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
           for (const auto& x : cs) {
             SL_TRY(store::set_cosigner_state(c, r.id, x.person_id, "invited", now));
             after.push_back([&, p = x.person_id]() {
-              return notify_person(c, now, p, "case.cosign", r.submitter_name + " 邀请你联名" + label_of(r), r);
+              return notify_person(c, now, p, "case.cosign", vars_of(r, {{"submitter", r.submitter_name}}), r);
             });
           }
         }
@@ -598,11 +636,13 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
         break;
       case Action::kAccept:
         r.accepted_at = now;
+        tell_review("accepted", r.kind, note);
         break;
       case Action::kDecline:
         r.decline_reason = reason;
         r.closed_at = now;
         ev_note = reason;
+        tell_review("declined", r.kind, reason);
         break;
       case Action::kMerge: {
         if (*into == r.id) return Error::Invalid("invalid_merge", "不能并入自身");
@@ -613,6 +653,7 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
         r.merged_into = *into;
         r.closed_at = now;
         data["into_id"] = *into;
+        tell_review("merged", r.kind, note);
         break;
       }
       case Action::kConvert: {
@@ -620,6 +661,7 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
         if (!ok) return Error::Invalid("invalid_conversion", "只能在提案与社情民意之间转换");
         data["from_kind"] = r.kind;
         data["to_kind"] = *new_kind;
+        tell_review("converted", r.kind, note);
         r.kind = *new_kind;
         if (r.kind == "social_report") r.allow_publish = false;
         break;
@@ -627,7 +669,7 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
       case Action::kAssign: {
         int n = days ? static_cast<int>(*days) : settings.deadline_working_days;
         SL_TRY(assign_units(*lead, co_units.value_or(std::vector<int64_t>{}), n));
-        after.push_back([&]() { return notify_units(c, now, r.id, false, "case.assigned", "有一件" + label_of(r) + "交由贵单位办理", r); });
+        after.push_back([&]() { return notify_units(c, now, r.id, false, "case.assigned", assigned_vars(), r); });
         break;
       }
       case Action::kRequestReassign:
@@ -635,17 +677,17 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
         r.pending = "reassign";
         r.pending_data = bj::serialize(bj::object{{"reason", reason}, {"unit_id", r.lead_unit_id.value_or(0)}});
         ev_note = reason;
-        after.push_back([&]() { return notify_staff(c, now, "case.request", r.lead_unit_name + "申请改派" + label_of(r), r); });
+        after.push_back([&]() { return notify_staff(c, now, "case.request", vars_of(r, {{"unit", r.lead_unit_name}, {"request", "ask_reassign"}, {"reason", reason}}), r); });
         break;
       case Action::kDecideReassign:
         if (r.pending != std::optional<std::string>("reassign")) return Error::Conflict("no_request", "没有待决定的改派申请");
         data["approve"] = *approve;
         if (*approve) {
           SL_TRY(assign_units(*lead, co_units.value_or(std::vector<int64_t>{}), settings.deadline_working_days));
-          after.push_back([&]() { return notify_units(c, now, r.id, false, "case.assigned", "有一件" + label_of(r) + "改派贵单位办理", r); });
+          after.push_back([&]() { return notify_units(c, now, r.id, false, "case.assigned", assigned_vars(), r); });
         }
         if (!*approve)
-          after.push_back([&]() { return notify_units(c, now, r.id, true, "case.request", "改派申请未获同意：" + label_of(r), r); });
+          after.push_back([&]() { return notify_units(c, now, r.id, true, "case.decision", vars_of(r, {{"request", "reassign"}, {"decision", "refused"}, {"due", r.deadline_day.value_or("")}}), r); });
         r.pending.reset();
         r.pending_data.reset();
         break;
@@ -655,7 +697,7 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
         r.pending_data = bj::serialize(bj::object{{"reason", reason}, {"working_days", *days}});
         ev_note = reason;
         data["working_days"] = *days;
-        after.push_back([&]() { return notify_staff(c, now, "case.request", r.lead_unit_name + "申请延期办理" + label_of(r), r); });
+        after.push_back([&]() { return notify_staff(c, now, "case.request", vars_of(r, {{"unit", r.lead_unit_name}, {"request", "ask_extension"}, {"reason", reason}}), r); });
         break;
       case Action::kDecideExtension: {
         if (r.pending != std::optional<std::string>("extension")) return Error::Conflict("no_request", "没有待决定的延期申请");
@@ -670,9 +712,9 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
           data["deadline_day"] = *r.deadline_day;
         }
         after.push_back([&, ok = *approve]() {
-          return notify_units(c, now, r.id, true, "case.request",
-                              (ok ? "延期申请已同意，新的办理期限为 " + r.deadline_day.value_or("") : std::string("延期申请未获同意")) +
-                                  "：" + label_of(r),
+          return notify_units(c, now, r.id, true, "case.decision",
+                              vars_of(r, {{"request", "extension"}, {"decision", ok ? "approved" : "refused"},
+                                          {"due", r.deadline_day.value_or("")}}),
                               r);
         });
         r.pending.reset();
@@ -709,7 +751,7 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
         r.card = "none";
         r.card_at = now;
         ev_note = answer;
-        after.push_back([&]() { return notify_person(c, now, r.submitter_id, "case.answered", "你的" + label_of(r) + "已答复，请评价", r); });
+        after.push_back([&]() { return notify_submitter(c, now, "case.answered", vars_of(r, {{"unit", r.lead_unit_name}}), r); });
         break;
       }
       case Action::kRate:
@@ -720,7 +762,7 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
         data["rating"] = *rating;
         if (to == State::kClosed) {
           r.closed_at = now;
-          after.push_back([&]() { return notify_units(c, now, r.id, true, "case.rated", label_of(r) + "的提出人已评价答复", r); });
+          after.push_back([&]() { return notify_units(c, now, r.id, true, "case.rated", vars_of(r, {{"rating", r.rating.value_or("")}}), r); });
         } else if (to == State::kHandling) {
           r.rehandled += 1;
           SL_TRY(need_cal());
@@ -730,11 +772,11 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
           r.assigned_at = now;
           data["deadline_day"] = *r.deadline_day;
           after.push_back([&]() {
-            return notify_units(c, now, r.id, false, "case.returned", "提出人对" + label_of(r) + "的答复不满意，请重新办理", r);
+            return notify_units(c, now, r.id, false, "case.returned", vars_of(r, {{"reason", r.rating_reason.value_or("")}}), r);
           });
         } else {
           after.push_back([&]() {
-            return notify_staff(c, now, "case.escalated", "提出人对" + label_of(r) + "重新办理后的答复仍不满意，请协调", r);
+            return notify_staff(c, now, "case.escalated", vars_of(r, {{"reason", r.rating_reason.value_or("")}}), r);
           });
         }
         break;
@@ -742,7 +784,7 @@ Result<bj::object> CasesService::act(const Caller& caller, int64_t id, const std
         r.closed_at = now;
         break;
       case Action::kSupervise:
-        after.push_back([&]() { return notify_units(c, now, r.id, false, "case.supervised", "工作人员对" + label_of(r) + "提出了督办意见", r); });
+        after.push_back([&]() { return notify_units(c, now, r.id, false, "case.supervised", vars_of(r, {{"note", ev_note}}), r); });
         break;
       case Action::kMarkKey:
         r.key_case = *key;
@@ -807,11 +849,13 @@ Result<SweepReport> CasesService::sweep(Conn& c, TimeMs now) {
                        ledger_action));
     if (want == "yellow") {
       ++rep.yellow;
+      auto left = detail::working_days_left(r, it->second, now);
       SL_TRY(notify_units(c, now, r.id, false, "case.due_soon",
-                          label_of(r) + "将于 " + r.deadline_day.value_or("") + " 到期，尚未答复（黄牌）", r));
+                          vars_of(r, {{"due", r.deadline_day.value_or("")}, {"days", std::to_string(std::max(0, left.value_or(0)))}}),
+                          r));
     } else if (want == "red") {
       ++rep.red;
-      SL_TRY(notify_units(c, now, r.id, false, "case.overdue", label_of(r) + "已超过办理期限（红牌），请尽快答复", r));
+      SL_TRY(notify_units(c, now, r.id, false, "case.overdue", vars_of(r, {{"due", r.deadline_day.value_or("")}}), r));
     } else {
       ++rep.cleared;
     }

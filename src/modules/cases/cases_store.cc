@@ -20,7 +20,7 @@ constexpr const char* kCaseCols =
     "c.key_case, c.rehandled, c.pending, c.pending_data, c.answer, c.answered_at, c.answer_working_days, "
     "c.answered_on_time, c.rating, c.rating_reason, c.rated_at, c.submitted_at, c.accepted_at, c.closed_at, "
     "c.archived_at, c.created_at, c.updated_at, COALESCE(c.ledger_salt, ''), COALESCE(p.display_name, ''), o.name, "
-    "o.path, COALESCE(u.name, '')";
+    "o.path, COALESCE(u.name, ''), c.erased_at";
 
 CaseRow case_from(const storage::Row& r) {
   CaseRow x;
@@ -65,6 +65,7 @@ CaseRow case_from(const storage::Row& r) {
   x.org_name = r.str(i++);
   x.org_path = r.str(i++);
   x.lead_unit_name = r.str(i++);
+  x.erased_at = r.opt_i64(i++);
   return x;
 }
 
@@ -311,16 +312,41 @@ Result<std::vector<int64_t>> list_ids(Conn& c, const Query& q, int64_t before, i
 }
 
 Result<std::vector<int64_t>> sweep_candidates(Conn& c) {
-  SL_ASSIGN(auto rows, c.query("SELECT id FROM cases WHERE (state = 'handling' AND deadline_at IS NOT NULL) OR "
-                               "(state <> 'handling' AND card <> 'none') ORDER BY id"));
+  SL_ASSIGN(auto rows, c.query("SELECT id FROM cases WHERE erased_at IS NULL AND ((state = 'handling' AND deadline_at IS NOT "
+                               "NULL) OR (state <> 'handling' AND card <> 'none')) ORDER BY id"));
   std::vector<int64_t> out;
   for (const auto& r : rows) out.push_back(r.i64(0));
   return out;
 }
 
+Result<std::vector<int64_t>> cases_to_erase(Conn& c, int64_t person_id) {
+  SL_ASSIGN(auto rows, c.query("SELECT id FROM cases WHERE submitter_id = ? AND erased_at IS NULL AND (state IN "
+                               "('draft','cosigning') OR kind = 'social_report') ORDER BY id",
+                               {person_id}));
+  std::vector<int64_t> out;
+  for (const auto& r : rows) out.push_back(r.i64(0));
+  return out;
+}
+
+Result<std::vector<int64_t>> answer_event_ids(Conn& c, int64_t case_id) {
+  SL_ASSIGN(auto rows, c.query("SELECT id FROM case_events WHERE case_id = ? AND action = 'answer' ORDER BY id", {case_id}));
+  std::vector<int64_t> out;
+  for (const auto& r : rows) out.push_back(r.i64(0));
+  return out;
+}
+
+Status erase_case_content(Conn& c, int64_t case_id, TimeMs now) {
+  SL_TRY(c.exec("UPDATE cases SET title = '', body = '', category = '', decline_reason = NULL, answer = NULL, "
+                "rating_reason = NULL, pending_data = NULL, card = 'none', erased_at = ?, updated_at = ? WHERE id = ?",
+                {now, now, case_id}));
+  SL_TRY(c.exec("UPDATE case_events SET note = '' WHERE case_id = ?", {case_id}));
+  SL_TRY(c.exec("UPDATE case_units SET input = '' WHERE case_id = ? AND input IS NOT NULL", {case_id}));
+  return Ok();
+}
+
 Result<std::optional<ledger::RecordState>> case_state(Conn& c, int64_t id) {
   SL_ASSIGN(auto row, find_case(c, id));
-  if (!row) return std::optional<ledger::RecordState>();
+  if (!row || row->erased_at) return std::optional<ledger::RecordState>();
   const CaseRow& r = *row;
   SL_ASSIGN(auto us, units(c, id));
   SL_ASSIGN(auto cs, cosigners(c, id));

@@ -60,6 +60,7 @@ struct CaseRow {
   std::string ledger_salt;
   // joined
   std::string submitter_name, org_name, org_path, lead_unit_name;
+  std::optional<TimeMs> erased_at;  // set: the content was erased (cases::erase_person)
 };
 Result<std::optional<CaseRow>> find_case(Conn& c, int64_t id);
 Result<int64_t> insert_case(Conn& c, const CaseRow& r, TimeMs now);
@@ -108,7 +109,14 @@ Result<std::vector<int64_t>> list_ids(Conn& c, const Query& q, int64_t before, i
 // Handling cases with a deadline, and cases not handling that still carry a card.
 Result<std::vector<int64_t>> sweep_candidates(Conn& c);
 
-// Canonical content of a record for the ledger.
+// Right to deletion: the person's cases whose content goes (drafts, those still collecting
+// co-signers, and every social-condition report), the answer events of a case, and the
+// emptying of a case's content (title, body, category, reasons, answer, notes, co-units' input).
+Result<std::vector<int64_t>> cases_to_erase(Conn& c, int64_t person_id);
+Result<std::vector<int64_t>> answer_event_ids(Conn& c, int64_t case_id);
+Status erase_case_content(Conn& c, int64_t case_id, TimeMs now);
+
+// Canonical content of a record for the ledger (none once erased).
 Result<std::optional<ledger::RecordState>> case_state(Conn& c, int64_t id);
 Result<std::optional<ledger::RecordState>> settings_state(Conn& c, int64_t id);
 Status set_case_salt(Conn& c, int64_t id, const std::string& salt);

@@ -49,6 +49,7 @@ Result<bj::object> CasesService::board(const Caller& caller, int64_t org_id) {
     bj::array carded, escalated;
     int64_t total_handling = 0, total_yellow = 0, total_red = 0;
     for (const auto& r : cases) {
+      if (r.erased_at) continue;  // no one handles a case whose content was erased
       if (!r.lead_unit_id) {
         if (r.state == "escalated") escalated.push_back(detail::summary_json(r, cal, now));
         continue;

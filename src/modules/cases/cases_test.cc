@@ -550,5 +550,136 @@ TEST_F(CasesTest, ServiceEnforcesTheTableForEveryStateActionAndRole) {
   expect_ledger_verifies();
 }
 
+// Notifications use the templates: each recipient reads them in their own language, with the
+// case's title, unit, deadline, rating and reasons filled in.
+TEST_F(CasesTest, NotificationsAreWrittenInEachRecipientsLanguage) {
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) -> Status {
+                   SL_TRY(c.exec("UPDATE people SET locale = 'en' WHERE id = ?", {resp_.person_id}));
+                   SL_TRY(c.exec("UPDATE people SET locale = 'zh-TW' WHERE id = ?", {resp2_.person_id}));
+                   return Ok();
+                 }).ok());
+  auto texts = [&](const Caller& who, const char* kind) {
+    auto rows = db_->read_value<storage::Rows>([&](storage::Conn& c) {
+      return c.query("SELECT title, body FROM notifications WHERE person_id = ? AND kind = ? ORDER BY id",
+                     {who.person_id, std::string(kind)});
+    });
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& r : *rows) out.emplace_back(r.str(0), r.str(1));
+    return out;
+  };
+  int64_t id = submitted();
+  ok(svc_->act(staff_, id, "accept", {}));
+  auto reviewed = texts(member_, "case.reviewed");
+  ASSERT_EQ(reviewed.size(), 1u);
+  EXPECT_EQ(reviewed[0].first, "您提交的提案「关于加快社区养老服务建设的提案」已立案");
+  ok(svc_->act(staff_, id, "assign", bj::object{{"lead_unit_id", dept_}, {"co_unit_ids", bj::array{dept2_}}, {"working_days", 10}}));
+  auto en = texts(resp_, "case.assigned");
+  ASSERT_EQ(en.size(), 1u);
+  EXPECT_EQ(en[0].first, "New case assigned: \"关于加快社区养老服务建设的提案\"");
+  EXPECT_EQ(en[0].second, "\"关于加快社区养老服务建设的提案\" has been assigned to 江南省民政厅. Please answer by 2026-12-07.");
+  auto tw = texts(resp2_, "case.assigned");
+  ASSERT_EQ(tw.size(), 1u);
+  EXPECT_EQ(tw[0].first, "新交辦：「关于加快社区养老服务建设的提案」");
+  // The delivery rows carry the recipient's language too.
+  auto locale = db_->read_value<storage::Rows>([&](storage::Conn& c) {
+    return c.query("SELECT DISTINCT locale FROM notification_deliveries WHERE person_id = ?", {resp_.person_id});
+  });
+  ASSERT_EQ(locale->size(), 1u);
+  EXPECT_EQ(locale->at(0).str(0), "en");
+  ok(svc_->act(resp_, id, "request_extension", bj::object{{"reason", "需要跨部门协调"}, {"working_days", 5}}));
+  auto req = texts(staff_, "case.request");
+  ASSERT_EQ(req.size(), 1u);
+  EXPECT_EQ(req[0].first, "江南省民政厅申请延期办理：「关于加快社区养老服务建设的提案」");
+  EXPECT_EQ(req[0].second, "理由：需要跨部门协调");
+  ok(svc_->act(staff_, id, "decide_extension", bj::object{{"approve", true}}));
+  auto dec = texts(resp_, "case.decision");
+  ASSERT_EQ(dec.size(), 1u);
+  EXPECT_EQ(dec[0].first, "Extension request approved: \"关于加快社区养老服务建设的提案\"");
+  EXPECT_EQ(dec[0].second, "Deadline: 2026-12-14");
+  ok(svc_->act(staff_, id, "supervise", bj::object{{"note", "请加快办理"}}));
+  EXPECT_EQ(texts(resp2_, "case.supervised").at(0).second, "请加快办理");
+  ok(svc_->act(resp2_, id, "co_input", bj::object{{"input", "同意"}}));
+  ok(svc_->act(resp_, id, "answer", bj::object{{"answer", "已纳入明年计划。"}}));
+  EXPECT_EQ(texts(member_, "case.answered").at(0).first, "您提交的「关于加快社区养老服务建设的提案」已答复");
+  ok(svc_->act(member_, id, "rate", bj::object{{"rating", "unsatisfied"}, {"reason", "没有时间表"}}));
+  EXPECT_EQ(texts(resp_, "case.returned").at(0).second, "Reason: 没有时间表");
+  EXPECT_EQ(texts(resp2_, "case.returned").at(0).first, "「关于加快社区养老服务建设的提案」退回重辦");
+  ok(svc_->act(resp_, id, "answer", bj::object{{"answer", "明年一季度启动。"}}));
+  ok(svc_->act(member_, id, "rate", bj::object{{"rating", "unsatisfied"}, {"reason", "仍不具体"}}));
+  EXPECT_EQ(texts(staff_, "case.escalated").at(0).second, "理由：仍不具体");
+  // The deadline sweep: yellow and red cards in the unit's language.
+  int64_t late = handling();
+  clock_.set_ms(kMonday + 9 * 86'400'000LL);  // Wednesday 2026-12-02: 3 working days left
+  ASSERT_TRUE(svc_->sweep_now().ok());
+  auto yellow = texts(resp_, "case.due_soon");
+  ASSERT_EQ(yellow.size(), 1u);
+  EXPECT_EQ(yellow[0].second, "\"关于加快社区养老服务建设的提案\" must be answered by 2026-12-07, 3 working days from now.");
+  clock_.set_ms(kMonday + 15 * 86'400'000LL);  // Tuesday 2026-12-08: overdue
+  ASSERT_TRUE(svc_->sweep_now().ok());
+  EXPECT_EQ(texts(resp_, "case.overdue").at(0).first, "Red card: \"关于加快社区养老服务建设的提案\" is overdue");
+  EXPECT_EQ(ok(svc_->get(staff_, late)).at("card").as_string(), "red");
+}
+
+// Right to deletion: drafts, cases still collecting co-signers and social-condition reports
+// lose their content (ledger "case.erased", 410 case_erased); handed-in proposals stay under a
+// nameless submitter.
+TEST_F(CasesTest, ErasingThePersonErasesTheirDraftsAndReportsAndKeepsTheirProposals) {
+  accounts_->add_erasure_step([&](storage::Conn& c, const Caller& actor, int64_t pid, std::string_view) {
+    return erase_person(c, *ledger_, nullptr, actor, pid, clock_.now_ms());
+  });
+  int64_t proposal = handling();
+  int64_t report = handling("social_report");
+  auto d = ok(svc_->create(member_, bj::object{{"org_id", prov_}, {"kind", "proposal"}, {"title", "草稿"}, {"body", "个人想法"}}));
+  int64_t draft = d.at("id").as_int64();
+  ok(svc_->act(resp_, report, "progress", bj::object{{"note", "已联系陈志远本人"}}));
+  ASSERT_TRUE(db_->write([&](storage::Conn& c) -> Status {
+                   SL_TRY(accounts_->erase_person(c, sys_, member_.person_id));
+                   return Ok();
+                 }).ok());
+
+  // The proposal stays, the submitter nameless.
+  auto p = ok(svc_->get(staff_, proposal));
+  EXPECT_EQ(p.at("title").as_string(), "关于加快社区养老服务建设的提案");
+  EXPECT_EQ(p.at("submitter").as_object().at("name").as_string(), "");
+  EXPECT_FALSE(p.at("erased").as_bool());
+  // The report: 410 for everyone who could read it, and no action any more.
+  auto g = svc_->get(staff_, report);
+  EXPECT_EQ(code(g), Code::kGone);
+  EXPECT_EQ(slug(g), "case_erased");
+  EXPECT_EQ(slug(svc_->get(resp_, report)), "case_erased");
+  EXPECT_EQ(slug(svc_->act(resp_, report, "answer", bj::object{{"answer", "答复"}})), "case_erased");
+  EXPECT_EQ(code(svc_->get(outsider_, report)), Code::kNotFound);  // those who could not read it learn nothing
+  // Its content is gone from storage; dates, unit and deadline stay.
+  for (int64_t id : {report, draft}) {
+    auto row = db_->read_value<std::optional<store::CaseRow>>([&](storage::Conn& c) { return store::find_case(c, id); });
+    ASSERT_TRUE(row.ok() && *row);
+    EXPECT_EQ((*row)->title, "");
+    EXPECT_EQ((*row)->body, "");
+    EXPECT_TRUE((*row)->erased_at.has_value());
+  }
+  auto notes = db_->read_value<storage::Rows>([&](storage::Conn& c) {
+    return c.query("SELECT note FROM case_events WHERE case_id = ? AND note <> ''", {report});
+  });
+  EXPECT_TRUE(notes->empty());
+  // The unit's list shows it as erased, without content.
+  auto list = ok(svc_->list(resp_, ListFilter{.scope = "unit"}, 0, 50));
+  bool seen = false;
+  for (const auto& it : list.at("items").as_array())
+    if (it.as_object().at("id").as_int64() == report) {
+      seen = true;
+      EXPECT_TRUE(it.as_object().at("erased").as_bool());
+      EXPECT_EQ(it.as_object().at("title").as_string(), "");
+    }
+  EXPECT_TRUE(seen);
+  // No cards for it; the board counts only the proposal.
+  clock_.advance_ms(30 * 86'400'000);
+  ASSERT_TRUE(svc_->sweep_now().ok());
+  auto row = db_->read_value<std::optional<store::CaseRow>>([&](storage::Conn& c) { return store::find_case(c, report); });
+  EXPECT_EQ((*row)->card, "none");
+  auto board = ok(svc_->board(staff_, prov_));
+  EXPECT_EQ(board.at("totals").as_object().at("handling").as_int64(), 1);
+  expect_ledger_verifies();
+}
+
 }  // namespace
 }  // namespace sl::cases

@@ -184,6 +184,10 @@ TEST_F(DeliveryTest, EveryKindRendersInEveryLanguageWithItsVariables) {
       {"case.assigned", {"title", "unit", "due"}},   {"case.due_soon", {"title", "due", "days"}},
       {"case.overdue", {"title", "due"}},            {"case.answered", {"title", "unit"}},
       {"case.rated", {"title", "rating"}},           {"case.returned", {"title", "reason"}},
+      {"case.cosign", {"submitter", "kind", "title"}}, {"case.reviewed", {"kind", "title", "review", "note"}},
+      {"case.request", {"unit", "request", "title", "reason"}},
+      {"case.decision", {"request", "decision", "title", "due"}},
+      {"case.escalated", {"title", "reason"}},        {"case.supervised", {"title", "note"}},
       {"mention", {"author", "where", "excerpt"}},   {"point.assigned", {"point", "where"}},
       {"point.answered", {"department", "excerpt"}},
   };
@@ -206,6 +210,15 @@ TEST_F(DeliveryTest, EveryKindRendersInEveryLanguageWithItsVariables) {
   EXPECT_EQ(render("point.answered", "zh-CN", {{"department", "民政厅"}, {"excerpt", "e"}})->title, "民政厅 回应了您的要点");
   EXPECT_EQ(render("point.assigned", "xx", {{"point", "p"}, {"where", "w"}})->title, "有一条要点交由贵部门回应");
   EXPECT_TRUE(find_kind("case.overdue")->urgent);
+  // Term variables (kind, rating, request, decision, review) are written in the recipient's language.
+  EXPECT_EQ(render("case.rated", "en", {{"title", "t"}, {"rating", "basically"}})->body, "Rating: basically satisfied");
+  EXPECT_EQ(render("case.rated", "zh-TW", {{"title", "t"}, {"rating", "unsatisfied"}})->body, "評價：不滿意");
+  EXPECT_EQ(render("case.cosign", "zh-CN", {{"submitter", "陈志远"}, {"kind", "motion"}, {"title", "t"}})->title,
+            "陈志远 邀请您联名议案「t」");
+  EXPECT_EQ(render("case.decision", "en", {{"request", "reassign"}, {"decision", "refused"}, {"title", "t"}, {"due", "d"}})->title,
+            "Reassignment request refused: \"t\"");
+  // A free-text variable that happens to equal a term key stays as written.
+  EXPECT_EQ(render("case.returned", "en", {{"title", "t"}, {"reason", "approved"}})->body, "Reason: approved");
   // fill leaves JSON braces and unknown names alone.
   EXPECT_EQ(fill(R"({"to":"{to}","n":{x}})", {{"to", "138"}}), R"({"to":"138","n":{x}})");
 }

@@ -37,6 +37,30 @@ const std::vector<KindInfo>& kinds() {
        {"「{title}」退回重办", "理由：{reason}"},
        {"「{title}」退回重辦", "理由：{reason}"},
        {"\"{title}\" was returned for handling again", "Reason: {reason}"}},
+      {"case.cosign", false, 0,
+       {"{submitter} 邀请您联名{kind}「{title}」", "请在案件页面确认或谢绝联名。"},
+       {"{submitter} 邀請您聯名{kind}「{title}」", "請在案件頁面確認或謝絕聯名。"},
+       {"{submitter} invites you to co-sign the {kind} \"{title}\"", "Please confirm or decline on the case page."}},
+      {"case.reviewed", false, 0,
+       {"您提交的{kind}「{title}」{review}", "{note}"},
+       {"您提交的{kind}「{title}」{review}", "{note}"},
+       {"Your {kind} \"{title}\" {review}", "{note}"}},
+      {"case.request", false, kEmail,
+       {"{unit}{request}：「{title}」", "理由：{reason}"},
+       {"{unit}{request}：「{title}」", "理由：{reason}"},
+       {"{unit} {request}: \"{title}\"", "Reason: {reason}"}},
+      {"case.decision", false, 0,
+       {"{request}{decision}：「{title}」", "办理期限：{due}"},
+       {"{request}{decision}：「{title}」", "辦理期限：{due}"},
+       {"{request} {decision}: \"{title}\"", "Deadline: {due}"}},
+      {"case.escalated", false, kEmail,
+       {"「{title}」重新办理后提出人仍不满意，请协调", "理由：{reason}"},
+       {"「{title}」重新辦理後提出人仍不滿意，請協調", "理由：{reason}"},
+       {"The proposer is still unsatisfied with \"{title}\" after re-handling; please step in", "Reason: {reason}"}},
+      {"case.supervised", false, kSms,
+       {"督办意见：「{title}」", "{note}"},
+       {"督辦意見：「{title}」", "{note}"},
+       {"Supervision note on \"{title}\"", "{note}"}},
       // The zh-CN texts of the deliberation's events are the ones it wrote before templates.
       {"mention", false, 0,
        {"{author} 在「{where}」中提到了您", "{excerpt}"},
@@ -52,6 +76,44 @@ const std::vector<KindInfo>& kinds() {
        {"{department} answered your point", "{excerpt}"}},
   };
   return k;
+}
+
+namespace {
+
+// Terms: a variable named in kTermVars whose value is a key of this table is replaced by the
+// term in the recipient's language (a case's kind, a rating, a request, a decision).
+struct Term {
+  std::string_view key, zh_cn, zh_tw, en;
+};
+constexpr Term kTerms[] = {
+    {"proposal", "提案", "提案", "proposal"},
+    {"motion", "议案", "議案", "motion"},
+    {"suggestion", "建议", "建議", "suggestion"},
+    {"social_report", "社情民意", "社情民意", "social-condition report"},
+    {"micro_suggestion", "微建议", "微建議", "micro-suggestion"},
+    {"satisfied", "满意", "滿意", "satisfied"},
+    {"basically", "基本满意", "基本滿意", "basically satisfied"},
+    {"unsatisfied", "不满意", "不滿意", "unsatisfied"},
+    {"reassign", "改派申请", "改派申請", "Reassignment request"},
+    {"extension", "延期申请", "延期申請", "Extension request"},
+    {"ask_reassign", "申请改派", "申請改派", "asks to be reassigned"},
+    {"ask_extension", "申请延期办理", "申請延期辦理", "asks for an extension"},
+    {"approved", "已同意", "已同意", "approved"},
+    {"refused", "未获同意", "未獲同意", "refused"},
+    {"accepted", "已立案", "已立案", "was accepted"},
+    {"declined", "未予立案", "未予立案", "was declined"},
+    {"merged", "已并案办理", "已併案辦理", "was merged with another case"},
+    {"converted", "已转为其他类别", "已轉為其他類別", "was converted to another kind"},
+};
+constexpr std::string_view kTermVars[] = {"kind", "rating", "request", "decision", "review"};
+
+}  // namespace
+
+std::string term(std::string_view key, std::string_view locale) {
+  std::string_view l = normal_locale(locale);
+  for (const auto& t : kTerms)
+    if (t.key == key) return std::string(l == "en" ? t.en : l == "zh-TW" ? t.zh_tw : t.zh_cn);
+  return std::string(key);
 }
 
 const KindInfo* find_kind(std::string_view kind) {
@@ -98,8 +160,11 @@ Result<Rendered> render(std::string_view kind, std::string_view locale, const Va
   if (!k) return Error::Invalid("unknown_kind", "没有这种通知模板: " + std::string(kind));
   std::string_view l = normal_locale(locale);
   const KindInfo::Text& t = l == "en" ? k->en : l == "zh-TW" ? k->zh_tw : k->zh_cn;
+  Vars local = vars;
+  for (auto name : kTermVars)
+    if (auto it = local.find(name); it != local.end()) it->second = term(it->second, l);
   std::string missing;
-  Rendered r{fill(t.title, vars, &missing), fill(t.body, vars, &missing)};
+  Rendered r{fill(t.title, local, &missing), fill(t.body, local, &missing)};
   if (!missing.empty()) return Error::Invalid("missing_variable", "通知模板缺少变量: " + missing);
   return r;
 }

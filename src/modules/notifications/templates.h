@@ -10,9 +10,18 @@
 //   case.answered   title, unit              the recipient's case has been answered
 //   case.rated      title, rating            the proposer rated the recipient's answer
 //   case.returned   title, reason            the case was sent back for handling again
+//   case.cosign     submitter, kind, title   the recipient is invited to co-sign (联名)
+//   case.reviewed   kind, title, review, note  staff reviewed the recipient's case (立案/不予立案/并案/转类)
+//   case.request    unit, request, title, reason  a handling unit asks staff (改派/延期)
+//   case.decision   request, decision, title, due  staff decided the unit's request
+//   case.escalated  title, reason            still unsatisfied after re-handling: to staff
+//   case.supervised title, note              a supervision note (督办意见) to the units
 //   mention         author, where, excerpt   someone mentioned the recipient in a deliberation
 //   point.assigned  point, where             a point was given to the recipient's department
 //   point.answered  department, excerpt      a department answered the recipient's point
+// The variables kind, rating, request, decision and review are terms: a value that is a key of
+// the term table (a case kind such as "proposal", "satisfied", "ask_extension", "approved",
+// "accepted"...) is written in the recipient's language (see term()).
 // Kinds outside this list (membership.added, post.replied, ...) go to the inbox only.
 #pragma once
 
@@ -45,6 +54,9 @@ struct KindInfo {
 const std::vector<KindInfo>& kinds();
 // The kind's entry, or nullptr (inbox only, not urgent).
 const KindInfo* find_kind(std::string_view kind);
+
+// A term in `locale` (templates.cc kTerms); an unknown key is returned as it is.
+std::string term(std::string_view key, std::string_view locale);
 
 // "zh-CN", "zh-TW" or "en"; anything else reads as zh-CN.
 std::string_view normal_locale(std::string_view locale);

@@ -48,6 +48,8 @@ export interface CaseSummary {
   created_at: string
   submitted_at: string | null
   answered_at: string | null
+  /** the content was erased at its submitter's request (right to deletion) */
+  erased?: boolean
 }
 
 export interface CaseEvent {
@@ -164,7 +166,32 @@ function query(f: CaseFilter): Query {
   }
 }
 
+export interface CalendarDay {
+  date: string
+  kind: 'holiday' | 'workday'
+  name: string
+  /** null: the national calendar; else the organisation whose local day it is */
+  org_id: number | null
+}
+export interface CalendarYear {
+  org_id: number | null
+  year: number
+  official: boolean
+  source: string | null
+  working_days: number
+  days: CalendarDay[]
+}
+
 export const casesApi = {
+  updateSettings: (orgId: Id, kind: CaseKind, patch: Partial<CaseSettings>) =>
+    request<CaseSettings>('PUT', `/orgs/${enc(orgId)}/case-settings/${enc(kind)}`, { json: patch }),
+  /** orgId null: the national calendar (holidays and 调休 workdays) */
+  calendar: (orgId: Id | null, year: number) =>
+    http.get<CalendarYear>(orgId == null ? '/calendar' : `/orgs/${enc(orgId)}/calendar`, { year }),
+  putCalendarDays: (orgId: Id | null, days: Omit<CalendarDay, 'org_id'>[], source?: string) =>
+    http.post<CalendarYear>(orgId == null ? '/calendar/days' : `/orgs/${enc(orgId)}/calendar/days`, { days, source }),
+  deleteCalendarDay: (orgId: Id | null, date: string) =>
+    http.del(orgId == null ? `/calendar/days/${enc(date)}` : `/orgs/${enc(orgId)}/calendar/days/${enc(date)}`),
   settings: (orgId: Id) => http.get<{ org: CaseRef & { kind: string }; items: CaseSettings[] }>(`/orgs/${enc(orgId)}/case-settings`),
   list: (f: CaseFilter, cursor?: string | null, limit = 30) =>
     http.get<{ items: CaseSummary[]; next_cursor: string | null }>('/cases', { ...query(f), cursor, limit }),
