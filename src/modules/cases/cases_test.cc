@@ -582,7 +582,8 @@ TEST_F(CasesTest, NotificationsAreWrittenInEachRecipientsLanguage) {
   EXPECT_EQ(tw[0].first, "新交辦：「关于加快社区养老服务建设的提案」");
   // The delivery rows carry the recipient's language too.
   auto locale = db_->read_value<storage::Rows>([&](storage::Conn& c) {
-    return c.query("SELECT DISTINCT locale FROM notification_deliveries WHERE person_id = ?", {resp_.person_id});
+    return c.query("SELECT DISTINCT locale FROM notification_deliveries WHERE person_id = ? AND kind = 'case.assigned'",
+                   {resp_.person_id});
   });
   ASSERT_EQ(locale->size(), 1u);
   EXPECT_EQ(locale->at(0).str(0), "en");
@@ -662,7 +663,9 @@ TEST_F(CasesTest, ErasingThePersonErasesTheirDraftsAndReportsAndKeepsTheirPropos
   });
   EXPECT_TRUE(notes->empty());
   // The unit's list shows it as erased, without content.
-  auto list = ok(svc_->list(resp_, ListFilter{.scope = "unit"}, 0, 50));
+  ListFilter unit_list;
+  unit_list.scope = "unit";
+  auto list = ok(svc_->list(resp_, unit_list, 0, 50));
   bool seen = false;
   for (const auto& it : list.at("items").as_array())
     if (it.as_object().at("id").as_int64() == report) {
@@ -672,7 +675,7 @@ TEST_F(CasesTest, ErasingThePersonErasesTheirDraftsAndReportsAndKeepsTheirPropos
     }
   EXPECT_TRUE(seen);
   // No cards for it; the board counts only the proposal.
-  clock_.advance_ms(30 * 86'400'000);
+  clock_.advance_ms(30 * 86'400'000LL);
   ASSERT_TRUE(svc_->sweep_now().ok());
   auto row = db_->read_value<std::optional<store::CaseRow>>([&](storage::Conn& c) { return store::find_case(c, report); });
   EXPECT_EQ((*row)->card, "none");
