@@ -186,6 +186,12 @@ Result<int64_t> delete_finished(Conn& c, TimeMs before) {
 }
 
 Status delete_for_person_deliveries(Conn& c, int64_t person_id) {
+  // PostgreSQL: lock the person's deliveries first, so a dispatcher recording an attempt right
+  // now finishes before the attempts are deleted (else its attempt, committed after that
+  // DELETE, would make the deliveries' DELETE violate the foreign key), and a later one waits
+  // and finds the delivery gone. SQLite has one writer at a time.
+  if (c.dialect() == storage::Dialect::kPostgres)
+    SL_TRY(c.query("SELECT id FROM notification_deliveries WHERE person_id = ? ORDER BY id FOR UPDATE", {person_id}));
   SL_TRY(c.exec("DELETE FROM notification_attempts WHERE delivery_id IN "
                 "(SELECT id FROM notification_deliveries WHERE person_id = ?)",
                 {person_id}));
