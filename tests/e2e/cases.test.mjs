@@ -141,6 +141,9 @@ describe('cases', () => {
     assert.equal(await unit.getAttribute('data-colour'), 'red')
     await staff.getByTestId(`board-card-${c.id}`).waitFor()
     await shot(staff, '74-case-board-red-desktop')
+    // Statistics for the year-end evaluation: per unit and per member.
+    await staff.getByTestId('case-stats').waitFor()
+    await staff.getByTestId('case-stats-members').getByText('陈志远').waitFor()
     // The desk lists it under the red filter; the list item carries the card.
     await staff.goto('/cases?tab=desk')
     await staff.getByTestId(`case-card-${c.id}`).getByText('红牌').waitFor()
