@@ -61,6 +61,10 @@ bool inside(const fs::path& p, const fs::path& dir) {
   return a.rfind(d, 0) == 0;
 }
 
+bool same_path(const fs::path& a, const fs::path& b) {
+  return fs::weakly_canonical(fs::absolute(a)) == fs::weakly_canonical(fs::absolute(b));
+}
+
 // Runs a program (no shell) and waits; its output goes to ours.
 Status run_program(const std::vector<std::string>& argv) {
   std::vector<char*> args;
@@ -136,7 +140,8 @@ Result<DbFacts> backup_sqlite(const std::string& src_path, const fs::path& dest)
     close_all();
     return Error::Unprocessable("backup_sqlite", "SQLite 备份失败 — " + msg);
   };
-  if (sqlite3_open_v2(src_path.c_str(), &src, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return fail(src, "open");
+  // Read-write (never written): a read-only handle cannot always join a WAL database.
+  if (sqlite3_open_v2(src_path.c_str(), &src, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) return fail(src, "open");
   sqlite3_busy_timeout(src, 10000);
   if (sqlite3_exec(src, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return fail(src, "begin");
   auto facts = sqlite_facts(src);  // the first read fixes the snapshot the backup copies
@@ -193,7 +198,7 @@ Status copy_tree(const fs::path& from, const fs::path& to, const std::string& pr
     }
     if (!it->is_regular_file()) continue;
     bool skipped = false;
-    for (const auto& s : skip) skipped = skipped || fs::absolute(p) == fs::absolute(s);
+    for (const auto& s : skip) skipped = skipped || same_path(p, s);
     if (skipped || inside(p, backup_root)) continue;
     fs::path rel = fs::relative(p, from);
     fs::path out = to / rel;
