@@ -25,9 +25,9 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "Shangliang maintainers <shangliang@example.org>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Shangliang (商量) digital deliberation platform")
 set(CPACK_PACKAGE_DESCRIPTION
-    "Online deliberation for CPPCC committees, people's congresses and village councils:\n
-deliberations with live threads, cases (proposals, motions, suggestions), topics, surveys,\n
-with every change recorded in a verifiable public ledger.")
+    "Online deliberation for CPPCC committees, people's congresses and village councils:
+deliberations with live threads, cases (proposals, motions, suggestions), topics and
+surveys, with every change recorded in a verifiable public ledger.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_DIRECTORY ${CMAKE_BINARY_DIR})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # shangliang_<version>_<arch>.deb
