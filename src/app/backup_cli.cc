@@ -234,8 +234,44 @@ fs::path uploads_dir(const Config& cfg) {
 
 }  // namespace
 
+namespace {
+
+bool is_archive_name(const std::string& p) {
+  auto ends = [&p](std::string_view suf) { return p.size() > suf.size() && p.compare(p.size() - suf.size(), suf.size(), suf) == 0; };
+  return ends(".tar") || ends(".tar.gz") || ends(".tgz");
+}
+
+// A private scratch directory (mode 0700: it holds the keys for a moment).
+Result<fs::path> scratch_dir(const fs::path& near) {
+  std::string tmpl = (near / ".shangliang-backup-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) return Error::Invalid("backup_target", "无法创建临时目录于 " + near.string());
+  return fs::path(tmpl);
+}
+
+Status backup_into(const Config& cfg, const fs::path& root);
+
+}  // namespace
+
+// DIR, or FILE.tar / FILE.tar.gz / FILE.tgz: the same directory, packed with tar.
 Status run_backup(const Config& cfg, const std::string& target) {
-  fs::path root = fs::absolute(target);
+  if (!is_archive_name(target)) return backup_into(cfg, fs::absolute(target));
+  fs::path file = fs::absolute(target);
+  if (fs::exists(file)) return Error::Conflict("backup_target_not_empty", "备份文件已存在: " + file.string());
+  SL_ASSIGN(fs::path tmp, scratch_dir(file.parent_path()));
+  Status s = backup_into(cfg, tmp);
+  if (s.ok()) {
+    std::string flags = target.ends_with(".tar") ? "-cf" : "-czf";
+    s = run_program({"tar", flags, file.string(), "-C", tmp.string(), "."});
+    if (s.ok()) std::printf("打包为 (archived as): %s\n", file.c_str());
+  }
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  return s;
+}
+
+namespace {
+
+Status backup_into(const Config& cfg, const fs::path& root) {
   if (non_empty_dir(root)) return Error::Conflict("backup_target_not_empty", "备份目录不是空的: " + root.string());
   std::error_code ec;
   fs::create_directories(root, ec);
@@ -286,8 +322,26 @@ Status run_backup(const Config& cfg, const std::string& target) {
   return Ok();
 }
 
+}  // namespace
+
+namespace {
+Status restore_from(const Config& cfg, const fs::path& root, bool force);
+}  // namespace
+
 Status run_restore(const Config& cfg, const std::string& source, bool force) {
-  fs::path root = fs::absolute(source);
+  fs::path src = fs::absolute(source);
+  if (!fs::is_regular_file(src)) return restore_from(cfg, src, force);
+  SL_ASSIGN(fs::path tmp, scratch_dir(src.parent_path()));
+  Status s = run_program({"tar", "-xf", src.string(), "-C", tmp.string()});
+  if (s.ok()) s = restore_from(cfg, tmp, force);
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  return s;
+}
+
+namespace {
+
+Status restore_from(const Config& cfg, const fs::path& root, bool force) {
   SL_ASSIGN(std::string text, read_file(root / "manifest.json"));
   boost::system::error_code jec;
   bj::value mv = bj::parse(text, jec);
@@ -402,5 +456,7 @@ Status run_restore(const Config& cfg, const std::string& source, bool force) {
               data_dir.c_str());
   return Ok();
 }
+
+}  // namespace
 
 }  // namespace sl::app

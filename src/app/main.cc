@@ -6,8 +6,8 @@
 //   shangliang ledger verify --data DIR  audit the ledger against this platform's database
 //   shangliang ledger verify --url URL   check a running platform from outside, by its API
 //   shangliang witness ...             follow, check and cosign a platform's checkpoints
-//   shangliang backup DIR              online backup: database snapshot, keys, uploads, manifest
-//   shangliang restore DIR [--force]   put a backup back into the configured database/data_dir
+//   shangliang backup DIR|FILE.tar.gz  online backup: database snapshot, keys, uploads, manifest
+//   shangliang restore DIR|FILE [--force]  put a backup back into the configured database/data_dir
 // Every command takes --config FILE and --section.key=value overrides (after SHANGLIANG_*
 // environment variables, which come after the file).
 #include <CLI/CLI.hpp>
@@ -103,10 +103,12 @@ int main(int argc, char** argv) {
   bool restore_force = false;
   auto* backup = cli.add_subcommand(
       "backup", "Online backup while the server runs: database snapshot, ledger keys, uploads, manifest");
-  backup->add_option("dir", backup_dir, "New (or empty) directory for the backup")->required();
+  backup->add_option("dir", backup_dir, "New (or empty) directory for the backup, or a new FILE.tar / FILE.tar.gz")
+      ->required();
   auto* restore = cli.add_subcommand(
       "restore", "Restore a backup into the configured database.url and data_dir (server stopped)");
-  restore->add_option("dir", restore_dir, "The backup directory (with manifest.json)")->required();
+  restore->add_option("dir", restore_dir, "The backup: its directory (with manifest.json) or its .tar / .tar.gz")
+      ->required();
   restore->add_flag("--force", restore_force, "Overwrite a non-empty data_dir / database");
 
   std::vector<const char*> cargv;
