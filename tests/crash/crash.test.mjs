@@ -40,7 +40,7 @@ const ids = (query) => new Set(sql(query).map(Number))
 // Random pause, seeded from the clock; printed so a failing run can be told apart.
 const pause = (min, max) => new Promise((r) => setTimeout(r, min + Math.random() * (max - min)))
 
-test(`${KILLS} kill -9 under write load lose no acknowledged write and leave nothing half-written`, { timeout: 170_000 }, async () => {
+test(`${KILLS} kill -9 under write load lose no acknowledged write and leave nothing half-written`, { timeout: 280_000 }, async () => {
   const ackedPosts = new Set()
   const ackedLikes = new Set() // post ids the member liked, acknowledged
   let session = null
