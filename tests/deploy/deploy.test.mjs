@@ -49,3 +49,15 @@ for (const file of ['deploy/shangliang.production.toml', 'deploy/debian/shanglia
     assert.match(r.stdout, /^GET \/api\/v1\/live$/m)
   })
 }
+
+test('the systemd unit passes systemd-analyze verify and is hardened', () => {
+  const unit = readFileSync(join(REPO, 'deploy/systemd/shangliang.service'), 'utf8')
+  for (const d of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/shangliang', 'PrivateTmp=yes', 'CapabilityBoundingSet='])
+    assert.ok(unit.includes(`\n${d}\n`), `missing ${d}`)
+  // verify checks that ExecStart's program exists: point it at the built binary.
+  const copy = join(tmp, 'shangliang.service')
+  writeFileSync(copy, unit.replaceAll('/usr/bin/shangliang', bin))
+  const r = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8' })
+  assert.equal(r.status, 0, r.stdout + r.stderr)
+  assert.doesNotMatch(r.stderr, /Unknown (key|section)|Failed to parse/, r.stderr)
+})
