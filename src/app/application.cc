@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <unistd.h>
 
 #include "core/json.h"
 #include "modules/common/route_util.h"
@@ -233,6 +234,15 @@ void Application::register_routes() {
                      [this] { return static_cast<double>(db_->pool_stats().size); });
   metrics_.add_gauge("shangliang_db_pool_in_use", "Database connections in use",
                      [this] { return static_cast<double>(db_->pool_stats().in_use); });
+  // Memory of this process (for alerts and bench/soak.sh): resident set, from /proc/self/statm.
+  metrics_.add_gauge("shangliang_process_resident_memory_bytes", "Resident memory of this server process", [] {
+    long pages_total = 0, pages_resident = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
+      std::fclose(f);
+    }
+    return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  });
 }
 
 // POST /api/v1/testing/clock {"advance_ms": n}: moves the server's clock forward, for browser

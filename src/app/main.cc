@@ -6,6 +6,8 @@
 //   shangliang ledger verify --data DIR  audit the ledger against this platform's database
 //   shangliang ledger verify --url URL   check a running platform from outside, by its API
 //   shangliang witness ...             follow, check and cosign a platform's checkpoints
+//   shangliang backup DIR|FILE.tar.gz  online backup: database snapshot, keys, uploads, manifest
+//   shangliang restore DIR|FILE [--force]  put a backup back into the configured database/data_dir
 // Every command takes --config FILE and --section.key=value overrides (after SHANGLIANG_*
 // environment variables, which come after the file).
 #include <CLI/CLI.hpp>
@@ -18,6 +20,7 @@
 
 #include "app/admin_cli.h"
 #include "app/application.h"
+#include "app/backup_cli.h"
 #include "app/ledger_cli.h"
 #include "app/witness_cli.h"
 
@@ -96,6 +99,18 @@ int main(int argc, char** argv) {
   witness_key->add_option("--data", witness_key_data, "This witness's directory")->required();
   witness_key->add_option("--name", witness_key_name, "This witness's name (needed only before the first start)");
 
+  std::string backup_dir, restore_dir;
+  bool restore_force = false;
+  auto* backup = cli.add_subcommand(
+      "backup", "Online backup while the server runs: database snapshot, ledger keys, uploads, manifest");
+  backup->add_option("dir", backup_dir, "New (or empty) directory for the backup, or a new FILE.tar / FILE.tar.gz")
+      ->required();
+  auto* restore = cli.add_subcommand(
+      "restore", "Restore a backup into the configured database.url and data_dir (server stopped)");
+  restore->add_option("dir", restore_dir, "The backup: its directory (with manifest.json) or its .tar / .tar.gz")
+      ->required();
+  restore->add_flag("--force", restore_force, "Overwrite a non-empty data_dir / database");
+
   std::vector<const char*> cargv;
   for (auto& s : rest) cargv.push_back(s.c_str());
   try {
@@ -120,6 +135,14 @@ int main(int argc, char** argv) {
     if (witness_opts.url.empty() || witness_opts.log_key.empty() || witness_opts.data.empty())
       return fail(sl::Error::Invalid("missing_option", "shangliang witness 需要 --url、--log-key 和 --data"));
     return sl::app::run_witness(witness_opts);
+  }
+  if (*backup) {
+    if (auto s = sl::app::run_backup(cfg, backup_dir); !s.ok()) return fail(s.error());
+    return 0;
+  }
+  if (*restore) {
+    if (auto s = sl::app::run_restore(cfg, restore_dir, restore_force); !s.ok()) return fail(s.error());
+    return 0;
   }
   if (*ledger_verify && !verify_url.empty()) {
     if (auto s = sl::app::verify_remote_ledger(verify_url, verify_log_key); !s.ok()) return fail(s.error());

@@ -68,6 +68,7 @@ const std::map<std::string, Setter>& setters() {
       SL_STR("server.public_url", server.public_url),
       SL_INT("server.write_rate_per_second", server.write_rate_per_second),
       SL_INT("server.write_burst", server.write_burst),
+      SL_LIST("server.trusted_proxies", server.trusted_proxies),
       SL_STR("database.url", database.url),
       SL_INT("database.pool_size", database.pool_size),
       SL_STR("database.durability", database.durability),

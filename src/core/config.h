@@ -27,6 +27,9 @@ struct ServerConfig {
   std::string public_url;             // server.public_url: e.g. https://zx.example.gov.cn (sets Secure cookies)
   int write_rate_per_second = 50;     // server.write_rate_per_second: writes per client address (0: no limit)
   int write_burst = 200;              // server.write_burst: writes a client address may make at once
+  // server.trusted_proxies: addresses of reverse proxies (nginx) whose X-Real-IP header names the
+  // client; from anyone else the header is ignored. Empty: the peer address is the client.
+  std::vector<std::string> trusted_proxies;
 };
 
 struct DatabaseConfig {

@@ -325,6 +325,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     beast::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
+    for (const auto& proxy : cfg_.trusted_proxies) {
+      boost::system::error_code pec;
+      auto a = asio::ip::make_address(proxy, pec);
+      trusted_peer_ = trusted_peer_ || (!pec && !ec && a == ep.address());
+    }
     ring_.resize(static_cast<size_t>(std::max(1, cfg_.pipeline_limit)));
     reg_ = w_.connections.insert(w_.connections.end(), this);
     impl_.live_connections.fetch_add(1);
@@ -522,7 +527,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     s.http10 = p.version < 11;
     s.keep_alive = p.keep_alive() && !w_.stopping;
     s.head = req.method == "HEAD";
-    req.remote_addr = remote_;
+    req.remote_addr = client_address(req);
     std::string_view rid = req.header("x-request-id");
     if (sane_request_id(rid)) {
       req.request_id.assign(rid);
@@ -833,6 +838,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   static constexpr size_t kReadSize = 4096;
+  // The client's address: the peer's, or from a trusted proxy the X-Real-IP it sets (when that
+  // is an IP address; anything else is ignored).
+  std::string client_address(const HttpRequest& req) const {
+    if (!trusted_peer_) return remote_;
+    std::string_view real = req.header("x-real-ip");
+    if (real.empty() || real.size() > 64) return remote_;
+    boost::system::error_code ec;
+    auto a = asio::ip::make_address(std::string(real), ec);
+    return ec ? remote_ : a.to_string();
+  }
+
   static constexpr size_t kInlineBodyBytes = 4096;
   static constexpr size_t kFileChunkBytes = 65536;
   static constexpr size_t kUploadProgressBytes = 16384;
@@ -843,6 +859,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   tcp::socket socket_;
   beast::flat_buffer buffer_;
   std::string remote_;
+  bool trusted_peer_ = false;  // the peer is one of server.trusted_proxies
   std::vector<std::unique_ptr<Slot>> ring_;
   size_t head_ = 0;
   size_t count_ = 0;

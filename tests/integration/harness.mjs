@@ -175,7 +175,7 @@ export async function startServer(extraArgs = []) {
   }
   const lastSmsCode = (mobile) => smsCodes(mobile).at(-1)
 
-  return { baseUrl, databaseUrl: db.url, tmp, log: () => output, stop, smsCodes, lastSmsCode, api: new Api(baseUrl) }
+  return { baseUrl, databaseUrl: db.url, tmp, pid: child.pid, log: () => output, stop, smsCodes, lastSmsCode, api: new Api(baseUrl) }
 }
 
 /** A response, with the body read once: `json` for JSON and problem+json, `text`, `bytes`. */
