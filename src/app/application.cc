@@ -330,6 +330,8 @@ void Application::register_live() {
                        [this] { return static_cast<double>(bus_->stats().received); });
   metrics_.add_counter("shangliang_bus_reconnects_total", "Reconnections to Redis after a lost connection",
                        [this] { return static_cast<double>(bus_->stats().reconnects); });
+  metrics_.add_gauge("shangliang_ledger_signer", "1 while this node signs the ledger checkpoints (holds the cluster lock)",
+                     [this] { return ledger_->signing() ? 1.0 : 0.0; });
   metrics_.add_counter("shangliang_bus_room_resubscribes_total", "Room subscriptions that took effect at Redis (first time or after a reconnection); each makes the room's viewers resync",
                        [this] { return static_cast<double>(hub_->stats().bus_readies); });
 }

@@ -366,9 +366,12 @@ class RedisBus final : public Bus {
     if (channel.substr(0, opts_.channel_prefix.size()) != opts_.channel_prefix) return;
     std::string room(channel.substr(opts_.channel_prefix.size()));
     if (kind == "subscribe") {
+      {
+        std::lock_guard lk(ready_mu_);
+        if (ready_) ready_(room);
+      }
+      // Counted once the room's viewers have been told (the metric means "in effect").
       if (r.element[2]->type == REDIS_REPLY_INTEGER) sub_rooms_.store(r.element[2]->integer);
-      std::lock_guard lk(ready_mu_);
-      if (ready_) ready_(room);
       return;
     }
     if (kind == "unsubscribe") {

@@ -144,7 +144,15 @@ class Viewer {
     if (seq > this.last) await this.catchUp()
     return seq
   }
+  // Resolves when the server answers a ping: every frame it queued before has arrived.
+  ping() {
+    return new Promise((res) => {
+      this.onPong = res
+      this.ws.send({ op: 'ping' })
+    })
+  }
   onMessage(m) {
+    if (m.op === 'pong') return this.onPong?.()
     if (m.room !== this.room) return
     if (m.op === 'subscribed') this.onSubscribed(m.seq)
     else if (m.op === 'resync') {
@@ -243,6 +251,7 @@ test('a viewer on node B sees every post written on node A, in order, without ga
   await viewer.connect(nodes.b)
   // B's subscription to the room is in effect at Redis (a resync may have come with it).
   await until(async () => (await metric(nodes.b, 'shangliang_bus_rooms')) >= 1, 'B subscribed at Redis')
+  await viewer.ping() // the resync that came with the subscription, if any, is in
   await until(() => !viewer.fetching, 'initial catch-up')
   const resyncsBefore = viewer.resyncs
   const liveBefore = viewer.live.length
@@ -290,6 +299,7 @@ test('Redis restarts during a burst: viewers on both nodes resync and end with t
   await onA.connect(nodes.a)
   await onB.connect(nodes.b2)
   await until(async () => (await metric(nodes.b2, 'shangliang_bus_rooms')) >= 1, 'B2 subscribed at Redis')
+  await Promise.all([onA.ping(), onB.ping()])
   const resyncsBefore = [onA.resyncs, onB.resyncs]
   const burst = (async () => {
     for (let i = 0; i < 40; i++) {
@@ -321,3 +331,26 @@ test('Redis restarts during a burst: viewers on both nodes resync and end with t
   await onA.ws.close()
   await onB.ws.close()
 })
+
+test('the checkpoint signer dies: the other node signs within seconds and covers new entries', async () => {
+  const [a, b] = [nodes.a, nodes.b2]
+  assert.equal(await metric(a, 'shangliang_ledger_signer'), 1, 'node a started first and signs')
+  assert.equal(await metric(b, 'shangliang_ledger_signer'), 0, 'one signer per cluster')
+  await a.kill('SIGKILL')
+  delete nodes.a
+  // PostgreSQL ends the dead node's session (and its advisory lock) when the socket closes.
+  await until(async () => (await metric(b, 'shangliang_ledger_signer')) === 1, 'b2 took over signing', 30_000)
+  await writePost(b, '接替之后的发言')
+  const entries = Number(psqlValue('SELECT COUNT(*) FROM ledger_entries'))
+  assert.ok(entries > written.length)
+  await until(async () => {
+    const cp = await fetch(`${b.baseUrl}/api/v1/ledger/checkpoint`).then((r) => r.text())
+    return Number(cp.split('\n')[1]) === entries
+  }, 'a checkpoint signed by b2 covering every entry')
+})
+
+function psqlValue(sql) {
+  const r = spawnSync('psql', [pgUrl, '-qAtc', sql], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`psql: ${r.stderr}`)
+  return r.stdout.trim()
+}
