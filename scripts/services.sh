@@ -8,6 +8,9 @@
 #   scripts/services.sh pause-postgres DIR        fast shutdown, keep DIR (tests of outages)
 #   scripts/services.sh resume-postgres DIR       start again what pause-postgres stopped
 #   scripts/services.sh url-postgres DIR          print the URL of the server in DIR
+#   scripts/services.sh start-redis DIR PORT      redis-server on 127.0.0.1:PORT, no persistence;
+#                                                 the last line on stdout is the URL
+#   scripts/services.sh stop-redis DIR [keep]     stop it; remove DIR unless "keep"
 #
 # DIR layout: DIR/data (PGDATA), DIR/sock (unix socket), DIR/postgres.log, and the marker
 # DIR/.shangliang-services: a DIR is only ever deleted when it carries that marker (or is
@@ -29,7 +32,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -199,9 +202,53 @@ resume_postgres() {
   url_of "$dir"
 }
 
-# --- Redis (reserved) ---------------------------------------------------------------------
-# start-redis DIR PORT / stop-redis DIR will live here (cluster tests, a later issue): same
-# shape as PostgreSQL above: loopback only, state under DIR, the URL as the last stdout line.
+# --- Redis ----------------------------------------------------------------------------------
+# Same shape as PostgreSQL: loopback only, no persistence, state (pid, log) under DIR with the
+# marker; the URL is the last stdout line.
+REDIS_SERVER="${SL_REDIS_SERVER:-redis-server}"
+
+start_redis() {
+  [[ $# -eq 2 ]] || usage
+  local dir port
+  dir=$(abs_dir "$1")
+  port=$2
+  command -v "$REDIS_SERVER" >/dev/null || die "missing $REDIS_SERVER (install the Debian package redis-server)"
+  mkdir -p "$dir"
+  touch "$dir/$MARKER"
+  echo "$port" >"$dir/port"
+  "$REDIS_SERVER" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" >/dev/null ||
+    die "redis-server did not start on port $port"
+  local i
+  for i in $(seq 1 100); do
+    if [[ -s "$dir/redis.pid" ]] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "redis://127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.05
+  done
+  tail -n 20 "$dir/redis.log" >&2 || true
+  die "redis-server did not answer on port $port"
+}
+
+# Stops the server (SIGTERM, then SIGKILL); keeps DIR when the second argument is "keep".
+stop_redis() {
+  [[ $# -ge 1 ]] || usage
+  local dir pid i
+  dir=$(abs_dir "$1")
+  [[ -e "$dir/$MARKER" ]] || die "$dir was not made by services.sh"
+  if [[ -s "$dir/redis.pid" ]]; then
+    pid=$(cat "$dir/redis.pid")
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$dir/redis.pid"
+  fi
+  [[ "${2:-}" == keep ]] || rm -rf -- "$dir"
+}
 
 main() {
   [[ $# -ge 1 ]] || usage
@@ -216,7 +263,8 @@ main() {
       [[ $# -eq 1 ]] || usage
       url_of "$(abs_dir "$1")"
       ;;
-    start-redis | stop-redis) die "$cmd: not implemented yet" ;;
+    start-redis) start_redis "$@" ;;
+    stop-redis) stop_redis "$@" ;;
     -h | --help | help) usage ;;
     *)
       echo "services.sh: unknown command '$cmd'" >&2

@@ -78,3 +78,13 @@ set_tests_properties(deploy_files PROPERTIES
   LABELS deploy
   TIMEOUT 60
   ENVIRONMENT "SHANGLIANG_BIN=${SL_SERVER_BIN}")
+# The cluster tests (tests/cluster): two server processes, one PostgreSQL, one Redis, all
+# started by the test on loopback (scripts/services.sh). About a minute.
+add_test(NAME cluster
+         COMMAND ${NODE_PROGRAM} --test --test-concurrency=1 tests/cluster/
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(cluster PROPERTIES
+  LABELS cluster
+  TIMEOUT 300
+  ENVIRONMENT "SHANGLIANG_BIN=${SL_SERVER_BIN}"
+  RESOURCE_LOCK "sl_postgres_port;sl_redis_port")

@@ -22,6 +22,7 @@ Application::~Application() {
   if (dispatcher_) dispatcher_->stop();
   if (bench_ticks_) bench_ticks_->stop();
   if (hub_) hub_->stop();
+  if (bus_) bus_->stop();
   if (attachments_) attachments_->stop_gc();
   if (ledger_) ledger_->stop();
   if (db_) db_->close();
@@ -36,9 +37,17 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
   o.busy_timeout_ms = cfg.database.busy_timeout_ms;
   o.group_commit_max = cfg.database.group_commit_max;
   SL_ASSIGN(app->db_, storage::open_database(o));
+  app->db_options_ = o;
   SL_ASSIGN(app->sms_, notifications::make_sms_sender(cfg.notify));
   SL_ASSIGN(app->email_, notifications::make_email_sender(cfg.notify));
-  app->bus_ = pubsub::make_local_bus();
+  if (cfg.bus.redis_url.empty()) {
+    app->bus_ = pubsub::make_local_bus();
+  } else {
+    pubsub::RedisBusOptions bo;
+    bo.url = cfg.bus.redis_url;
+    bo.queue_max = static_cast<size_t>(cfg.bus.queue_max);
+    SL_ASSIGN(app->bus_, pubsub::make_redis_bus(bo));
+  }
   live::HubOptions ho;
   ho.presence_interval_ms = cfg.live.presence_interval_ms;
   ho.max_rooms_per_client = static_cast<size_t>(cfg.live.max_rooms_per_connection);
@@ -318,6 +327,28 @@ void Application::register_live() {
                        [this] { return static_cast<double>(hub_->stats().frames_sent); });
   metrics_.add_counter("shangliang_live_resyncs_total", "Resync frames sent (bus gaps and send-queue overflows)",
                        [this] { return static_cast<double>(hub_->stats().resyncs); });
+  // The cluster bus (bus.redis_url); on one node (no Redis) the bus is in-process and these are constant.
+  metrics_.add_gauge("shangliang_bus_connected", "1 while both Redis connections (subscriber, publisher) are up; always 1 without Redis",
+                     [this] {
+                       auto s = bus_->stats();
+                       return s.connected && s.publisher_connected ? 1.0 : 0.0;
+                     });
+  metrics_.add_gauge("shangliang_bus_rooms", "Rooms this node is subscribed to at Redis",
+                     [this] { return static_cast<double>(bus_->stats().rooms); });
+  metrics_.add_gauge("shangliang_bus_queued", "Events waiting to be published to Redis",
+                     [this] { return static_cast<double>(bus_->stats().queued); });
+  metrics_.add_counter("shangliang_bus_published_total", "Events published to Redis",
+                       [this] { return static_cast<double>(bus_->stats().published); });
+  metrics_.add_counter("shangliang_bus_dropped_total", "Events not published to Redis (queue full or Redis down; viewers resync)",
+                       [this] { return static_cast<double>(bus_->stats().dropped); });
+  metrics_.add_counter("shangliang_bus_received_total", "Events from other nodes received through Redis",
+                       [this] { return static_cast<double>(bus_->stats().received); });
+  metrics_.add_counter("shangliang_bus_reconnects_total", "Reconnections to Redis after a lost connection",
+                       [this] { return static_cast<double>(bus_->stats().reconnects); });
+  metrics_.add_gauge("shangliang_ledger_signer", "1 while this node signs the ledger checkpoints (holds the cluster lock)",
+                     [this] { return ledger_->signing() ? 1.0 : 0.0; });
+  metrics_.add_counter("shangliang_bus_room_resubscribes_total", "Room subscriptions that took effect at Redis (first time or after a reconnection); each makes the room's viewers resync",
+                       [this] { return static_cast<double>(hub_->stats().bus_readies); });
 }
 
 Status Application::migrate() {
@@ -329,7 +360,9 @@ Status Application::migrate() {
 Status Application::serve() {
   // Every entry so far is signed before the first request; then every few seconds.
   SL_TRY(ledger_->checkpoint_now());
-  ledger_->start(cfg_.ledger.checkpoint_interval_ms);
+  // One node of a cluster signs (PostgreSQL advisory lock); on SQLite the lock is always held.
+  ledger_->start(cfg_.ledger.checkpoint_interval_ms, storage::make_leader_lock(db_options_, ledger::kCheckpointLockKey));
+  bus_->start();
   hub_->start();
   if (bench_ticks_) bench_ticks_->start();
   // Uploads never attached, and files nothing refers to, are removed hourly.
@@ -346,6 +379,7 @@ Status Application::serve() {
   server.run(true);
   if (bench_ticks_) bench_ticks_->stop();
   hub_->stop();
+  bus_->stop();
   scheduler_->stop();
   dispatcher_->stop();
   spdlog::info("stopped serving; signing the last entries and closing the database");

@@ -101,6 +101,7 @@ class Application {
   Status build_notifications(const storage::DatabaseOptions& db_options);
 
   Config cfg_;
+  storage::DatabaseOptions db_options_;  // for the leader locks (their own connections)
   AdjustableClock clock_;
   SecureRandom random_;
   std::unique_ptr<storage::Database> db_;

@@ -110,6 +110,8 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("scheduler.lock_retry_ms", scheduler.lock_retry_ms),
       SL_INT("scheduler.tick_ms", scheduler.tick_ms),
       SL_STR("scheduler.node_name", scheduler.node_name),
+      SL_STR("bus.redis_url", bus.redis_url),
+      SL_INT("bus.queue_max", bus.queue_max),
       SL_STR("ledger.origin", ledger.origin),
       SL_INT("ledger.checkpoint_interval_ms", ledger.checkpoint_interval_ms),
       SL_LIST("ledger.witnesses", ledger.witnesses),
@@ -172,6 +174,9 @@ Status validate(const Config& c) {
       n.retry_base_ms < 1 || n.retry_max_ms < n.retry_base_ms || n.batch < 1 || n.utc_offset_minutes < -720 ||
       n.utc_offset_minutes > 840 || n.keep_days < 1 || n.cleanup_interval_ms < 100)
     return Error::Invalid("bad_config", "notify.* 配置超出范围（见 config/shangliang.example.toml）");
+  if (c.bus.queue_max < 1) return Error::Invalid("bad_config", "bus.queue_max 至少为 1");
+  if (!c.bus.redis_url.empty() && c.bus.redis_url.rfind("redis://", 0) != 0)
+    return Error::Invalid("bad_config", "bus.redis_url 必须以 redis:// 开头（或留空）");
   if (c.scheduler.lock_retry_ms < 100 || c.scheduler.tick_ms < 10)
     return Error::Invalid("bad_config", "scheduler.lock_retry_ms 至少 100，scheduler.tick_ms 至少 10");
   if (c.deliberation.author_delete_window_minutes < 0)
@@ -241,7 +246,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "scheduler", "ledger", "live", "moderation", "attachments", "deliberation", "cases", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "scheduler", "ledger", "live", "bus", "moderation", "attachments", "deliberation", "cases", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

@@ -128,6 +128,13 @@ struct LiveConfig {
   int bench_publish_per_second = 0;    // live.bench_publish_per_second: bench/live.sh only; 0 = off
 };
 
+struct BusConfig {
+  // bus.redis_url: live events between the nodes of a cluster go through Redis pub/sub,
+  // e.g. "redis://127.0.0.1:6379" (or redis://:password@host:port). "" = one node, in-process.
+  std::string redis_url;
+  int queue_max = 10000;  // bus.queue_max: events waiting to be published to Redis; more are dropped (viewers resync)
+};
+
 struct ModerationConfig {
   // moderation.sensitive_words_path: the sensitive-word list posts are screened against, one
   // word per line; "" = the baseline list built into the program (config/sensitive-words.txt)
@@ -186,6 +193,7 @@ struct Config {
   SchedulerConfig scheduler;
   LedgerConfig ledger;
   LiveConfig live;
+  BusConfig bus;
   ModerationConfig moderation;
   AttachmentsConfig attachments;
   DeliberationConfig deliberation;

@@ -60,6 +60,11 @@ struct Hub::Room {
   // oldest of them arrived.
   std::map<int64_t, std::string> held;
   TimeMs held_since = 0;
+  // Cluster buses (GUARDED_BY(mu)): bus_ready: the bus's subscription is known to be effective
+  // (always, on a LocalBus); rebase: viewers were just told to resync, so the next sequenced
+  // message is taken as the new baseline instead of being checked for a gap.
+  bool bus_ready = false;
+  bool rebase = false;
 
   // Presence, GUARDED_BY(mu).
   struct Person {
@@ -77,10 +82,13 @@ struct Hub::Room {
   Frame presence;  // the last presence frame sent
 };
 
-Hub::Hub(pubsub::Bus& bus, const Clock& clock, HubOptions options) : bus_(bus), clock_(clock), opts_(options) {}
+Hub::Hub(pubsub::Bus& bus, const Clock& clock, HubOptions options) : bus_(bus), clock_(clock), opts_(options) {
+  if (!bus_.immediate()) bus_.set_ready_handler([this](const std::string& room) { bus_ready(room); });
+}
 
 Hub::~Hub() {
   stop();
+  if (!bus_.immediate()) bus_.set_ready_handler(nullptr);  // waits for a call in progress
   std::vector<pubsub::Bus::Id> subs;
   {
     std::lock_guard lk(mu_);
@@ -233,6 +241,11 @@ void Hub::subscribe(Client& c, std::string_view room_name, int64_t /*after_seq*/
   }
 
   std::shared_ptr<Room> room = acquire_room(name, type, id);
+  bool ready_before = false;
+  {
+    std::lock_guard rl(room->mu);
+    ready_before = room->bus_ready;
+  }
   Result<int64_t> latest = Error::Internal("房间检查失败");
   try {
     latest = rt.check(c.viewer_.caller, id);
@@ -274,6 +287,13 @@ void Hub::subscribe(Client& c, std::string_view room_name, int64_t /*after_seq*/
       room->presence_dirty = true;
       send_locked(*room, c, json_frame(bj::object{{"op", "subscribed"}, {"room", name}, {"seq", told}}));
       if (room->presence) send_locked(*room, c, room->presence);
+      // The bus subscription became effective while the checker ran: what was published
+      // between the checker's read and that moment may be missing (bus_ready resynced the
+      // viewers already here, not this one).
+      if (!ready_before && room->bus_ready) {
+        send_locked(*room, c, room->resync);
+        resyncs_.fetch_add(1);
+      }
       joined = true;
     }
   } else {
@@ -322,6 +342,7 @@ std::shared_ptr<Hub::Room> Hub::acquire_room(const std::string& name, const std:
   auto& slot = rooms_[name];
   if (!slot) {
     auto room = std::make_shared<Room>(name, type, id);
+    room->bus_ready = bus_.immediate();
     std::weak_ptr<Room> weak = room;
     // Subscribed before the checker reads the latest seq, so nothing committed after that
     // read can be missed.
@@ -380,6 +401,10 @@ void Hub::on_message(const std::shared_ptr<Room>& room, const pubsub::Message& m
   Room& r = *room;
   if (m.seq > 0) {
     if (r.seq_known) {
+      if (r.rebase && m.seq > r.latest_seq) {
+        r.rebase = false;
+        r.latest_seq = m.seq - 1;
+      }
       if (m.seq <= r.latest_seq) return;  // a duplicate, or older than what viewers were told
       if (m.seq != r.latest_seq + 1) {
         // Ahead of a missing number: usually a write committed with this one and published a
@@ -448,6 +473,21 @@ void Hub::flush_held() {
     for (auto& [seq, payload] : r.held) deliver_locked(r, seq, payload);
     r.held.clear();
   }
+}
+
+void Hub::bus_ready(const std::string& name) {
+  std::shared_ptr<Room> room = find_room(name);
+  if (!room) return;
+  std::lock_guard lk(room->mu);
+  Room& r = *room;
+  r.bus_ready = true;
+  // Whatever was published before the subscription took effect (first subscription, or a
+  // reconnection after the bus was cut off) may be lost: every viewer fetches from storage.
+  for (auto& c : r.members) send_locked(r, *c, r.resync);
+  resyncs_.fetch_add(r.members.size());
+  bus_readies_.fetch_add(1, std::memory_order_relaxed);
+  r.held.clear();
+  r.rebase = true;
 }
 
 void Hub::send_locked(Room&, Client& c, Frame frame) {
@@ -553,6 +593,7 @@ Hub::Stats Hub::stats() const {
   }
   s.frames_sent = frames_sent_.load();
   s.resyncs = resyncs_.load();
+  s.bus_readies = bus_readies_.load();
   return s;
 }
 

@@ -11,7 +11,10 @@
 // Presence (online count, first 50 signed-in people) goes out at most once per
 // presence_interval_ms per room, only when it changed. Messages that arrive ahead of a missing
 // number are held (reorder_ms) and sent in order when it comes; only a gap that stays is a
-// resync. The protocol is docs/api/live.md.
+// resync. On a cluster bus (Redis) a subscription takes effect a moment after it is made and
+// the bus can be cut off; when the bus says a room's subscription took effect (first time, or
+// after a reconnection), the room's viewers resync and the next message sets the new baseline.
+// The protocol is docs/api/live.md.
 //
 // Thread-safety: every method may be called from any thread. Bus handlers run on the
 // publisher's thread; they only queue frames. Locks: hub (rooms map) → room → client; never
@@ -98,6 +101,7 @@ class Hub {
     int64_t rooms = 0;
     uint64_t frames_sent = 0;  // frames handed to send queues
     uint64_t resyncs = 0;      // resync frames sent (gaps and overflows)
+    uint64_t bus_readies = 0;  // cluster bus: room subscriptions that became effective (first time or after a reconnection)
   };
   Stats stats() const;
 
@@ -114,6 +118,8 @@ class Hub {
   void subscribe(Client& c, std::string_view room, int64_t after_seq);
   void unsubscribe(Client& c, const std::string& room);
   void on_message(const std::shared_ptr<Room>& room, const pubsub::Message& m);
+  // The cluster bus's subscription to `room` took effect (Bus::set_ready_handler): its viewers resync.
+  void bus_ready(const std::string& room);
   void deliver_locked(Room& r, int64_t seq, const std::string& payload);  // under the room's lock
   bool take_token(Client& c);
   std::shared_ptr<Room> find_room(const std::string& name);
@@ -135,7 +141,7 @@ class Hub {
   std::map<std::string, RoomType, std::less<>> types_;           // GUARDED_BY(mu_)
   std::unordered_map<std::string, std::shared_ptr<Room>> rooms_;  // GUARDED_BY(mu_)
   std::atomic<int64_t> connections_{0};
-  std::atomic<uint64_t> frames_sent_{0}, resyncs_{0};
+  std::atomic<uint64_t> frames_sent_{0}, resyncs_{0}, bus_readies_{0};
   std::atomic<uint64_t> next_client_{0};
 
   std::thread thread_;

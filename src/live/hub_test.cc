@@ -574,3 +574,70 @@ TEST_F(HubTest, ConcurrentPublishSubscribeAndLeave) {
 
 }  // namespace
 }  // namespace sl::live
+
+namespace sl::live {
+namespace {
+
+// A cluster bus stand-in: subscriptions take effect when the test says so (ready()).
+class DelayedBus final : public pubsub::Bus {
+ public:
+  void publish(pubsub::Message m) override { inner_->publish(std::move(m)); }
+  Id subscribe(const std::string& room, Handler h) override { return inner_->subscribe(room, std::move(h)); }
+  void unsubscribe(Id id) override { inner_->unsubscribe(id); }
+  void set_ready_handler(ReadyHandler fn) override { ready_ = std::move(fn); }
+  bool immediate() const override { return false; }
+  void ready(const std::string& room) {
+    if (ready_) ready_(room);
+  }
+  bool has_handler() const { return static_cast<bool>(ready_); }
+
+ private:
+  std::unique_ptr<pubsub::Bus> inner_ = pubsub::make_local_bus();
+  ReadyHandler ready_;
+};
+
+TEST(HubClusterBusTest, ViewersResyncWhenTheSubscriptionTakesEffectAndAfterEachReconnect) {
+  DelayedBus bus;
+  FakeClock clock;
+  auto hub = std::make_unique<Hub>(bus, clock, HubOptions{});
+  ASSERT_TRUE(bus.has_handler());
+  std::atomic<int64_t> latest{5};
+  hub->add_room_type("deliberation", [&](const access::Caller&, int64_t) -> Result<int64_t> { return latest.load(); });
+  auto session = std::make_shared<FakeSession>();
+  auto client = hub->connect(session, Viewer{});
+  hub->receive(*client, R"({"op":"subscribe","room":"deliberation:1","after_seq":0})");
+  auto got = session->take();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(op_of(got[0]), "subscribed");
+
+  // The subscription takes effect: what was published before may be lost, so resync.
+  bus.ready("deliberation:1");
+  got = session->take();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(op_of(got[0]), "resync");
+  // Events 6 and 7 were published while the bus was cut off; 8 is the new baseline, at once.
+  bus.publish(pubsub::Message{"deliberation:1", 6, event(6)});
+  got = session->take();
+  ASSERT_EQ(got.size(), 1u);
+  bus.ready("deliberation:1");  // a reconnection
+  got = session->take();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(op_of(got[0]), "resync");
+  bus.publish(pubsub::Message{"deliberation:1", 9, event(9)});
+  bus.publish(pubsub::Message{"deliberation:1", 10, event(10)});
+  got = session->take();
+  ASSERT_EQ(got.size(), 2u) << "no hold and no second resync after the resync";
+  EXPECT_EQ(got[0].at("seq").as_int64(), 9);
+  EXPECT_EQ(got[1].at("seq").as_int64(), 10);
+  // A gap after the baseline is a gap again.
+  bus.publish(pubsub::Message{"deliberation:1", 12, event(12)});
+  EXPECT_TRUE(session->take().empty());
+  // Ready for a room nobody watches here is ignored.
+  bus.ready("deliberation:99");
+  EXPECT_EQ(hub->stats().bus_readies, 2u);
+  hub.reset();
+  EXPECT_FALSE(bus.has_handler()) << "the hub unregisters itself";
+}
+
+}  // namespace
+}  // namespace sl::live

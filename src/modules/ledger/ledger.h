@@ -16,6 +16,8 @@
 #include <boost/json/object.hpp>
 
 #include <array>
+#include <atomic>
+#include <memory>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -32,6 +34,7 @@
 #include "modules/ledger/note.h"
 #include "net/router.h"
 #include "storage/database.h"
+#include "storage/leader_lock.h"
 
 namespace sl::ledger {
 
@@ -87,6 +90,9 @@ Error gone(std::string slug, std::string_view what, const Erasure& e);
 boost::json::object record_json(std::string_view type, int64_t id, const RecordState& state);
 // ---- end erasure ----
 
+// The PostgreSQL advisory lock (storage::make_leader_lock) of the node that signs checkpoints.
+inline constexpr int64_t kCheckpointLockKey = 0x534C4C4544474552;  // "SLLEDGER"
+
 class Ledger {
  public:
   Ledger(storage::Database& db, const Clock& clock, Random& random, Keys keys, std::string origin);
@@ -116,8 +122,14 @@ class Ledger {
   // Extends the tree over new entries and signs a checkpoint if the tree grew.
   // Returns the tree size covered by the latest checkpoint.
   Result<uint64_t> checkpoint_now();
-  // Runs checkpoint_now() every interval on a background thread until stop().
-  void start(int interval_ms);
+  // Runs checkpoint_now() every interval on a background thread until stop(). With `lock`
+  // (a cluster: storage::make_leader_lock), only the node holding it signs; the others stand
+  // by and take over within about an interval when the holder dies. checkpoint_now() itself is
+  // safe on any node at any time: on PostgreSQL runs serialise on a transaction lock, and a
+  // run extends the tree from the latest stored checkpoint, so two nodes never fork the tree.
+  void start(int interval_ms, std::unique_ptr<storage::LeaderLock> lock = nullptr);
+  // Whether this node's background thread signed (holds the lock) at its last run.
+  bool signing() const { return signing_.load(); }
   // Called from that thread with the new tree size whenever a run signs a larger checkpoint
   // (the application publishes it to the live room "ledger"). Set it before start().
   void set_checkpoint_listener(std::function<void(uint64_t size)> fn) { on_checkpoint_ = std::move(fn); }
@@ -189,6 +201,8 @@ class Ledger {
   mutable std::unordered_map<int64_t, std::string> pseudonyms_;  // guarded by pseudonyms_mu_
   NodeCache node_cache_;  // upper levels of the tree, for proofs
   std::function<void(uint64_t)> on_checkpoint_;
+  std::unique_ptr<storage::LeaderLock> lock_;  // used by thread_ only
+  std::atomic<bool> signing_{false};
   std::thread thread_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

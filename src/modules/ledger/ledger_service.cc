@@ -215,6 +215,8 @@ Result<uint64_t> Ledger::checkpoint_now() {
   std::vector<CompactRange::Node> cached;  // new nodes for the in-memory upper tree
   auto size = db_.write_value<uint64_t>([&](Conn& c) -> Result<uint64_t> {
     cached.clear();
+    // Another node's checkpointer may be running: wait for it, then start from what it stored.
+    SL_TRY(store::lock_checkpointer(c));
     SL_ASSIGN(auto last, store::latest_checkpoint(c));
     SL_ASSIGN(int64_t head, store::head_size(c));
     from = last ? last->size : 0;
@@ -239,12 +241,23 @@ Result<uint64_t> Ledger::checkpoint_now() {
   return size;
 }
 
-void Ledger::start(int interval_ms) {
+void Ledger::start(int interval_ms, std::unique_ptr<storage::LeaderLock> lock) {
+  lock_ = std::move(lock);
   thread_ = std::thread([this, interval_ms] {
     std::unique_lock lk(stop_mu_);
     uint64_t last = 0;
     while (!stopping_) {
       lk.unlock();
+      bool mine = !lock_ || lock_->hold();
+      if (mine != signing_.load()) {
+        spdlog::info(mine ? "ledger: this node now signs the checkpoints" : "ledger: another node signs the checkpoints");
+        signing_.store(mine);
+      }
+      if (!mine) {
+        lk.lock();
+        stop_cv_.wait_for(lk, std::chrono::milliseconds(interval_ms), [this] { return stopping_; });
+        continue;
+      }
       auto r = checkpoint_now();
       if (!r.ok()) spdlog::warn("ledger checkpoint failed: {}", r.error().message);
       if (r.ok() && *r > last) {
@@ -264,6 +277,8 @@ void Ledger::stop() {
   }
   stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (lock_) lock_->release();
+  signing_.store(false);
 }
 
 Result<std::string> Ledger::latest_checkpoint() {

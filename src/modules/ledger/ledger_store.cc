@@ -39,6 +39,13 @@ Result<int64_t> next_seq(Conn& c) {
   return r && !r->is_null(0) ? r->i64(0) + 1 : int64_t{0};
 }
 
+Status lock_checkpointer(Conn& c) {
+  // SQLite: one writer at a time already. PostgreSQL: nodes' checkpointers queue here (the
+  // lock ends with the transaction), so each run starts from the checkpoint the last one stored.
+  if (c.dialect() == storage::Dialect::kPostgres) SL_TRY(c.query("SELECT pg_advisory_xact_lock(7002)"));
+  return Ok();
+}
+
 Status insert_entry(Conn& c, EntryRow&& row) {
   const int64_t seq = row.seq;
   storage::Params params;

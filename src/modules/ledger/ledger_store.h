@@ -14,6 +14,8 @@ namespace sl::ledger::store {
 
 using storage::Conn;
 
+// Serialises checkpointer runs across the nodes of a cluster (inside the run's transaction).
+Status lock_checkpointer(Conn& c);
 // Takes the next sequence number (and with it the head row, so appenders are ordered). Within
 // one SQLite write transaction, remembered from the last insert_entry instead of queried
 // (Conn::write_epoch says when that is safe).

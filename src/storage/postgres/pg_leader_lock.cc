@@ -21,7 +21,7 @@ class PgLeaderLock final : public LeaderLock {
     if (held_) {
       // While our session lives, the lock is ours: a round trip proves the session lives.
       if (query_bool("SELECT true", nullptr)) return true;
-      spdlog::warn("scheduler: lost the connection that held the cluster lock");
+      spdlog::warn("cluster lock {}: lost the connection that held it", key_);
       disconnect();
     }
     if (!connect()) return false;
@@ -43,7 +43,7 @@ class PgLeaderLock final : public LeaderLock {
     const char* vals[] = {"shangliang-scheduler", "5", "1", "5", "2", "3", "10000", url_.c_str(), nullptr};
     pg_ = PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
     if (pg_ == nullptr || PQstatus(pg_) != CONNECTION_OK) {
-      if (!warned_) spdlog::warn("scheduler: cannot connect for the cluster lock: {}", pg_ ? PQerrorMessage(pg_) : "out of memory");
+      if (!warned_) spdlog::warn("cluster lock {}: cannot connect: {}", key_, pg_ ? PQerrorMessage(pg_) : "out of memory");
       warned_ = true;
       disconnect();
       return false;
