@@ -21,11 +21,8 @@ import re
 import subprocess
 import sys
 
-# On SQLite's writer the entries' INSERT runs at COMMIT (HeldEntries::flush, one multi-row INSERT
-# per group commit), outside record() and append(): counted with both.
-HELD = "HeldEntries::flush("
-RECORD = ("sl::deliberation::detail::record(", "sl::orgs::OrgsService::record(", HELD)
-APPEND = ("sl::ledger::Ledger::append(", HELD)
+RECORD = ("sl::deliberation::detail::record(", "sl::orgs::OrgsService::record(")
+APPEND = ("sl::ledger::Ledger::append(",)
 SHA = ("sl::sha256_into(",)
 CHECKPOINT = ("sl::ledger::Ledger::checkpoint_now()",)
 

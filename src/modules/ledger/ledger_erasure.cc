@@ -62,8 +62,6 @@ Result<Erasure> Ledger::erase(Conn& c, const access::Caller& actor, std::string_
   SL_ASSIGN(auto before, store::find_erasure(c, type, id));
   if (before) return Error::Conflict("already_erased", "该内容已经删除");
   SL_ASSIGN(int64_t seq, append(c, actor, Change{erasure_action(type), std::string(type), id, "", ""}));
-  // ledger_erasures references the entry: it must be in ledger_entries now, not at COMMIT.
-  SL_TRY(store::write_held_entries(c));
   SL_ASSIGN(auto at, store::entry_time(c, seq));
   if (!at) return Error::Internal("the erasure entry just appended is missing");
   SL_TRY(store::insert_erasure(c, type, id, seq, *at, reason));

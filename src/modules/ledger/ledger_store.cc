@@ -23,80 +23,7 @@ NextSeq& next_seq_memo() {
   return memo;
 }
 
-constexpr const char* kInsertColumns =
-    "INSERT INTO ledger_entries (seq, at, actor, action, object_type, object_id, content_hash, entry) VALUES ";
-constexpr size_t kRowsPerInsert = 32;
-
-// The INSERT of n entries (1..kRowsPerInsert): fixed text per n, placeholders only.
-const std::string& insert_sql(size_t n) {
-  static const std::vector<std::string> sql = [] {
-    std::vector<std::string> out(kRowsPerInsert + 1);
-    for (size_t k = 1; k <= kRowsPerInsert; ++k) {
-      out[k] = kInsertColumns;
-      for (size_t i = 0; i < k; ++i) out[k] += i ? ", (?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?)";
-    }
-    return out;
-  }();
-  return sql[n];
-}
-
-void add_params(storage::Params& params, EntryRow& row, bool move) {
-  params.emplace_back(row.seq);
-  params.emplace_back(row.at);
-  if (move) {
-    params.emplace_back(std::move(row.actor));
-    params.emplace_back(std::move(row.action));
-    params.emplace_back(std::move(row.object_type));
-    params.emplace_back(std::move(row.object_id));
-    params.emplace_back(std::move(row.content_hash));
-    params.emplace_back(std::move(row.entry));
-  } else {
-    params.emplace_back(row.actor);
-    params.emplace_back(row.action);
-    params.emplace_back(row.object_type);
-    params.emplace_back(row.object_id);
-    params.emplace_back(row.content_hash);
-    params.emplace_back(row.entry);
-  }
-}
-
-// SQLite's writer: the entries of one group commit, inserted together before its COMMIT. An
-// entry is a row in a table and an index; inserted one statement per entry it was ~15% of a
-// like's writer instructions and ~31% of an organisation change's (docs/performance.md,
-// "Ledger costs"), much of it the statement's fixed cost, which a multi-row INSERT shares.
-class HeldEntries final : public storage::PreCommit {
- public:
-  std::vector<EntryRow> rows;
-  size_t written = 0;  // rows[0, written) are in ledger_entries already (write_held_entries)
-
-  uint64_t mark() const override { return (static_cast<uint64_t>(written) << 32) | rows.size(); }
-  void rollback_to(uint64_t m) override {
-    const size_t n = static_cast<size_t>(m & 0xffffffffu);
-    if (n < rows.size()) rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(n), rows.end());
-    written = std::min(static_cast<size_t>(m >> 32), rows.size());  // the failed unit's early writes were undone
-  }
-  // At COMMIT the rows are not needed afterwards: their strings move into the parameters.
-  Status flush(Conn& c) override { return write(c, true); }
-
-  Status write(Conn& c, bool move) {
-    while (written < rows.size()) {
-      const size_t n = std::min(rows.size() - written, kRowsPerInsert);
-      storage::Params params;
-      params.reserve(8 * n);
-      for (size_t i = 0; i < n; ++i) add_params(params, rows[written + i], move);
-      SL_TRY(c.exec(insert_sql(n), params));
-      written += n;
-    }
-    return Ok();
-  }
-};
-
 }  // namespace
-
-Status write_held_entries(Conn& c) {
-  if (auto* held = c.pre_commit<HeldEntries>()) return held->write(c, false);
-  return Ok();
-}
 
 Result<int64_t> next_seq(Conn& c) {
   if (uint64_t epoch = c.write_epoch(); epoch != 0) {
@@ -105,26 +32,28 @@ Result<int64_t> next_seq(Conn& c) {
     if (m.epoch == epoch) return m.next;
   }
   // Appenders must get dense, ordered numbers. SQLite has one writer, so the largest key is
-  // enough (or the last held entry's, see insert_entry); PostgreSQL transactions run
-  // concurrently, so they queue on a transaction-level advisory lock first (released at commit).
+  // enough; PostgreSQL transactions run concurrently, so they queue on a transaction-level
+  // advisory lock first (released at commit).
   if (c.dialect() == storage::Dialect::kPostgres) SL_TRY(c.query("SELECT pg_advisory_xact_lock(7001)"));
   SL_ASSIGN(auto r, c.query_one("SELECT MAX(seq) FROM ledger_entries"));
-  int64_t next = r && !r->is_null(0) ? r->i64(0) + 1 : int64_t{0};
-  if (auto* held = c.pre_commit<HeldEntries>(); held && !held->rows.empty())
-    next = std::max(next, held->rows.back().seq + 1);
-  return next;
+  return r && !r->is_null(0) ? r->i64(0) + 1 : int64_t{0};
 }
 
 Status insert_entry(Conn& c, EntryRow&& row) {
   const int64_t seq = row.seq;
-  if (auto* held = c.pre_commit<HeldEntries>()) {
-    held->rows.push_back(std::move(row));
-  } else {
-    storage::Params params;
-    params.reserve(8);
-    add_params(params, row, true);
-    SL_TRY(c.exec(insert_sql(1), params));
-  }
+  storage::Params params;
+  params.reserve(8);
+  params.emplace_back(row.seq);
+  params.emplace_back(row.at);
+  params.emplace_back(std::move(row.actor));
+  params.emplace_back(std::move(row.action));
+  params.emplace_back(std::move(row.object_type));
+  params.emplace_back(std::move(row.object_id));
+  params.emplace_back(std::move(row.content_hash));
+  params.emplace_back(std::move(row.entry));
+  SL_TRY(c.exec("INSERT INTO ledger_entries (seq, at, actor, action, object_type, object_id, content_hash, entry) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                params));
   if (uint64_t epoch = c.write_epoch(); epoch != 0) {
     NextSeq& m = next_seq_memo();
     std::lock_guard lk(m.mu);

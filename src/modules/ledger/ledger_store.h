@@ -23,13 +23,8 @@ struct EntryRow {
   TimeMs at = 0;
   std::string actor, action, object_type, object_id, content_hash, entry;
 };
-// Inserts the entry (its strings are moved into the statement's parameters). On SQLite's writer
-// the entries of a group commit are held and inserted together, in multi-row INSERTs, just before
-// its COMMIT (storage::PreCommit; a failed unit's entries are dropped with it): until then they
-// are not in ledger_entries, and next_seq / entry_time know them.
+// Inserts the entry (its strings are moved into the statement's parameters).
 Status insert_entry(Conn& c, EntryRow&& row);
-// Inserts the held entries of this transaction now (a row that must reference its entry).
-Status write_held_entries(Conn& c);
 Result<int64_t> head_size(Conn& c);
 // Entries [from, from+limit) as (seq, entry bytes).
 Result<std::vector<std::pair<int64_t, std::string>>> entries_from(Conn& c, uint64_t from, int64_t limit);
