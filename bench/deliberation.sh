@@ -24,7 +24,7 @@
 #   THREADS [2]          server network threads = nginx worker_processes
 #   NGINX_CONF [default] as bench/http.sh: default | tuned | debian
 #   NICE [0]             e.g. -10 (root) to run ahead of other work on a shared machine
-#   WORKERS [4]          --server.worker_threads: writes are offloaded to this pool and each
+#   WORKERS [64]         --server.worker_threads (the default): writes are offloaded to this pool and each
 #                        worker waits for its commit, so it bounds a group commit's batch
 #   PAGE_CACHE_MB [32]   --deliberation.page_cache_mb (0: every page rendered, as for signed-in readers)
 #   BIG_POSTS [1000]     posts in the deliberation served whole
@@ -42,7 +42,7 @@ NGINX_CONF=${NGINX_CONF:-default}
 NICE=${NICE:-0}
 BIG_POSTS=${BIG_POSTS:-1000}
 PAGE_CACHE_MB=${PAGE_CACHE_MB:-32}
-WORKERS=${WORKERS:-4}
+WORKERS=${WORKERS:-64}
 VIEWERS=${VIEWERS:-10000}
 LIVE_RATE=${LIVE_RATE:-10}
 LIVE_DURATION=${LIVE_DURATION:-30}

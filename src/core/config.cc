@@ -82,6 +82,7 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("auth.sms_min_interval_seconds", auth.sms_min_interval_seconds),
       SL_INT("auth.argon2_opslimit", auth.argon2_opslimit),
       SL_INT("auth.argon2_memlimit_kib", auth.argon2_memlimit_kib),
+      SL_INT("auth.argon2_concurrency", auth.argon2_concurrency),
       SL_STR("notify.sms_adapter", notify.sms_adapter),
       SL_STR("notify.outbox_path", notify.outbox_path),
       SL_STR("notify.sms_http_url", notify.sms_http_url),

@@ -16,7 +16,9 @@ struct ServerConfig {
   std::string host = "127.0.0.1";     // server.host
   int port = 8080;                    // server.port (PORT env also honoured)
   int threads = 2;                    // server.threads: network threads, one io_context each
-  int worker_threads = 4;             // server.worker_threads: pool for blocking handlers
+  int worker_threads = 64;            // server.worker_threads: pool for blocking handlers; a write
+                                      // waits for its commit on one, so (SQLite) it bounds how many
+                                      // writes can share a group commit
   int read_timeout_ms = 15000;        // server.read_timeout_ms: header+body must arrive in this
   int idle_timeout_ms = 60000;        // server.idle_timeout_ms: keep-alive idle limit
   int max_header_bytes = 16384;       // server.max_header_bytes
@@ -54,6 +56,9 @@ struct AuthConfig {
   // is 3 / 262144); tests lower it.
   int argon2_opslimit = 2;
   int argon2_memlimit_kib = 65536;
+  // auth.argon2_concurrency: at most this many password hashes at once, whatever the number of
+  // worker threads (each takes argon2_memlimit_kib of memory); the others wait their turn.
+  int argon2_concurrency = 2;
 };
 
 struct NotifyConfig {

@@ -61,6 +61,31 @@ class Row {
 using Rows = std::vector<Row>;
 using Params = std::vector<Value>;
 
+class Conn;
+
+// Work a module collects during a write transaction and does once for the whole transaction,
+// just before it commits. SQLite's writer runs a group commit's units (one per write()) in one
+// transaction, each in its own savepoint; some work costs far more done once per unit than once
+// per batch (FTS5 writes a new index segment at every savepoint). The backend keeps one
+// instance per key and transaction, makes it on first use, and:
+//   - before each unit, notes mark() (its own opaque state, e.g. how many items it holds); when
+//     the unit fails (its savepoint rolled back), calls rollback_to(noted mark): what that unit
+//     added (or wrote early) is forgotten, the others' stays; an instance made during a failed
+//     unit gets rollback_to(0);
+//   - just before COMMIT calls flush(c), in the order the instances were made; an error there
+//     fails the whole transaction (every unit in it);
+//   - drops the instance after the transaction, committed or not.
+// A unit's own savepoints (SAVEPOINT, ROLLBACK TO, RELEASE run through query/exec) move the
+// marks the same way. Where the backend has no such point (PostgreSQL, read connections),
+// Conn::pre_commit returns nullptr and the caller does the work at once.
+class PreCommit {
+ public:
+  virtual ~PreCommit() = default;
+  virtual uint64_t mark() const = 0;
+  virtual void rollback_to(uint64_t mark) = 0;
+  virtual Status flush(Conn& c) = 0;
+};
+
 class Conn {
  public:
   virtual ~Conn() = default;
@@ -82,6 +107,19 @@ class Conn {
   // and whenever anything in it is rolled back (a failed write's savepoint included), unique
   // within the process. 0 means no such guarantee: derive the value again every time.
   virtual uint64_t write_epoch() const { return 0; }
+
+  // This transaction's PreCommit under `key` (any address unique to its user, e.g. of a
+  // static), made with make() on first use; nullptr where there is none (see PreCommit).
+  virtual PreCommit* pre_commit(const void* key, const std::function<std::unique_ptr<PreCommit>()>& make) {
+    (void)key;
+    (void)make;
+    return nullptr;
+  }
+  template <typename T>
+  T* pre_commit() {
+    static const char key = 0;
+    return static_cast<T*>(pre_commit(&key, [] { return std::unique_ptr<PreCommit>(new T()); }));
+  }
 };
 
 struct PoolStats {

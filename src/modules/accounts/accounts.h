@@ -8,11 +8,13 @@
 
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,17 +33,23 @@ namespace sl::accounts {
 
 inline constexpr const char* kSessionCookie = "sl_session";
 
-// argon2id via libsodium.
+// argon2id via libsodium. At most `concurrency` hashes run at once (each takes memlimit_kib of
+// memory): the worker pool is large so that writes can share group commits (they wait there for
+// their commit), and a burst of logins must not multiply the memory by its size.
 class PasswordHasher {
  public:
-  PasswordHasher(int opslimit, int memlimit_kib) : ops_(opslimit), mem_kib_(memlimit_kib) {}
+  PasswordHasher(int opslimit, int memlimit_kib, int concurrency = 2)
+      : ops_(opslimit), mem_kib_(memlimit_kib),
+        gate_(std::make_shared<std::counting_semaphore<>>(std::max(concurrency, 1))) {}
   Result<std::string> hash(std::string_view password) const;
   bool verify(const std::string& hash, std::string_view password) const;
   // Spends the same time as a verify, for unknown accounts (no timing oracle).
   void dummy_verify(std::string_view password) const;
 
  private:
+  struct Turn;
   int ops_, mem_kib_;
+  std::shared_ptr<std::counting_semaphore<>> gate_;
 };
 
 // Sliding-window counter of failures per key. Thread-safe.

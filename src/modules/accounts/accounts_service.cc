@@ -48,7 +48,15 @@ Status check_display_name(std::string_view name) {
 
 // ---- password hashing ---------------------------------------------------------------------
 
+// Holds one of the hasher's places for as long as it lives.
+struct PasswordHasher::Turn {
+  explicit Turn(std::counting_semaphore<>& g) : gate(g) { gate.acquire(); }
+  ~Turn() { gate.release(); }
+  std::counting_semaphore<>& gate;
+};
+
 Result<std::string> PasswordHasher::hash(std::string_view pw) const {
+  Turn turn(*gate_);
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str_alg(out, pw.data(), pw.size(), static_cast<unsigned long long>(ops_),
                             static_cast<size_t>(mem_kib_) * 1024, crypto_pwhash_ALG_ARGON2ID13) != 0)
@@ -61,11 +69,13 @@ bool PasswordHasher::verify(const std::string& hash, std::string_view pw) const 
     dummy_verify(pw);
     return false;
   }
+  Turn turn(*gate_);
   return crypto_pwhash_str_verify(hash.c_str(), pw.data(), pw.size()) == 0;
 }
 
 void PasswordHasher::dummy_verify(std::string_view pw) const {
   static const std::string dummy = [this] { return hash("dummy-password-for-timing").value(); }();
+  Turn turn(*gate_);
   if (crypto_pwhash_str_verify(dummy.c_str(), pw.data(), pw.size()) == 0) {
     // never: the dummy password is not what anyone types
   }
@@ -110,7 +120,7 @@ AccountsService::AccountsService(storage::Database& db, const Clock& clock, Rand
       sms_(sms),
       ledger_(ledger),
       cfg_(cfg),
-      hasher_(cfg.argon2_opslimit, cfg.argon2_memlimit_kib),
+      hasher_(cfg.argon2_opslimit, cfg.argon2_memlimit_kib, cfg.argon2_concurrency),
       by_account_(cfg.login_max_failures_account, cfg.login_window_seconds * 1000),
       by_address_(cfg.login_max_failures_address, cfg.login_window_seconds * 1000),
       sms_by_address_(10, 3600 * 1000) {}

@@ -1,6 +1,10 @@
 // SQL of the search module. See search_store.h.
 #include "modules/search/search_store.h"
 
+#include <algorithm>
+
+#include <boost/json.hpp>
+
 namespace sl::search::store {
 
 namespace {
@@ -77,11 +81,69 @@ Result<std::optional<Stored>> find_doc(Conn& c, std::string_view kind, int64_t i
 
 namespace {
 
-Status fts_delete(Conn& c, const Stored& old) {
-  SL_TRY(c.exec("INSERT INTO search_fts (search_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-                {old.doc_id, fts_terms(parse_token_text(old.title_tokens)),
-                 fts_terms(parse_token_text(old.body_tokens))}));
+// SQLite's FTS5 (3.40) writes its pending terms out as a new index segment at every savepoint:
+// the writer's savepoint per unit and the statement savepoint of nearly every later INSERT.
+// Written at once, each reply made a segment of its own, and FTS5's auto-merge then merged
+// those tiny segments: 31% of a reply's instructions (docs/performance.md, Deliberation §2).
+// So the FTS5 rows of a whole group commit are written by one statement just before COMMIT
+// (storage::PreCommit): one segment per commit. A unit that fails drops its own rows with its
+// savepoint; a transaction that rolls back writes none. The search_docs row stays in the unit.
+struct FtsOp {
+  int64_t rowid;
+  bool del;  // FTS5 'delete' (contentless: with the terms the row was inserted with)
+  std::string title, body;
+};
+
+class FtsPending final : public storage::PreCommit {
+ public:
+  std::vector<FtsOp> ops;
+  uint64_t mark() const override { return ops.size(); }
+  void rollback_to(uint64_t n) override {
+    if (n < ops.size()) ops.erase(ops.begin() + static_cast<std::ptrdiff_t>(n), ops.end());
+  }
+  Status flush(Conn& c) override {
+    if (ops.empty()) return Ok();
+    // Ascending rowids: FTS5 also flushes its pending terms when a rowid is not above the last
+    // one. Operations on one rowid keep their order (stable sort); other rows are independent.
+    std::stable_sort(ops.begin(), ops.end(), [](const FtsOp& a, const FtsOp& b) { return a.rowid < b.rowid; });
+    boost::json::array arr;
+    arr.reserve(ops.size());
+    for (auto& op : ops) {
+      boost::json::array row;
+      row.reserve(4);
+      if (op.del) row.emplace_back("delete");
+      else row.emplace_back(nullptr);
+      row.emplace_back(op.rowid);
+      row.emplace_back(boost::json::string_view(op.title));
+      row.emplace_back(boost::json::string_view(op.body));
+      arr.emplace_back(std::move(row));
+    }
+    ops.clear();
+    SL_TRY(c.exec("INSERT INTO search_fts (search_fts, rowid, title, body) SELECT json_extract(value, '$[0]'), "
+                  "json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]') "
+                  "FROM json_each(?)",
+                  {boost::json::serialize(arr)}));
+    return Ok();
+  }
+};
+
+// One FTS5 row change, in the group commit's batch when there is one (SQLite's writer), else now.
+Status fts_write(Conn& c, bool del, int64_t rowid, std::string title, std::string body) {
+  if (auto* pending = c.pre_commit<FtsPending>()) {
+    pending->ops.push_back(FtsOp{rowid, del, std::move(title), std::move(body)});
+    return Ok();
+  }
+  if (del)
+    SL_TRY(c.exec("INSERT INTO search_fts (search_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                  {rowid, std::move(title), std::move(body)}));
+  else
+    SL_TRY(c.exec("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", {rowid, std::move(title), std::move(body)}));
   return Ok();
+}
+
+Status fts_delete(Conn& c, const Stored& old) {
+  return fts_write(c, true, old.doc_id, fts_terms(parse_token_text(old.title_tokens)),
+                   fts_terms(parse_token_text(old.body_tokens)));
 }
 
 }  // namespace
@@ -100,9 +162,7 @@ Status update(Conn& c, const Prepared& p, const Stored& old) {
                                 d.created_at, d.title, d.body, p.title_tokens, p.body_tokens, old.doc_id}
                        : Params{d.scope_id, d.org_path, d.author_id, opt(d.sector_id), opt(d.department_id), d.subtopic,
                                 d.created_at, d.title, d.body, p.title_tokens, p.body_tokens, p.pg_terms, old.doc_id}));
-  if (sqlite)
-    SL_TRY(c.exec("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)",
-                  {old.doc_id, p.title_terms, p.body_terms}));
+  if (sqlite) SL_TRY(fts_write(c, false, old.doc_id, p.title_terms, p.body_terms));
   return Ok();
 }
 
@@ -125,8 +185,7 @@ Status insert(Conn& c, const Prepared& p) {
     if (!sqlite) params.emplace_back(p.pg_terms);
     SL_ASSIGN(auto rows, c.query(sql, params));
     if (rows.empty()) continue;
-    if (sqlite)
-      SL_TRY(c.exec("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", {key, p.title_terms, p.body_terms}));
+    if (sqlite) SL_TRY(fts_write(c, false, key, p.title_terms, p.body_terms));
     return Ok();
   }
   return Error::Internal("search: no free document key");

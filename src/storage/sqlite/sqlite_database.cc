@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -61,6 +62,35 @@ class SqliteConn final : public Conn {
   void new_epoch() {
     static std::atomic<uint64_t> next{1};
     epoch_ = next.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  PreCommit* pre_commit(const void* key, const std::function<std::unique_ptr<PreCommit>()>& make) override {
+    if (!in_batch_) return nullptr;
+    for (auto& p : pre_)
+      if (p.first == key) return p.second.get();
+    pre_.emplace_back(key, make());
+    return pre_.back().second.get();
+  }
+  // The writer's group commit (run_batch): between its BEGIN and its COMMIT or ROLLBACK.
+  void set_in_batch(bool v) {
+    in_batch_ = v;
+    pre_.clear();
+    own_.clear();
+  }
+  void unit_done() { own_.clear(); }
+  // Sizes of the PreCommits before a unit, to forget what it added if it fails.
+  std::vector<uint64_t> pre_marks() const {
+    std::vector<uint64_t> m;
+    m.reserve(pre_.size());
+    for (auto& p : pre_) m.push_back(p.second->mark());
+    return m;
+  }
+  void pre_rollback(const std::vector<uint64_t>& marks) {
+    for (size_t i = 0; i < pre_.size(); ++i) pre_[i].second->rollback_to(i < marks.size() ? marks[i] : 0);
+  }
+  Status pre_flush() {
+    for (auto& p : pre_) SL_TRY(p.second->flush(*this));
+    return Ok();
   }
 
   Result<Rows> query(std::string_view sql, const Params& params) override {
@@ -128,6 +158,8 @@ class SqliteConn final : public Conn {
     // A statement of the caller's own that may undo part of the transaction (ROLLBACK TO a
     // savepoint of its own, RELEASE): values derived from it are no longer to be trusted.
     if (epoch_ != 0 && !sql.empty() && (sql[0] == 'R' || sql[0] == 'r')) new_epoch();
+    if (in_batch_ && !sql.empty() && (sql[0] == 'R' || sql[0] == 'r' || sql[0] == 'S' || sql[0] == 's'))
+      own_savepoint(sql);
     sqlite3_stmt* st = nullptr;
     auto it = cache_.find(std::string(sql));
     if (it != cache_.end()) {
@@ -162,8 +194,50 @@ class SqliteConn final : public Conn {
     return st;
   }
 
+  // A unit's savepoints of its own (SAVEPOINT / ROLLBACK TO / RELEASE through query or exec):
+  // the PreCommits' marks follow them, so ROLLBACK TO forgets what was added after SAVEPOINT.
+  void own_savepoint(std::string_view sql) {
+    std::vector<std::string> w;
+    for (size_t i = 0; i < sql.size() && w.size() < 5;) {
+      while (i < sql.size() && (std::isspace(static_cast<unsigned char>(sql[i])) || sql[i] == ';')) ++i;
+      size_t j = i;
+      while (j < sql.size() && !std::isspace(static_cast<unsigned char>(sql[j])) && sql[j] != ';') ++j;
+      if (j > i) {
+        std::string t(sql.substr(i, j - i));
+        for (auto& ch : t) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        w.push_back(std::move(t));
+      }
+      i = j;
+    }
+    if (w.size() < 2) return;
+    auto name_after = [&](size_t k) -> std::string {  // skips the optional SAVEPOINT / TRANSACTION keywords
+      while (k < w.size() && (w[k] == "SAVEPOINT" || w[k] == "TRANSACTION" || w[k] == "TO")) ++k;
+      return k < w.size() ? w[k] : std::string();
+    };
+    auto find = [&](const std::string& name) -> long {
+      for (long k = static_cast<long>(own_.size()) - 1; k >= 0; --k)
+        if (own_[static_cast<size_t>(k)].first == name) return k;
+      return -1;
+    };
+    if (w[0] == "SAVEPOINT") {
+      own_.emplace_back(w[1], pre_marks());
+    } else if (w[0] == "ROLLBACK") {
+      long k = find(name_after(1));
+      if (k >= 0) {
+        own_.resize(static_cast<size_t>(k) + 1);
+        pre_rollback(own_[static_cast<size_t>(k)].second);
+      }
+    } else if (w[0] == "RELEASE") {
+      long k = find(name_after(1));
+      if (k >= 0) own_.resize(static_cast<size_t>(k));
+    }
+  }
+
   sqlite3* db_;
+  std::vector<std::pair<std::string, std::vector<uint64_t>>> own_;  // a unit's own savepoints, innermost last
   uint64_t epoch_ = 0;  // 0 on read connections (they never write)
+  bool in_batch_ = false;
+  std::vector<std::pair<const void*, std::unique_ptr<PreCommit>>> pre_;  // this transaction's
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
@@ -331,23 +405,39 @@ class SqliteDatabase final : public Database {
       for (auto* j : batch) j->done.set_value(begin);
       return;
     }
+    c.set_in_batch(true);
+    bool any_ok = false;
     for (size_t i = 0; i < batch.size(); ++i) {
       Status s = c.raw("SAVEPOINT w");
       if (s.ok()) {
+        std::vector<uint64_t> marks = c.pre_marks();
         try {
           s = (*batch[i]->fn)(c);
         } catch (const std::exception& e) {
           s = Error::Internal(e.what());
         }
+        c.unit_done();
         if (!s.ok()) {
           (void)c.raw("ROLLBACK TO w");
           c.new_epoch();
+          c.pre_rollback(marks);
         }
         (void)c.raw("RELEASE w");
       }
+      any_ok = any_ok || s.ok();
       results[i] = std::move(s);
     }
-    Status commit = c.raw("COMMIT");
+    // The batch's deferred work (PreCommit), once for all its units, inside the transaction.
+    Status commit = Ok();
+    if (any_ok) {
+      try {
+        commit = c.pre_flush();
+      } catch (const std::exception& e) {
+        commit = Error::Internal(e.what());
+      }
+    }
+    c.set_in_batch(false);
+    if (commit.ok()) commit = c.raw("COMMIT");
     if (!commit.ok()) {
       (void)c.raw("ROLLBACK");
       c.new_epoch();

@@ -105,6 +105,94 @@ TEST_F(SqliteTest, ConcurrentWritesAllCommitAndOneFailureDoesNotSpoilTheGroup) {
 // The background checkpointer copies committed pages from the -wal file into the database
 // file while the database is open (it used to be a silent no-op until the last connection
 // closed: its connection had never read, so it did not know the database was in WAL mode).
+// A PreCommit that inserts the names its units collected into t, once, before COMMIT.
+class CollectNames final : public PreCommit {
+ public:
+  std::vector<std::string> names;
+  uint64_t mark() const override { return names.size(); }
+  void rollback_to(uint64_t n) override { names.resize(n); }
+  Status flush(Conn& c) override {
+    for (auto& n : names) {
+      if (n == "poison") return Error::Internal("poisoned flush");
+      SL_TRY(c.exec("INSERT INTO t (name, n) VALUES (?, ?)", {n, int64_t{static_cast<int64_t>(names.size())}}));
+    }
+    names.clear();
+    return Ok();
+  }
+};
+
+TEST_F(SqliteTest, PreCommitWorkKeepsOnlyTheSuccessfulUnitsOfAGroupCommit) {
+  constexpr int kThreads = 8, kPer = 40;
+  std::vector<std::thread> ts;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < kThreads; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < kPer; ++i) {
+        const bool fail = (i % 3) == 1;
+        Status s = db_->write([&](Conn& c) -> Status {
+          auto* p = c.pre_commit<CollectNames>();
+          if (!p) return Error::Internal("no pre-commit on the SQLite writer");
+          p->names.push_back("w" + std::to_string(t) + "-" + std::to_string(i));
+          p->names.push_back("x" + std::to_string(t) + "-" + std::to_string(i));
+          if (fail) return Error::Invalid("no", "this unit fails after adding its names");
+          return Ok();
+        });
+        if (s.ok()) ok++;
+        else EXPECT_EQ(s.error().slug, "no");
+      }
+    });
+  for (auto& th : ts) th.join();
+  EXPECT_EQ(ok.load(), kThreads * (kPer - kPer / 3));
+  EXPECT_EQ(count(), 2 * ok.load());
+  auto failed = db_->read_value<int64_t>([](Conn& c) -> Result<int64_t> {
+    SL_ASSIGN(auto r, c.query_one("SELECT COUNT(*) FROM t WHERE CAST(substr(name, instr(name, '-') + 1) AS INTEGER) % 3 = 1"));
+    return r->i64(0);
+  });
+  EXPECT_EQ(*failed, 0);
+  // Reads and other connections have no pre-commit point: the caller does its work at once.
+  EXPECT_TRUE(db_->read([](Conn& c) -> Status {
+    return c.pre_commit<CollectNames>() == nullptr ? Ok() : Error::Internal("a read has a pre-commit");
+  }).ok());
+}
+
+TEST_F(SqliteTest, PreCommitWorkFollowsTheUnitsOwnSavepoints) {
+  ASSERT_TRUE(db_->write([](Conn& c) -> Status {
+    c.pre_commit<CollectNames>()->names.push_back("before");
+    SL_TRY(c.exec("SAVEPOINT mine"));
+    c.pre_commit<CollectNames>()->names.push_back("undone");
+    SL_TRY(c.exec("SAVEPOINT inner"));
+    c.pre_commit<CollectNames>()->names.push_back("undone too");
+    SL_TRY(c.exec("ROLLBACK TO mine"));
+    SL_TRY(c.exec("RELEASE mine"));
+    c.pre_commit<CollectNames>()->names.push_back("after");
+    SL_TRY(c.exec("savepoint kept"));
+    c.pre_commit<CollectNames>()->names.push_back("kept");
+    SL_TRY(c.exec("release savepoint kept"));
+    return Ok();
+  }).ok());
+  auto names = db_->read_value<std::string>([](Conn& c) -> Result<std::string> {
+    SL_ASSIGN(auto r, c.query_one("SELECT group_concat(name, ',') FROM (SELECT name FROM t ORDER BY id)"));
+    return r->str(0);
+  });
+  EXPECT_EQ(*names, "before,after,kept");
+}
+
+TEST_F(SqliteTest, AFailingPreCommitFailsTheWholeTransaction) {
+  Status s = db_->write([](Conn& c) -> Status {
+    SL_TRY(c.exec("INSERT INTO t (name) VALUES ('direct')"));
+    c.pre_commit<CollectNames>()->names.push_back("poison");
+    return Ok();
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(count(), 0);
+  // The writer goes on: the next transaction starts without the failed one's work.
+  ASSERT_TRUE(db_->write([](Conn& c) -> Status {
+    c.pre_commit<CollectNames>()->names.push_back("fine");
+    return Ok();
+  }).ok());
+  EXPECT_EQ(count(), 1);
+}
+
 TEST_F(SqliteTest, CheckpointerCopiesTheWalIntoTheDatabaseWhileOpen) {
   auto main_size = [&] { return std::filesystem::file_size(dir_ / "t.db"); };
   uintmax_t before = main_size();
