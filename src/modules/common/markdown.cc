@@ -142,11 +142,12 @@ std::string text_under(cmark_node* node) {
   return out;
 }
 
-// Moves a node's children in front of it and frees it.
+// Moves a node's children in front of it and frees it. A child the parent may not hold (the
+// insert fails) is freed with the node rather than left unowned.
 void unwrap(cmark_node* node) {
   while (cmark_node* child = cmark_node_first_child(node)) {
     cmark_node_unlink(child);
-    cmark_node_insert_before(node, child);
+    if (!cmark_node_insert_before(node, child)) cmark_node_free(child);
   }
   cmark_node_free(node);
 }
@@ -161,7 +162,18 @@ void replace_with_text(cmark_node* node, const std::string& text) {
 // A mention link becomes <span class="mention" data-...-id="N">@name</span>; the "@" typed
 // before it moves inside the span.
 void make_mention(cmark_node* link, std::string_view kind, std::string_view id) {
-  cmark_node* prev = cmark_node_previous(link);
+  cmark_node* span = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
+  std::string enter = "<span class=\"mention\" data-" + std::string(kind) + "-id=\"" + std::string(id) + "\">@";
+  cmark_node_set_on_enter(span, enter.c_str());
+  cmark_node_set_on_exit(span, "</span>");
+  // Some parents may not hold a custom inline (a GFM table cell): there the mention stays
+  // plain text, and the span, never linked into the tree, must be freed here.
+  if (!cmark_node_insert_before(link, span)) {
+    cmark_node_free(span);
+    unwrap(link);
+    return;
+  }
+  cmark_node* prev = cmark_node_previous(span);
   if (prev && cmark_node_get_type(prev) == CMARK_NODE_TEXT) {
     std::string before(str(cmark_node_get_literal(prev)));
     if (before.size() >= 1 && before.back() == '@') {
@@ -171,11 +183,6 @@ void make_mention(cmark_node* link, std::string_view kind, std::string_view id) 
     }
     cmark_node_set_literal(prev, before.c_str());
   }
-  cmark_node* span = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
-  std::string enter = "<span class=\"mention\" data-" + std::string(kind) + "-id=\"" + std::string(id) + "\">@";
-  cmark_node_set_on_enter(span, enter.c_str());
-  cmark_node_set_on_exit(span, "</span>");
-  cmark_node_insert_before(link, span);
   while (cmark_node* child = cmark_node_first_child(link)) {
     cmark_node_unlink(child);
     cmark_node_append_child(span, child);
