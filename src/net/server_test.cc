@@ -598,7 +598,7 @@ TEST(ServeBytesTest, AnswersLikeAConnection) {
   EXPECT_EQ(r[1].body, "[1]");
   EXPECT_EQ(r[2].status, 404);
   EXPECT_EQ(r[3].status, 405);
-  EXPECT_EQ(r[3].header("allow"), "GET");
+  EXPECT_EQ(r[3].header("allow"), "GET, HEAD");
 
   // What the parser refuses ends the connection: nothing after it is answered.
   r = serve_bytes("NOT HTTP\r\n\r\nGET /api/v1/ping HTTP/1.1\r\n\r\n", cfg, router);
