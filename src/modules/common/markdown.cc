@@ -142,12 +142,16 @@ std::string text_under(cmark_node* node) {
   return out;
 }
 
-// Moves a node's children in front of it and frees it. A child the parent may not hold (the
-// insert fails) is freed with the node rather than left unowned.
-void unwrap(cmark_node* node) {
+// Children that could not be moved where they belong (their new parent may not hold them, e.g.
+// a GFM table cell): they are dropped from the page, and freed once the whole tree is sanitised,
+// because nodes collected for later steps may sit inside them.
+using Orphans = std::vector<cmark_node*>;
+
+// Moves a node's children in front of it and frees it.
+void unwrap(cmark_node* node, Orphans& orphans) {
   while (cmark_node* child = cmark_node_first_child(node)) {
     cmark_node_unlink(child);
-    if (!cmark_node_insert_before(node, child)) cmark_node_free(child);
+    if (!cmark_node_insert_before(node, child)) orphans.push_back(child);
   }
   cmark_node_free(node);
 }
@@ -155,13 +159,13 @@ void unwrap(cmark_node* node) {
 void replace_with_text(cmark_node* node, const std::string& text) {
   cmark_node* t = cmark_node_new(CMARK_NODE_TEXT);
   cmark_node_set_literal(t, text.c_str());
-  cmark_node_replace(node, t);
+  if (!cmark_node_replace(node, t)) cmark_node_free(t);
   cmark_node_free(node);
 }
 
 // A mention link becomes <span class="mention" data-...-id="N">@name</span>; the "@" typed
 // before it moves inside the span.
-void make_mention(cmark_node* link, std::string_view kind, std::string_view id) {
+void make_mention(cmark_node* link, std::string_view kind, std::string_view id, Orphans& orphans) {
   cmark_node* span = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
   std::string enter = "<span class=\"mention\" data-" + std::string(kind) + "-id=\"" + std::string(id) + "\">@";
   cmark_node_set_on_enter(span, enter.c_str());
@@ -170,7 +174,7 @@ void make_mention(cmark_node* link, std::string_view kind, std::string_view id) 
   // plain text, and the span, never linked into the tree, must be freed here.
   if (!cmark_node_insert_before(link, span)) {
     cmark_node_free(span);
-    unwrap(link);
+    unwrap(link, orphans);
     return;
   }
   cmark_node* prev = cmark_node_previous(span);
@@ -185,7 +189,7 @@ void make_mention(cmark_node* link, std::string_view kind, std::string_view id) 
   }
   while (cmark_node* child = cmark_node_first_child(link)) {
     cmark_node_unlink(child);
-    cmark_node_append_child(span, child);
+    if (!cmark_node_append_child(span, child)) orphans.push_back(child);
   }
   cmark_node_free(link);
 }
@@ -211,17 +215,26 @@ void sanitise(cmark_node* root, bool render_mentions) {
     }
   }
   for (cmark_node* n : html) cmark_node_free(n);  // cmark_node_free unlinks
+  Orphans orphans;
+  // An orphan itself (no parent now) is left alone: it is freed below with what it holds.
   for (cmark_node* n : links) {
+    if (cmark_node_parent(n) == nullptr) continue;
     std::string_view url = str(cmark_node_get_url(n));
     if (auto m = mention_target(url)) {
-      if (render_mentions) make_mention(n, m->first, m->second);
-      else unwrap(n);
+      if (render_mentions) make_mention(n, m->first, m->second, orphans);
+      else unwrap(n, orphans);
     } else if (!safe_link_url(url)) {
-      unwrap(n);
+      unwrap(n, orphans);
     }
   }
-  for (cmark_node* n : images)
+  // Innermost first (the reverse of document order): replacing an image frees its description,
+  // and an image's description may hold another image.
+  for (auto it = images.rbegin(); it != images.rend(); ++it) {
+    cmark_node* n = *it;
+    if (cmark_node_parent(n) == nullptr) continue;
     if (!safe_image_url(str(cmark_node_get_url(n)))) replace_with_text(n, text_under(n));
+  }
+  for (cmark_node* n : orphans) cmark_node_free(n);
 }
 
 bool is_utf8_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }

@@ -304,6 +304,14 @@ TEST(MarkdownTest, MentionInTableCellStaysText) {
   EXPECT_NE(to_html("@[王伟](person:12)").find("data-person-id=\"12\""), std::string::npos);
 }
 
+// Found by fuzz_markdown: an unsafe image inside an unsafe image's description was read after
+// the outer one (and with it the inner one) had been freed.
+TEST(MarkdownTest, NestedUnsafeImagesBecomeText) {
+  std::string html = to_html("![a ![b](javascript:x) c](data:y)");
+  EXPECT_EQ(html.find("<img"), std::string::npos) << html;
+  EXPECT_NE(html.find("a b c"), std::string::npos) << html;
+}
+
 TEST(MarkdownTest, ProseSkipsCodeAndReportsLinks) {
   auto p = prose("你好 @王伟，`@李强` 不算\n\n```\n@张三\n```\n请 @[刘洋](person:7) 和 [看这里](https://x.example) 处理");
   std::vector<std::string> texts, urls;
