@@ -312,6 +312,12 @@ TEST(MarkdownTest, NestedUnsafeImagesBecomeText) {
   EXPECT_NE(html.find("a b c"), std::string::npos) << html;
 }
 
+TEST(MarkdownTest, ImageSchemeMustBeWrittenAsHttp) {
+  EXPECT_FALSE(safe_image_url("ht\x7ftp://x.cn/a.png"));
+  EXPECT_TRUE(safe_image_url("HTTPS://x.cn/a.png"));
+  EXPECT_EQ(to_html("![a](ht\x7ftp://x)").find("<img"), std::string::npos);
+}
+
 TEST(MarkdownTest, ProseSkipsCodeAndReportsLinks) {
   auto p = prose("你好 @王伟，`@李强` 不算\n\n```\n@张三\n```\n请 @[刘洋](person:7) 和 [看这里](https://x.example) 处理");
   std::vector<std::string> texts, urls;
