@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/json.h"
+#include "net/websocket.h"  // valid_utf8
 
 namespace sl::markdown {
 
@@ -72,7 +73,29 @@ struct Document {
   NodePtr root;
 };
 
-Document parse(std::string_view md) {
+// Invalid UTF-8 becomes U+FFFD, byte by byte, before parsing (cmark passes it through, and
+// HTML or JSON holding it is broken; found by fuzz_markdown).
+std::string valid_utf8_text(std::string_view s) {
+  if (net::valid_utf8(s)) return std::string(s);
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len > 0 && i + len <= s.size() && net::valid_utf8(s.substr(i, len))) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+Document parse(std::string_view raw) {
+  std::string text = valid_utf8_text(raw);
+  std::string_view md = text;
   const Extensions& ext = extensions();
   Document d;
   d.parser.reset(cmark_parser_new(kParseOptions));
@@ -278,7 +301,8 @@ std::string to_html(std::string_view md) {
   char* html = cmark_render_html(d.root.get(), kHtmlOptions, cmark_parser_get_syntax_extensions(d.parser.get()));
   std::string out(html);
   std::free(html);
-  return out;
+  // cmark-gfm 0.29 writes some numeric entities (e.g. &#xFFFF;) as bytes that are not UTF-8.
+  return valid_utf8_text(out);
 }
 
 std::string to_text(std::string_view md) {

@@ -318,6 +318,11 @@ TEST(MarkdownTest, ImageSchemeMustBeWrittenAsHttp) {
   EXPECT_EQ(to_html("![a](ht\x7ftp://x)").find("<img"), std::string::npos);
 }
 
+// Found by fuzz_markdown: invalid UTF-8 went through to the HTML as it was.
+TEST(MarkdownTest, InvalidUtf8BecomesReplacementCharacter) {
+  EXPECT_EQ(to_html("a\x88" "b \xE4\xB8\xAD"), "<p>a\xEF\xBF\xBD" "b \xE4\xB8\xAD</p>\n");
+}
+
 TEST(MarkdownTest, ProseSkipsCodeAndReportsLinks) {
   auto p = prose("你好 @王伟，`@李强` 不算\n\n```\n@张三\n```\n请 @[刘洋](person:7) 和 [看这里](https://x.example) 处理");
   std::vector<std::string> texts, urls;
