@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 
+#include "net/websocket.h"  // valid_utf8
+
 namespace sl::net {
 namespace {
 
@@ -149,6 +151,27 @@ HttpResponse HttpResponse::accept_websocket(std::shared_ptr<WsHandler> handler) 
 
 namespace {
 
+// Text for a JSON string: Boost.JSON writes the bytes it is given, so invalid UTF-8 (a request
+// path like /%B1pi decodes to one) would make the whole problem body unparseable. Each byte
+// that does not start a valid sequence becomes U+FFFD.
+std::string utf8_or_replaced(std::string_view s) {
+  if (valid_utf8(s)) return std::string(s);
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len > 0 && i + len <= s.size() && valid_utf8(s.substr(i, len))) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 HttpResponse make_problem(int status, std::string_view slug, std::string_view detail,
                           std::string_view instance, std::string_view details_json) {
   boost::json::object o;
@@ -158,9 +181,9 @@ HttpResponse make_problem(int status, std::string_view slug, std::string_view de
   o["type"] = type;
   o["title"] = problem_title(status);
   o["status"] = status;
-  o["detail"] = detail;
+  o["detail"] = utf8_or_replaced(detail);
   o["code"] = slug;
-  if (!instance.empty()) o["instance"] = instance;
+  if (!instance.empty()) o["instance"] = utf8_or_replaced(instance);
   if (!details_json.empty()) {
     boost::json::error_code ec;
     boost::json::value extra = boost::json::parse(details_json, ec);

@@ -15,6 +15,17 @@ HttpRequest with_query(std::string q) {
   return r;
 }
 
+// Found by fuzz_http: GET /%B1pi/v1/me answered 404 with the raw byte 0xB1 in "instance",
+// which made the problem body invalid JSON.
+TEST(HttpResponseTest, ProblemBodyIsValidJsonForInvalidUtf8) {
+  HttpResponse r = HttpResponse::problem(404, "not_found", "x\xB1y", "/\xB1pi/v1/\xE4\xB8\xAD");
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  ASSERT_FALSE(ec) << r.body;
+  EXPECT_EQ(v.at("instance").as_string(), "/\xEF\xBF\xBDpi/v1/\xE4\xB8\xAD");
+  EXPECT_EQ(v.at("detail").as_string(), "x\xEF\xBF\xBDy");
+}
+
 TEST(HttpRequestTest, QueryParamDecodesPercentAndPlus) {
   HttpRequest r = with_query("q=%E5%85%BB%E8%80%81+%E6%89%B6%E8%B4%AB&limit=10&empty=&flag&q=second");
   EXPECT_EQ(r.query_param("q"), "养老 扶贫");

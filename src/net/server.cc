@@ -210,6 +210,96 @@ class RequestParser final : public bhttp::basic_parser<true> {
   const Router& router_;
 };
 
+// The answer to bytes the parser refused (the connection closes after it).
+HttpResponse parse_failure(const beast::error_code& ec, const RequestParser& p, const ServerConfig& cfg) {
+  if (ec == bhttp::error::header_limit) return HttpResponse::problem(431, "header_too_large", "请求头过大");
+  if (ec == bhttp::error::body_limit) {
+    uint64_t limit = p.route_body_limit > 0 ? p.route_body_limit : static_cast<uint64_t>(cfg.max_body_bytes);
+    return HttpResponse::problem(413, "payload_too_large", "请求内容超过上限（" + std::to_string(limit) + " 字节）");
+  }
+  return HttpResponse::problem(400, "bad_request", "无法解析的 HTTP 请求：" + ec.message());
+}
+
+void prepare_parser(RequestParser& p, const ServerConfig& cfg) {
+  p.eager(true);
+  p.header_limit(static_cast<std::uint32_t>(std::max(1024, cfg.max_header_bytes)));
+  p.body_limit(static_cast<std::uint64_t>(std::max(0, cfg.max_body_bytes)));
+}
+
+// Once the parser is done: the request id (the client's if sane), and the target split into
+// the decoded path and the raw query. False when the target is not a path (then 400).
+bool finish_request(HttpRequest& req) {
+  std::string_view rid = req.header("x-request-id");
+  if (sane_request_id(rid)) {
+    req.request_id.assign(rid);
+  } else {
+    generate_request_id(req.request_id);
+  }
+  std::string_view target = req.target;
+  if (target.empty() || target.front() != '/') return false;
+  size_t q = target.find('?');
+  std::string_view raw_path = target.substr(0, q);
+  if (raw_path.find('%') == std::string_view::npos) {
+    req.path.assign(raw_path);
+  } else {
+    req.path = percent_decode(raw_path, false);
+  }
+  if (q != std::string_view::npos) req.query.assign(target.substr(q + 1));
+  return true;
+}
+
+const char* const kBadTargetDetail = "请求目标必须是以 / 开头的路径";
+
+// The answer when the router cannot hand the request to a handler: no route (404, or 405
+// with Allow), or a WebSocket route asked without an upgrade (426). nullopt: run the handler.
+std::optional<HttpResponse> refusal(const Router& router, const Router::Match& m, HttpRequest& req, bool http10) {
+  if (m.route == nullptr) return router.handle(m, req);
+  if (m.route->websocket && (http10 || !is_websocket_upgrade(req))) {
+    HttpResponse r = HttpResponse::problem(426, "upgrade_required", "该地址只接受 WebSocket 连接", req.path);
+    r.set_header("Upgrade", "websocket");
+    return r;
+  }
+  return std::nullopt;
+}
+
+// Middleware and handler; an exception becomes a 500 problem.
+HttpResponse run_handler(const Router& router, const Router::Match& m, HttpRequest& req) {
+  try {
+    return router.handle(m, req);
+  } catch (const std::exception& e) {
+    spdlog::error("handler {} {} threw: {} (request_id={})", req.method, m.route ? m.route->pattern : req.path,
+                  e.what(), req.request_id);
+  } catch (...) {
+    spdlog::error("handler {} {} threw a non-std exception (request_id={})", req.method,
+                  m.route ? m.route->pattern : req.path, req.request_id);
+  }
+  return HttpResponse::problem(500, "internal", "服务器内部错误，请稍后再试", req.path);
+}
+
+// A 101 is only for a WebSocket route's accepted upgrade; anything else is a handler bug.
+void check_switch(HttpResponse& resp, bool upgrade, std::string_view path) {
+  if ((resp.status == 101) != (upgrade && resp.status == 101 && resp.websocket != nullptr)) {
+    spdlog::error("handler {} answered 101 without accepting a WebSocket upgrade", path);
+    resp = HttpResponse::problem(500, "internal", "服务器内部错误，请稍后再试", path);
+  }
+}
+
+// Requests outside the API: the web UI's files for GET and HEAD, else 405.
+HttpResponse outside_api(StaticFiles* static_files, HttpRequest& req) {
+  if (req.method != "GET" && req.method != "HEAD") {
+    HttpResponse r = HttpResponse::problem(405, "method_not_allowed", "该地址只支持 GET 和 HEAD", req.path);
+    r.set_header("Allow", "GET, HEAD");
+    return r;
+  }
+  if (static_files == nullptr) return HttpResponse::problem(404, "not_found", "未找到", req.path);
+  try {
+    return static_files->serve(req);
+  } catch (const std::exception& e) {
+    spdlog::error("static file {} failed: {}", req.path, e.what());
+    return HttpResponse::problem(500, "internal", "服务器内部错误，请稍后再试", req.path);
+  }
+}
+
 class Connection;
 struct Worker;
 
@@ -440,8 +530,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     pump();
   }
 
-  void bad_request(Slot& s, int status, std::string_view slug, std::string_view detail) {
-    s.resp = HttpResponse::problem(status, slug, detail);
+  void bad_request(Slot& s, HttpResponse resp) {
+    s.resp = std::move(resp);
     s.label = &kLabelBadRequest;
     if (s.req.request_id.empty()) generate_request_id(s.req.request_id);
     s.req.remote_addr = remote_;
@@ -450,9 +540,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   asio::awaitable<ReadResult> read_request(Slot& s) {
     RequestParser p(s.req, impl_.router);
-    p.eager(true);
-    p.header_limit(static_cast<std::uint32_t>(std::max(1024, cfg_.max_header_bytes)));
-    p.body_limit(static_cast<std::uint64_t>(std::max(0, cfg_.max_body_bytes)));
+    prepare_parser(p, cfg_);
     bool sent_continue = false;
     size_t body_progress = 0;
     request_started_ = false;
@@ -470,14 +558,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           if (p.is_done()) break;
           if (n > 0) continue;
         } else if (ec != bhttp::error::need_more) {
-          if (ec == bhttp::error::header_limit) {
-            bad_request(s, 431, "header_too_large", "请求头过大");
-          } else if (ec == bhttp::error::body_limit) {
-            uint64_t limit = p.route_body_limit > 0 ? p.route_body_limit : static_cast<uint64_t>(cfg_.max_body_bytes);
-            bad_request(s, 413, "payload_too_large", "请求内容超过上限（" + std::to_string(limit) + " 字节）");
-          } else {
-            bad_request(s, 400, "bad_request", "无法解析的 HTTP 请求：" + ec.message());
-          }
+          bad_request(s, parse_failure(ec, p, cfg_));
           co_return ReadResult::kBad;
         }
       }
@@ -528,53 +609,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
     s.keep_alive = p.keep_alive() && !w_.stopping;
     s.head = req.method == "HEAD";
     req.remote_addr = client_address(req);
-    std::string_view rid = req.header("x-request-id");
-    if (sane_request_id(rid)) {
-      req.request_id.assign(rid);
-    } else {
-      generate_request_id(req.request_id);
-    }
-    std::string_view target = req.target;
-    if (target.empty() || target.front() != '/') {
-      bad_request(s, 400, "bad_request", "请求目标必须是以 / 开头的路径");
+    if (!finish_request(req)) {
+      bad_request(s, HttpResponse::problem(400, "bad_request", kBadTargetDetail));
       co_return ReadResult::kBad;
     }
-    size_t q = target.find('?');
-    std::string_view raw_path = target.substr(0, q);
-    if (raw_path.find('%') == std::string_view::npos) {
-      req.path.assign(raw_path);
-    } else {
-      req.path = percent_decode(raw_path, false);
-    }
-    if (q != std::string_view::npos) req.query.assign(target.substr(q + 1));
     s.start = SteadyClock::now();
     co_return ReadResult::kRequest;
   }
 
-  static HttpResponse run_handler(const Router& router, const Router::Match& m, HttpRequest& req) {
-    try {
-      return router.handle(m, req);
-    } catch (const std::exception& e) {
-      spdlog::error("handler {} {} threw: {} (request_id={})", req.method, m.route ? m.route->pattern : req.path,
-                    e.what(), req.request_id);
-    } catch (...) {
-      spdlog::error("handler {} {} threw a non-std exception (request_id={})", req.method,
-                    m.route ? m.route->pattern : req.path, req.request_id);
-    }
-    return HttpResponse::problem(500, "internal", "服务器内部错误，请稍后再试", req.path);
-  }
 
   void dispatch(Slot& s) {
     HttpRequest& req = s.req;
     if (is_api_path(req.path)) {
       Router::Match m = impl_.router.match(req);
-      if (m.route == nullptr) {
-        s.label = m.method_not_allowed ? &kLabelMethodNotAllowed : &kLabelNotFound;
-        s.resp = impl_.router.handle(m, req);
-      } else if (m.route->websocket && (s.http10 || !is_websocket_upgrade(req))) {
-        s.label = &m.route->pattern;
-        s.resp = HttpResponse::problem(426, "upgrade_required", "该地址只接受 WebSocket 连接", req.path);
-        s.resp.set_header("Upgrade", "websocket");
+      if (auto refused = refusal(impl_.router, m, req, s.http10)) {
+        s.label = m.route != nullptr        ? &m.route->pattern
+                  : m.method_not_allowed ? &kLabelMethodNotAllowed
+                                         : &kLabelNotFound;
+        s.resp = std::move(*refused);
       } else if (m.offload()) {
         s.label = &m.route->pattern;
         mark_upgrade(s, m);
@@ -585,23 +637,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
         s.label = &m.route->pattern;
         s.resp = run_handler(impl_.router, m, req);
       }
-    } else if (req.method == "GET" || req.method == "HEAD") {
-      s.label = &kLabelStatic;
-      if (impl_.static_files != nullptr) {
-        try {
-          s.resp = impl_.static_files->serve(req);
-        } catch (const std::exception& e) {
-          spdlog::error("static file {} failed: {}", req.path, e.what());
-          s.resp = HttpResponse::problem(500, "internal", "服务器内部错误，请稍后再试", req.path);
-        }
-      } else {
-        s.label = &kLabelNotFound;
-        s.resp = HttpResponse::problem(404, "not_found", "未找到", req.path);
-      }
     } else {
-      s.label = &kLabelMethodNotAllowed;
-      s.resp = HttpResponse::problem(405, "method_not_allowed", "该地址只支持 GET 和 HEAD", req.path);
-      s.resp.set_header("Allow", "GET, HEAD");
+      bool get = req.method == "GET" || req.method == "HEAD";
+      s.label = !get ? &kLabelMethodNotAllowed : impl_.static_files != nullptr ? &kLabelStatic : &kLabelNotFound;
+      s.resp = outside_api(impl_.static_files, req);
     }
     complete(s);
   }
@@ -627,10 +666,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void complete(Slot& s) {
-    if ((s.resp.status == 101) != (s.upgrade && s.resp.status == 101 && s.resp.websocket != nullptr)) {
-      spdlog::error("handler {} answered 101 without accepting a WebSocket upgrade", s.req.path);
-      s.resp = HttpResponse::problem(500, "internal", "服务器内部错误，请稍后再试", s.req.path);
-    }
+    check_switch(s.resp, s.upgrade, s.req.path);
     auto now = SteadyClock::now();
     double secs = std::chrono::duration<double>(now - s.start).count();
     impl_.metrics.observe(s.req.method, *s.label, s.resp.status, secs);
@@ -1156,5 +1192,62 @@ void HttpServer::run(bool install_signal_handlers) {
 }
 
 void HttpServer::stop() { impl_->stop(); }
+
+}  // namespace sl::net
+
+namespace sl::net {
+
+std::vector<HttpResponse> serve_bytes(std::string_view bytes, const ServerConfig& cfg, const Router& router,
+                                      std::string_view remote_addr) {
+  std::vector<HttpResponse> out;
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    HttpRequest req;
+    RequestParser p(req, router);
+    prepare_parser(p, cfg);
+    beast::error_code ec;
+    while (pos < bytes.size() && !p.is_done()) {
+      size_t n = p.put(asio::buffer(bytes.data() + pos, bytes.size() - pos), ec);
+      pos += n;
+      if (ec == bhttp::error::need_more) {
+        ec = {};
+        break;  // the bytes end inside this request
+      }
+      if (ec) break;
+      if (n == 0) break;
+    }
+    if (!ec && !p.is_done()) {
+      p.put_eof(ec);  // the peer closed: a body that runs to EOF ends here; anything else is dropped
+      if (ec || !p.is_done()) break;
+    }
+    if (ec) {
+      out.push_back(parse_failure(ec, p, cfg));
+      break;
+    }
+    bool http10 = p.version < 11;
+    bool keep_alive = p.keep_alive();
+    req.remote_addr.assign(remote_addr);
+    if (!finish_request(req)) {
+      out.push_back(HttpResponse::problem(400, "bad_request", kBadTargetDetail));
+      break;
+    }
+    bool upgrade = false;
+    if (is_api_path(req.path)) {
+      Router::Match m = router.match(req);
+      if (auto refused = refusal(router, m, req, http10)) {
+        out.push_back(std::move(*refused));
+      } else {
+        upgrade = m.route->websocket != nullptr;
+        HttpResponse resp = run_handler(router, m, req);
+        check_switch(resp, upgrade, req.path);
+        out.push_back(std::move(resp));
+      }
+    } else {
+      out.push_back(outside_api(nullptr, req));
+    }
+    if (upgrade || !keep_alive) break;
+  }
+  return out;
+}
 
 }  // namespace sl::net

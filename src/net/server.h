@@ -7,6 +7,8 @@
 
 #include <functional>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "core/config.h"
 #include "net/metrics.h"
@@ -37,5 +39,15 @@ class HttpServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The server's handling of the bytes one connection receives, without a socket (tests, fuzz
+// targets): requests are parsed from `bytes` with the connection's parser and limits (`cfg`),
+// answered as a connection answers them (API paths through the router, its middleware and the
+// handler, run inline here; no static files, so other GETs are 404), in order. Stops where a
+// connection stops reading: after a request it cannot parse (400/413/431), one without
+// keep-alive or a WebSocket upgrade (its 101 response carries the handler), and at the end of
+// the bytes (as if the peer closed: an unfinished request gets no answer).
+std::vector<HttpResponse> serve_bytes(std::string_view bytes, const ServerConfig& cfg, const Router& router,
+                                      std::string_view remote_addr = "192.0.2.1");
 
 }  // namespace sl::net

@@ -577,5 +577,54 @@ TEST_F(ServerTest, FileBodiesStreamWithRanges) {
   std::filesystem::remove_all(dir);
 }
 
+// serve_bytes: the connection's parsing and routing without a socket (the fuzz targets use it).
+TEST(ServeBytesTest, AnswersLikeAConnection) {
+  Router router;
+  router.get("/api/v1/ping", [](HttpRequest&) { return HttpResponse::json(200, R"({"pong":true})"); });
+  router.post("/api/v1/echo", [](HttpRequest& req) { return HttpResponse::json(200, req.body); });
+  ServerConfig cfg;
+  cfg.max_header_bytes = 1024;
+  cfg.max_body_bytes = 16;
+
+  // Pipelined requests, a chunked body, in order.
+  auto r = serve_bytes("GET /api/v1/ping HTTP/1.1\r\nHost: t\r\n\r\n"
+                       "POST /api/v1/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "2\r\n[1\r\n1\r\n]\r\n0\r\n\r\n"
+                       "GET /api/v1/nothing HTTP/1.1\r\nHost: t\r\n\r\n"
+                       "DELETE /api/v1/ping HTTP/1.1\r\nHost: t\r\n\r\n",
+                       cfg, router);
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0].body, R"({"pong":true})");
+  EXPECT_EQ(r[1].body, "[1]");
+  EXPECT_EQ(r[2].status, 404);
+  EXPECT_EQ(r[3].status, 405);
+  EXPECT_EQ(r[3].header("allow"), "GET, HEAD");
+
+  // What the parser refuses ends the connection: nothing after it is answered.
+  r = serve_bytes("NOT HTTP\r\n\r\nGET /api/v1/ping HTTP/1.1\r\n\r\n", cfg, router);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 400);
+  EXPECT_EQ(r[0].content_type, "application/problem+json");
+  r = serve_bytes("GET /api/v1/ping HTTP/1.1\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n", cfg, router);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 431);
+  r = serve_bytes("POST /api/v1/echo HTTP/1.1\r\nContent-Length: 17\r\n\r\n" + std::string(17, 'x'), cfg, router);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 413);
+  r = serve_bytes("GET api/v1/ping HTTP/1.1\r\n\r\n", cfg, router);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 400);
+
+  // Connection: close stops reading; an unfinished request gets no answer; outside /api: 404.
+  r = serve_bytes("GET /api/v1/ping HTTP/1.1\r\nConnection: close\r\n\r\nGET /api/v1/ping HTTP/1.1\r\n\r\n", cfg, router);
+  EXPECT_EQ(r.size(), 1u);
+  r = serve_bytes("GET /api/v1/ping HTTP/1.1\r\n\r\nPOST /api/v1/echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", cfg, router);
+  EXPECT_EQ(r.size(), 1u);
+  r = serve_bytes("GET /index.html HTTP/1.1\r\n\r\nPUT /index.html HTTP/1.1\r\n\r\n", cfg, router);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].status, 404);
+  EXPECT_EQ(r[1].status, 405);
+}
+
 }  // namespace
 }  // namespace sl::net

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/json.h"
+#include "net/websocket.h"  // valid_utf8
 
 namespace sl::markdown {
 
@@ -72,7 +73,29 @@ struct Document {
   NodePtr root;
 };
 
-Document parse(std::string_view md) {
+// Invalid UTF-8 becomes U+FFFD, byte by byte, before parsing (cmark passes it through, and
+// HTML or JSON holding it is broken; found by fuzz_markdown).
+std::string valid_utf8_text(std::string_view s) {
+  if (net::valid_utf8(s)) return std::string(s);
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len > 0 && i + len <= s.size() && net::valid_utf8(s.substr(i, len))) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+Document parse(std::string_view raw) {
+  std::string text = valid_utf8_text(raw);
+  std::string_view md = text;
   const Extensions& ext = extensions();
   Document d;
   d.parser.reset(cmark_parser_new(kParseOptions));
@@ -142,11 +165,16 @@ std::string text_under(cmark_node* node) {
   return out;
 }
 
+// Children that could not be moved where they belong (their new parent may not hold them, e.g.
+// a GFM table cell): they are dropped from the page, and freed once the whole tree is sanitised,
+// because nodes collected for later steps may sit inside them.
+using Orphans = std::vector<cmark_node*>;
+
 // Moves a node's children in front of it and frees it.
-void unwrap(cmark_node* node) {
+void unwrap(cmark_node* node, Orphans& orphans) {
   while (cmark_node* child = cmark_node_first_child(node)) {
     cmark_node_unlink(child);
-    cmark_node_insert_before(node, child);
+    if (!cmark_node_insert_before(node, child)) orphans.push_back(child);
   }
   cmark_node_free(node);
 }
@@ -154,14 +182,25 @@ void unwrap(cmark_node* node) {
 void replace_with_text(cmark_node* node, const std::string& text) {
   cmark_node* t = cmark_node_new(CMARK_NODE_TEXT);
   cmark_node_set_literal(t, text.c_str());
-  cmark_node_replace(node, t);
+  if (!cmark_node_replace(node, t)) cmark_node_free(t);
   cmark_node_free(node);
 }
 
 // A mention link becomes <span class="mention" data-...-id="N">@name</span>; the "@" typed
 // before it moves inside the span.
-void make_mention(cmark_node* link, std::string_view kind, std::string_view id) {
-  cmark_node* prev = cmark_node_previous(link);
+void make_mention(cmark_node* link, std::string_view kind, std::string_view id, Orphans& orphans) {
+  cmark_node* span = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
+  std::string enter = "<span class=\"mention\" data-" + std::string(kind) + "-id=\"" + std::string(id) + "\">@";
+  cmark_node_set_on_enter(span, enter.c_str());
+  cmark_node_set_on_exit(span, "</span>");
+  // Some parents may not hold a custom inline (a GFM table cell): there the mention stays
+  // plain text, and the span, never linked into the tree, must be freed here.
+  if (!cmark_node_insert_before(link, span)) {
+    cmark_node_free(span);
+    unwrap(link, orphans);
+    return;
+  }
+  cmark_node* prev = cmark_node_previous(span);
   if (prev && cmark_node_get_type(prev) == CMARK_NODE_TEXT) {
     std::string before(str(cmark_node_get_literal(prev)));
     if (before.size() >= 1 && before.back() == '@') {
@@ -171,14 +210,9 @@ void make_mention(cmark_node* link, std::string_view kind, std::string_view id) 
     }
     cmark_node_set_literal(prev, before.c_str());
   }
-  cmark_node* span = cmark_node_new(CMARK_NODE_CUSTOM_INLINE);
-  std::string enter = "<span class=\"mention\" data-" + std::string(kind) + "-id=\"" + std::string(id) + "\">@";
-  cmark_node_set_on_enter(span, enter.c_str());
-  cmark_node_set_on_exit(span, "</span>");
-  cmark_node_insert_before(link, span);
   while (cmark_node* child = cmark_node_first_child(link)) {
     cmark_node_unlink(child);
-    cmark_node_append_child(span, child);
+    if (!cmark_node_append_child(span, child)) orphans.push_back(child);
   }
   cmark_node_free(link);
 }
@@ -204,17 +238,26 @@ void sanitise(cmark_node* root, bool render_mentions) {
     }
   }
   for (cmark_node* n : html) cmark_node_free(n);  // cmark_node_free unlinks
+  Orphans orphans;
+  // An orphan itself (no parent now) is left alone: it is freed below with what it holds.
   for (cmark_node* n : links) {
+    if (cmark_node_parent(n) == nullptr) continue;
     std::string_view url = str(cmark_node_get_url(n));
     if (auto m = mention_target(url)) {
-      if (render_mentions) make_mention(n, m->first, m->second);
-      else unwrap(n);
+      if (render_mentions) make_mention(n, m->first, m->second, orphans);
+      else unwrap(n, orphans);
     } else if (!safe_link_url(url)) {
-      unwrap(n);
+      unwrap(n, orphans);
     }
   }
-  for (cmark_node* n : images)
+  // Innermost first (the reverse of document order): replacing an image frees its description,
+  // and an image's description may hold another image.
+  for (auto it = images.rbegin(); it != images.rend(); ++it) {
+    cmark_node* n = *it;
+    if (cmark_node_parent(n) == nullptr) continue;
     if (!safe_image_url(str(cmark_node_get_url(n)))) replace_with_text(n, text_under(n));
+  }
+  for (cmark_node* n : orphans) cmark_node_free(n);
 }
 
 bool is_utf8_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
@@ -230,7 +273,16 @@ bool safe_link_url(std::string_view url) {
 bool safe_image_url(std::string_view url) {
   std::string n = normalised(url);
   std::string_view scheme = scheme_of(n);
-  if (scheme == "http" || scheme == "https") return n.size() > scheme.size() + 3;
+  if (scheme == "http" || scheme == "https") {
+    // The scheme as written, too: "ht\x7ftp://x" normalises to http but is a relative path on
+    // the page (found by fuzz_markdown).
+    std::string_view raw = url;
+    while (!raw.empty() && static_cast<unsigned char>(raw.front()) <= 0x20) raw.remove_prefix(1);
+    std::string head;
+    for (char ch : raw.substr(0, scheme.size() + 1)) head.push_back(ascii_lower(ch));
+    if (head != std::string(scheme) + ":") return false;
+    return n.size() > scheme.size() + 3;
+  }
   if (!scheme.empty()) return false;
   // Our own attachments, and nothing that could climb out of them.
   constexpr std::string_view kPrefix = "/api/v1/attachments/";
@@ -249,7 +301,8 @@ std::string to_html(std::string_view md) {
   char* html = cmark_render_html(d.root.get(), kHtmlOptions, cmark_parser_get_syntax_extensions(d.parser.get()));
   std::string out(html);
   std::free(html);
-  return out;
+  // cmark-gfm 0.29 writes some numeric entities (e.g. &#xFFFF;) as bytes that are not UTF-8.
+  return valid_utf8_text(out);
 }
 
 std::string to_text(std::string_view md) {
