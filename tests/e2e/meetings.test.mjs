@@ -1,0 +1,171 @@
+// Meetings in the browser (issue 7), on the demo's live public remote consultation
+// "推进城乡养老服务一体化 远程协商会" (member invited, staff in the chair):
+//  1. a remote member asks to speak on a phone; the chair gives the floor from the console;
+//     the member's page shows "您正在发言" with the countdown, live;
+//  2. a viewer's comment is picked in the console and appears on the room's screen, live;
+//  3. QR check-in: a valid code checks the member in (typed by hand); after the test clock
+//     (cases.test_clock) moves past the meeting's end, the same code is refused with a clear
+//     message when opened as /meetings/:id/checkin?t=TOKEN.
+// Screenshots of the participant page, the viewer page, the chair console and the screen.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { launchBrowser, login, newPage, shot, startServer, unlabelledControls } from './harness.mjs'
+
+const PASSWORD = 'shangliang-demo'
+const DEMO_TITLE = '推进城乡养老服务一体化 远程协商会'
+
+/** An API session in its own browser context (cookies, no page). */
+async function apiAs(browser, baseUrl, who) {
+  const context = await browser.newContext({ baseURL: baseUrl })
+  const r = await context.request.post('/api/v1/auth/login', { data: { login: who, password: PASSWORD } })
+  assert.equal(r.status(), 200, await r.text())
+  const call = async (method, path, data) => {
+    const res = await context.request.fetch(path, { method, data })
+    const text = await res.text()
+    if (!res.ok()) throw new Error(`${method} ${path}: HTTP ${res.status()} ${text}`)
+    return text ? JSON.parse(text) : undefined
+  }
+  return { context, get: (path) => call('GET', path), post: (path, data = {}) => call('POST', path, data) }
+}
+
+/** The stream host of the demo does not exist: its load errors are expected, nothing else is. */
+const realErrors = (errors) => errors.filter((e) => !/Failed to load resource|net::ERR|hls|m3u8|WebSocket/i.test(e))
+
+describe('meetings', () => {
+  let server, browser, staff, admin, meeting
+  before(async () => {
+    server = await startServer({ extraArgs: ['--cases.test_clock=true', '--auth.session_ttl_hours=8760'] })
+    browser = await launchBrowser()
+    staff = await apiAs(browser, server.baseUrl, 'staff')
+    admin = await apiAs(browser, server.baseUrl, 'admin')
+    const list = await staff.get('/api/v1/meetings?state=live')
+    const found = list.items.find((m) => m.title === DEMO_TITLE)
+    assert.ok(found, 'the demo live meeting')
+    meeting = await staff.get(`/api/v1/meetings/${found.id}`)
+    assert.equal(meeting.state, 'live')
+  })
+  after(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  async function as(who, opts) {
+    const page = await newPage(browser, server.baseUrl, opts)
+    await login(page, { login: who, password: PASSWORD })
+    return page
+  }
+
+  test('a remote member asks to speak and the chair gives the floor', async () => {
+    const member = await as('member')
+    // From the home page to the meeting through the calendar list.
+    await member.getByTestId('home-meetings').click()
+    await member.getByTestId('meetings-calendar').waitFor()
+    await member.getByTestId(`meeting-${meeting.id}`).click()
+    await member.waitForURL(new RegExp(`/meetings/${meeting.id}$`))
+    await member.getByTestId('meeting-page').waitFor()
+    await member.getByTestId('meeting-state').getByText('进行中').waitFor()
+    await member.getByTestId('floor-banner').getByText('目前没有人发言').waitFor()
+
+    // Attend remotely (records remote attendance), then ask to speak.
+    await member.getByTestId('join').click()
+    await member.getByTestId('my-attendance-status').getByText(/远程出席|迟到/).waitFor()
+    await member.getByTestId('ask-to-speak').click()
+    await member.locator('input[name="note"]').fill('农村互助养老的运营补贴')
+    assert.deepEqual(await unlabelledControls(member), [])
+    await member.getByTestId('ask-send').click()
+    await member.getByTestId('my-request').getByText(/排在第 \d+ 位/).waitFor()
+    await shot(member, 'm1-meeting-participant-phone')
+
+    // The chair sees the request arrive in the console and gives the floor for 3 minutes.
+    const chair = await as('staff')
+    await chair.goto(`/console/meetings/${meeting.id}`)
+    await chair.getByTestId('chair-console').waitFor()
+    const request = chair.getByTestId('console-queue').locator('li', { hasText: '农村互助养老的运营补贴' })
+    await request.waitFor()
+    await chair.getByTestId('seconds-180').click()
+    await request.getByTestId('give-floor').click()
+    await chair.getByTestId('floor-banner').getByText('正在发言').waitFor()
+
+    // The member's page shows it live: "您正在发言" and the time left, counting down.
+    const banner = member.getByTestId('floor-banner')
+    await banner.getByText('您正在发言').waitFor()
+    const clock = banner.getByTestId('floor-countdown')
+    await member.waitForFunction(() => /^0[23]:\d\d$/.test(document.querySelector('[data-testid="floor-countdown"]')?.textContent ?? ''))
+    const first = await clock.textContent()
+    await member.waitForFunction((t) => document.querySelector('[data-testid="floor-countdown"]')?.textContent !== t, first)
+    assert.ok((await clock.textContent()) < first, 'the countdown goes down')
+    await shot(member, 'm2-meeting-floor-phone')
+    await shot(chair, 'm3-meeting-chair-console-phone')
+
+    // The chair ends the turn: the member's banner goes back to nobody.
+    await chair.getByTestId('floor-end').click()
+    await banner.getByText('目前没有人发言').waitFor()
+    assert.deepEqual(realErrors(member.consoleErrors), [])
+    assert.deepEqual(realErrors(chair.consoleErrors), [])
+    await member.context().close()
+    await chair.context().close()
+  })
+
+  test("a viewer's comment is picked and appears on the room's screen", async () => {
+    // The room's screen: signed out (the meeting is public), on a phone-sized viewport here.
+    const screen = await newPage(browser, server.baseUrl)
+    await screen.goto(`/meetings/${meeting.id}/screen`)
+    await screen.getByTestId('meeting-screen').waitFor()
+    await screen.getByTestId('floor-banner').waitFor()
+
+    const viewer = await as('resident')
+    await viewer.goto(`/meetings/${meeting.id}/watch`)
+    await viewer.getByTestId('meeting-watch').waitFor()
+    const text = `建议快递驿站增设助老服务点 ${Date.now() % 100000}`
+    await viewer.getByTestId('comment-body').fill(text)
+    assert.deepEqual(await unlabelledControls(viewer), [])
+    await viewer.getByTestId('comment-send').click()
+    // Comments are open on the demo meeting: it shows in the viewer's own stream, live.
+    await viewer.getByTestId('comments').getByText(text).waitFor()
+    await shot(viewer, 'm4-meeting-viewer-phone')
+
+    // The chair picks it in the console (held first if the meeting moderates).
+    const chair = await as('staff')
+    await chair.goto(`/console/meetings/${meeting.id}`)
+    await chair.getByTestId('chair-console').waitFor()
+    await chair.getByRole('tab', { name: /留言/ }).click()
+    const item = chair.getByTestId('console-comments').locator('li', { hasText: text })
+    await item.waitFor()
+    await item.getByRole('button', { name: '纳入会场' }).click()
+    await item.getByRole('button', { name: '取消精选' }).waitFor()
+
+    // The screen shows it without a reload, and so does the viewer's picked list.
+    await screen.getByTestId('screen-picked').getByText(text).waitFor()
+    await viewer.getByTestId('picked-list').getByText(text).waitFor()
+    await shot(screen, 'm5-meeting-screen-phone')
+    assert.deepEqual(realErrors(screen.consoleErrors), [])
+    assert.deepEqual(realErrors(viewer.consoleErrors), [])
+    for (const p of [screen, viewer, chair]) await p.context().close()
+  })
+
+  test('QR check-in: a valid code checks in, the same code after the meeting is refused', async () => {
+    const venue = meeting.venues.find((v) => v.main)
+    const code = await staff.get(`/api/v1/meetings/${meeting.id}/venues/${venue.id}/checkin-code`)
+    assert.ok(code.token && code.url.includes(`/meetings/${meeting.id}/checkin?t=`), 'a token and its URL')
+
+    // The member types (pastes) the code's link by hand.
+    const member = await as('member')
+    await member.goto(`/meetings/${meeting.id}/checkin`)
+    await member.getByTestId('meeting-checkin').waitFor()
+    await member.getByTestId('scan-start').waitFor()
+    await member.getByTestId('checkin-code').fill(code.url)
+    await member.getByTestId('checkin-submit').click()
+    await member.getByTestId('checkin-ok').getByText(/签到成功/).waitFor()
+
+    // Three hours later (test clock) the meeting is over and the code has expired.
+    await admin.post('/api/v1/testing/clock', { advance_ms: 3 * 3_600_000 })
+    await member.goto(`/meetings/${meeting.id}/checkin?t=${encodeURIComponent(code.token)}`)
+    const err = member.getByTestId('checkin-error')
+    await err.getByText('签到码已过期').waitFor()
+    // The token is taken out of the address bar once used.
+    await member.waitForURL((u) => !u.search.includes('t='))
+    await shot(member, 'm6-meeting-checkin-expired-phone')
+    assert.deepEqual(realErrors(member.consoleErrors), [])
+    await member.context().close()
+  })
+})
