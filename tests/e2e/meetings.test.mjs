@@ -69,11 +69,15 @@ describe('meetings', () => {
     // Attend remotely (records remote attendance), then ask to speak.
     await member.getByTestId('join').click()
     await member.getByTestId('my-attendance-status').getByText(/远程出席|迟到/).waitFor()
+    // The demo has the member waiting already (an earlier request): withdraw it and ask anew.
+    await member.getByTestId('queue').waitFor()
+    if (await member.getByTestId('withdraw').isVisible()) await member.getByTestId('withdraw').click()
     await member.getByTestId('ask-to-speak').click()
     await member.locator('input[name="note"]').fill('农村互助养老的运营补贴')
     assert.deepEqual(await unlabelledControls(member), [])
     await member.getByTestId('ask-send').click()
     await member.getByTestId('my-request').getByText(/排在第 \d+ 位/).waitFor()
+    await member.evaluate(() => window.scrollTo(0, 0))
     await shot(member, 'm1-meeting-participant-phone')
 
     // The chair sees the request arrive in the console and gives the floor for 3 minutes.
@@ -94,7 +98,9 @@ describe('meetings', () => {
     const first = await clock.textContent()
     await member.waitForFunction((t) => document.querySelector('[data-testid="floor-countdown"]')?.textContent !== t, first)
     assert.ok((await clock.textContent()) < first, 'the countdown goes down')
+    await member.evaluate(() => window.scrollTo(0, 0))
     await shot(member, 'm2-meeting-floor-phone')
+    await chair.evaluate(() => window.scrollTo(0, 0))
     await shot(chair, 'm3-meeting-chair-console-phone')
 
     // The chair ends the turn: the member's banner goes back to nobody.
@@ -122,6 +128,7 @@ describe('meetings', () => {
     await viewer.getByTestId('comment-send').click()
     // Comments are open on the demo meeting: it shows in the viewer's own stream, live.
     await viewer.getByTestId('comments').getByText(text).waitFor()
+    await viewer.evaluate(() => window.scrollTo(0, 0))
     await shot(viewer, 'm4-meeting-viewer-phone')
 
     // The chair picks it in the console (held first if the meeting moderates).
