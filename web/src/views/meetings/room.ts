@@ -197,10 +197,16 @@ export function useMeetingRoom(id: number) {
     sub = socket.subscribe(`meeting:${id}`, {
       afterSeq,
       onEvent: (ev, seq) => {
-        // a live floor.given was written just now by the server: learn its clock from it
-        if (ev.type === 'floor.given' && ev.at) {
+        // Learn the server's clock (the countdown follows it, even a test clock): an event's
+        // time is at most the server's now when it arrives, so each one gives a lower bound
+        // of the difference; the largest seen (from 0: same clocks) is the best guess, and a
+        // replayed old event cannot pull it back.
+        if (ev.at) {
           const at = Date.parse(ev.at)
-          if (!Number.isNaN(at)) skew.value = at - Date.now()
+          if (!Number.isNaN(at)) {
+            const sample = at - Date.now()
+            skew.value = Math.max(skew.value, sample)
+          }
         }
         apply(ev)
         if (seq > 0) applied.value = seq
