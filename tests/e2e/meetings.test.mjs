@@ -150,6 +150,46 @@ describe('meetings', () => {
     for (const p of [screen, viewer, chair]) await p.context().close()
   })
 
+  test('calendar, new-meeting form, minutes editor, and the elderly layout', async () => {
+    // The member's month calendar: today has a dot; tapping it lists the live meeting.
+    const member = await as('member')
+    await member.goto('/meetings')
+    await member.getByTestId('meetings-calendar').waitFor()
+    const today = new Date().getDate()
+    await member.getByTestId(`cal-day-${today}`).click()
+    await member.getByTestId(`meeting-${meeting.id}`).waitFor()
+    await shot(member, 'm7-meetings-calendar-phone')
+    // Elderly mode (large text) on the participant page.
+    await member.goto(`/meetings/${meeting.id}`)
+    await member.getByTestId('meeting-page').waitFor()
+    await member.evaluate(() => document.documentElement.classList.add('sl-elderly'))
+    await shot(member, 'm8-meeting-participant-elderly-phone')
+    const overflow = await member.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)
+    assert.equal(overflow, false, 'no sideways scrolling in elderly mode')
+
+    // Staff: the new-meeting form has a label on every control.
+    const chair = await as('staff')
+    await chair.goto('/console/meetings?new=1')
+    await chair.getByTestId('meeting-form').waitFor()
+    assert.deepEqual(await unlabelledControls(chair), [])
+    await shot(chair, 'm9-meeting-form-phone')
+
+    // The secretary writes minutes; the server renders them.
+    const secretary = await as('city_staff')
+    await secretary.goto(`/console/meetings/${meeting.id}/minutes`)
+    await secretary.getByTestId('minutes-editor').waitFor()
+    await secretary.getByTestId('minutes-body').fill('## 会议概况\n\n- 委员 **陈志远** 发言\n- 网友意见 2 条纳入会场')
+    await secretary.getByTestId('minutes-save').click()
+    await secretary.getByTestId('minutes-preview-tab').click()
+    await secretary.getByTestId('minutes-html').locator('h2', { hasText: '会议概况' }).waitFor()
+    await secretary.getByTestId('minutes-html').locator('strong', { hasText: '陈志远' }).waitFor()
+    await shot(secretary, 'm10-meeting-minutes-phone')
+    for (const p of [member, chair, secretary]) {
+      assert.deepEqual(realErrors(p.consoleErrors), [])
+      await p.context().close()
+    }
+  })
+
   test('QR check-in: a valid code checks in, the same code after the meeting is refused', async () => {
     const venue = meeting.venues.find((v) => v.main)
     const code = await staff.get(`/api/v1/meetings/${meeting.id}/venues/${venue.id}/checkin-code`)

@@ -174,7 +174,8 @@ export interface Minutes {
   body_md: string
   html: string
   updated_at: string | null
-  updated_by: string | null
+  /** a name, or the person {id, name} (the backend sends the latter) */
+  updated_by: string | { id: number; name: string } | null
   published: boolean
 }
 
