@@ -87,6 +87,8 @@ describe('meetings', () => {
     const request = chair.getByTestId('console-queue').locator('li', { hasText: '农村互助养老的运营补贴' })
     await request.waitFor()
     await chair.getByTestId('seconds-180').click()
+    await request.evaluate((e) => e.scrollIntoView({ block: 'center' }))
+    await shot(chair, 'm3a-meeting-chair-queue-phone')
     await request.getByTestId('give-floor').click()
     await chair.getByTestId('floor-banner').getByText('正在发言').waitFor()
 
