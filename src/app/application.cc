@@ -114,6 +114,40 @@ Result<std::unique_ptr<Application>> Application::create(const Config& cfg) {
     a.oversee = st.oversee;
     return a;
   });
+  // Meetings: the check-in key is kept under data_dir/meetings (made at first start).
+  {
+    SL_ASSIGN(std::string key, meetings::load_or_create_key(cfg.data_dir + "/meetings", app->random_));
+    meetings::Options mo;
+    mo.checkin_open_before_min = cfg.meetings.checkin_open_before_min;
+    mo.late_after_min = cfg.meetings.late_after_min;
+    mo.comment_per_person_per_min = cfg.meetings.comment_per_person_per_min;
+    mo.comment_per_ip_per_min = cfg.meetings.comment_per_ip_per_min;
+    mo.reminder_before_min = cfg.meetings.reminder_before_min;
+    mo.comment_max_chars = cfg.meetings.comment_max_chars;
+    mo.public_url = cfg.server.public_url;
+    mo.words = &app->word_filter_;
+    mo.hold_sensitive = cfg.moderation.sensitive_action == "hold";
+    app->meetings_ = std::make_unique<meetings::MeetingsService>(*app->db_, app->clock_, *app->ledger_, *app->bus_,
+                                                                 std::move(key), mo);
+  }
+  // Quick polls in a meeting: whoever may view sees them, participants answer while it is
+  // live, the chair and staff start and stop them.
+  app->surveys_->add_scope_type("meeting", [svc = app->meetings_.get()](storage::Conn& c, const access::Caller& caller,
+                                                                         int64_t id) -> Result<surveys::ScopeAccess> {
+    SL_ASSIGN(auto p, svc->poll_access(c, caller, id));
+    surveys::ScopeAccess a;
+    a.org_id = p.org_id;
+    a.read = p.read;
+    a.answer = p.answer;
+    a.manage = p.manage;
+    a.oversee = p.oversee;
+    return a;
+  });
+  if (cfg.meetings.reminder_before_min > 0) {
+    app->scheduler_->add_write_job("meetings.remind", 60'000, [svc = app->meetings_.get()](storage::Conn& c, TimeMs now) -> Status {
+      return svc->remind(c, now);
+    });
+  }
   cases::Options copts;
   copts.yellow_card_working_days = cfg.cases.yellow_card_working_days;
   app->cases_ = std::make_unique<cases::CasesService>(*app->db_, app->clock_, *app->ledger_, copts);
@@ -212,6 +246,11 @@ void Application::register_routes() {
     return surveys_->live_room(caller, id);
   });
   cases::register_routes(router_, *cases_, *accounts_);
+  meetings::register_routes(router_, *meetings_, *accounts_);
+  // Room meeting:<id>: whoever may view the meeting watches it.
+  hub_->add_room_type("meeting", [this](const access::Caller& caller, int64_t id) -> Result<int64_t> {
+    return meetings_->live_room(caller, id);
+  });
   register_test_clock();
   // Room inbox:<person id>: that person only; events carry the unread count.
   hub_->add_room_type("inbox", [](const access::Caller& caller, int64_t id) -> Result<int64_t> {

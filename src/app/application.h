@@ -26,6 +26,7 @@
 #include "modules/scheduler/scheduler.h"
 #include "modules/search/search.h"
 #include "modules/topics/topics.h"
+#include "modules/meetings/meetings.h"
 #include "modules/surveys/surveys.h"
 #include "net/metrics.h"
 #include "net/router.h"
@@ -84,6 +85,7 @@ class Application {
   deliberation::DeliberationService& deliberations() { return *deliberations_; }
   topics::TopicsService& topics() { return *topics_; }
   surveys::SurveysService& surveys() { return *surveys_; }
+  meetings::MeetingsService& meetings() { return *meetings_; }
   cases::CasesService& cases() { return *cases_; }
   // The server's clock: the system clock, moved only through the test-clock route
   // (cases.test_clock).
@@ -126,6 +128,7 @@ class Application {
   std::unique_ptr<deliberation::DeliberationService> deliberations_;
   std::unique_ptr<topics::TopicsService> topics_;
   std::unique_ptr<surveys::SurveysService> surveys_;
+  std::unique_ptr<meetings::MeetingsService> meetings_;
   std::unique_ptr<cases::CasesService> cases_;
   net::Router router_;
   net::Metrics metrics_;
@@ -150,6 +153,8 @@ Status seed_demo_deliberation(Application& app);
 Status seed_demo_topics(Application& app);
 // The demo surveys (demo_surveys.cc): a public one, a members' one, a poll in the demo deliberation.
 Status seed_demo_surveys(Application& app);
+// The demo meetings (demo_meetings.cc): a public live one, a scheduled one, a published one.
+Status seed_demo_meetings(Application& app);
 // Demo cases in several states (demo_cases.cc), once the demo people exist.
 Status seed_demo_cases(Application& app);
 

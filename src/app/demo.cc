@@ -123,6 +123,7 @@ Result<std::string> seed_demo(Application& app) {
   SL_TRY(seed_demo_deliberation(app));
   SL_TRY(seed_demo_topics(app));
   SL_TRY(seed_demo_surveys(app));
+  SL_TRY(seed_demo_meetings(app));
   SL_TRY(seed_demo_cases(app));
   SL_TRY(app.db().write([&](Conn& c) -> Status {
     SL_TRY(c.exec("DELETE FROM notifications WHERE id > ?", {last_notice}));

@@ -6,6 +6,7 @@
 #include "modules/attachments/attachments_store.h"
 #include "modules/cases/cases.h"
 #include "modules/deliberation/deliberation_store.h"
+#include "modules/meetings/meetings_store.h"
 #include "modules/orgs/orgs_store.h"
 #include "modules/topics/topics_store.h"
 #include "modules/surveys/surveys_store.h"
@@ -20,6 +21,7 @@ ledger::RecordLoader record_loader() {
     if (deliberation::store::is_ledger_type(type)) return deliberation::store::ledger_state(c, type, id);
     if (topics::store::is_ledger_type(type)) return topics::store::ledger_state(c, type, id);
     if (surveys::store::is_ledger_type(type)) return surveys::store::ledger_state(c, type, id);
+    if (meetings::store::is_ledger_type(type)) return meetings::store::ledger_state(c, type, id);
     if (cases::is_ledger_type(type)) return cases::ledger_state(c, type, id);
     return Error::Invalid("unknown_type", "未知的记录类型");
   };

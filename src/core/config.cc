@@ -133,6 +133,12 @@ const std::map<std::string, Setter>& setters() {
       SL_INT("cases.yellow_card_working_days", cases.yellow_card_working_days),
       SL_INT("cases.sweep_interval_seconds", cases.sweep_interval_seconds),
       SL_BOOL("cases.test_clock", cases.test_clock),
+      SL_INT("meetings.checkin_open_before_min", meetings.checkin_open_before_min),
+      SL_INT("meetings.late_after_min", meetings.late_after_min),
+      SL_INT("meetings.comment_per_person_per_min", meetings.comment_per_person_per_min),
+      SL_INT("meetings.comment_per_ip_per_min", meetings.comment_per_ip_per_min),
+      SL_INT("meetings.reminder_before_min", meetings.reminder_before_min),
+      SL_INT("meetings.comment_max_chars", meetings.comment_max_chars),
       SL_INT("deliberation.page_cache_mb", deliberation.page_cache_mb),
       SL_STR("log.level", log.level),
       SL_BOOL("log.access_log", log.access_log),
@@ -177,6 +183,13 @@ Status validate(const Config& c) {
     return Error::Invalid("bad_config", "deliberation.author_delete_window_minutes 不能为负数");
   if (c.cases.yellow_card_working_days < 1 || c.cases.yellow_card_working_days > 30 || c.cases.sweep_interval_seconds < 0)
     return Error::Invalid("bad_config", "cases.yellow_card_working_days 须在 1 到 30 之间，sweep_interval_seconds 不能为负");
+  {
+    const auto& m = c.meetings;
+    if (m.checkin_open_before_min < 0 || m.checkin_open_before_min > 1440 || m.late_after_min < 0 || m.late_after_min > 1440 ||
+        m.comment_per_person_per_min < 0 || m.comment_per_ip_per_min < 0 || m.reminder_before_min < 0 ||
+        m.reminder_before_min > 43200 || m.comment_max_chars < 1 || m.comment_max_chars > 5000)
+      return Error::Invalid("bad_config", "meetings.* 配置超出范围（见 config/shangliang.example.toml）");
+  }
   if (c.deliberation.page_cache_mb < 0 || c.deliberation.page_cache_mb > 4096)
     return Error::Invalid("bad_config", "deliberation.page_cache_mb 须在 0 到 4096 之间");
   return Ok();
@@ -240,7 +253,7 @@ Status load_config_file(Config& cfg, const std::string& path) {
 }
 
 Status apply_environment(Config& cfg, char** envp) {
-  static const char* kSections[] = {"server", "database", "auth", "notify", "scheduler", "ledger", "live", "moderation", "attachments", "deliberation", "cases", "log"};
+  static const char* kSections[] = {"server", "database", "auth", "notify", "scheduler", "ledger", "live", "moderation", "attachments", "deliberation", "cases", "meetings", "log"};
   for (char** e = envp; e && *e; ++e) {
     std::string kv = *e;
     auto eq = kv.find('=');

@@ -170,6 +170,24 @@ struct CasesConfig {
   bool test_clock = false;
 };
 
+struct MeetingsConfig {
+  // meetings.checkin_open_before_min: a venue's check-in QR code is valid from this many
+  // minutes before the meeting starts until it ends.
+  int checkin_open_before_min = 60;
+  // meetings.late_after_min: checking in (or joining remotely) later than this many minutes
+  // after the start is recorded as late (迟到).
+  int late_after_min = 15;
+  // meetings.comment_per_person_per_min / comment_per_ip_per_min: public comments accepted
+  // per person and per network address in any minute (then 429 with Retry-After); per node.
+  int comment_per_person_per_min = 6;
+  int comment_per_ip_per_min = 30;
+  // meetings.reminder_before_min: invitees get a reminder this many minutes before the start
+  // (a scheduler job; 0 = no reminders).
+  int reminder_before_min = 1440;
+  // meetings.comment_max_chars: the longest public comment, in characters.
+  int comment_max_chars = 500;
+};
+
 struct LogConfig {
   std::string level = "info";  // log.level: trace, debug, info, warn, error
   bool access_log = true;      // log.access_log: JSON line per request
@@ -187,6 +205,7 @@ struct Config {
   AttachmentsConfig attachments;
   DeliberationConfig deliberation;
   CasesConfig cases;
+  MeetingsConfig meetings;
   LogConfig log;
   std::string data_dir = "var";  // data_dir: keys, uploads, outbox
 };

@@ -175,6 +175,43 @@ async function freshCalendarDay(org) {
 }
 let calendarDays = 0
 
+// Meetings of the province, made by the superadmin: the 委员 invited, city_staff the secretary
+// and host of the branch venue. state: draft | scheduled | live (started ten minutes ago).
+async function freshMeeting({ state = 'live', pub = true, floor = false } = {}) {
+  const now = Date.now()
+  const r = await api.post('/api/v1/meetings', {
+    org_id: ctx.prov, title: `矩阵会议${unique()}`, starts_at: new Date(now - 10 * 60_000).toISOString(),
+    ends_at: new Date(now + 2 * 3600_000).toISOString(), public: pub, comments: 'open', secretary_ids: [ctx.cityPerson],
+    agenda: [{ title: '议程一' }], venues: [{ name: '主会场', main: true }, { name: '分会场', host_id: ctx.cityPerson }],
+    invite: { person_ids: [ctx.memberPerson] },
+  }, { as: token.admin })
+  assert.equal(r.status, 201, `fixture meeting: ${r}`)
+  const m = r.json
+  for (const st of state === 'draft' ? [] : state === 'scheduled' ? ['scheduled'] : ['scheduled', 'live']) {
+    const x = await api.post(`/api/v1/meetings/${m.id}/state`, { state: st }, { as: token.admin })
+    assert.equal(x.status, 200, `fixture meeting state: ${x}`)
+  }
+  if (floor) {
+    const q = await api.post(`/api/v1/meetings/${m.id}/queue`, {}, { as: token.member })
+    assert.equal(q.status, 201, `fixture queue: ${q}`)
+    m.request = q.json.id
+    const f = await api.post(`/api/v1/meetings/${m.id}/queue/${q.json.id}/floor`, { seconds: 60 }, { as: token.admin })
+    assert.equal(f.status, 200, `fixture floor: ${f}`)
+  }
+  return m
+}
+async function freshQueueRequest() {
+  const m = await freshMeeting()
+  const q = await api.post(`/api/v1/meetings/${m.id}/queue`, {}, { as: token.member })
+  assert.equal(q.status, 201, `fixture queue: ${q}`)
+  return { meeting: m.id, request: q.json.id }
+}
+async function meetingOutcome() {
+  const r = await api.post(`/api/v1/meetings/${ctx.meeting.id}/outcomes`, { type: 'deliberation', id: ctx.delib }, { as: token.admin })
+  assert.equal(r.status, 201, `fixture outcome: ${r}`)
+  return `/api/v1/meetings/${ctx.meeting.id}/outcomes/deliberation/${ctx.delib}`
+}
+
 // route -> cases; each case builds a request for a role and says what each role must get.
 // A request is {method, path, json?, csv?, as?: token (default: the role's own)}.
 const MATRIX = {
@@ -632,6 +669,108 @@ const MATRIX = {
     { name: 'members', req: () => ({ path: `/api/v1/surveys/${ctx.memSurvey}/export.xlsx` }), expect: ex('401 404 403 404 200 200 404 200') },
     { name: 'public', req: () => ({ path: `/api/v1/surveys/${ctx.pubSurvey}/export.xlsx` }), expect: ex('401 403 403 403 200 200 403 200') },
   ],
+  // ---- meetings (the province's, made by the superadmin; the 委员 invited, city_staff secretary and branch host) ----
+  'GET /api/v1/meetings': [{ req: () => ({ path: '/api/v1/meetings' }), expect: ex('200') }],
+  'POST /api/v1/meetings': [
+    { req: () => ({ path: '/api/v1/meetings', json: { org_id: ctx.prov, title: '矩阵新会议', starts_at: '2031-05-01T09:00:00+08:00', ends_at: '2031-05-01T11:00:00+08:00', public: false } }), expect: ex('401 403 403 403 403 201 403 201') },
+  ],
+  'GET /api/v1/meetings/{id}': [
+    { name: 'public, live', req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}` }), expect: ex('200') },
+    { name: 'not public', req: () => ({ path: `/api/v1/meetings/${ctx.closedMeeting.id}` }), expect: ex('401 404 200 404 200 200 200 200') },
+    { name: 'draft', req: () => ({ path: `/api/v1/meetings/${ctx.draftMeeting.id}` }), expect: ex('404 404 404 404 404 200 200 200') },
+  ],
+  'PATCH /api/v1/meetings/{id}': [
+    { name: 'draft', req: async () => ({ path: `/api/v1/meetings/${(await freshMeeting({ state: 'draft' })).id}`, json: { topic: '改过的议题' } }), expect: ex('401 404 404 404 404 200 403 200') },
+  ],
+  'POST /api/v1/meetings/{id}/state': [
+    { name: 'schedule a draft', req: async () => ({ path: `/api/v1/meetings/${(await freshMeeting({ state: 'draft' })).id}/state`, json: { state: 'scheduled' } }), expect: ex('401 404 404 404 404 200 403 200') },
+  ],
+  'POST /api/v1/meetings/{id}/current-item': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/current-item`, json: { agenda_item_id: ctx.meeting.agenda[0].id } }), expect: ex('401 403 403 403 403 200 403 200') },
+  ],
+  'GET /api/v1/meetings/{id}/invitees': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/invitees` }), expect: ex('401 403 403 403 403 200 200 200') },
+  ],
+  'POST /api/v1/meetings/{id}/reply': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/reply`, json: { reply: 'remote' } }), expect: ex('401 403 200 403 403 403 403 403') },
+  ],
+  'GET /api/v1/meetings/{id}/calendar.ics': [
+    { name: 'public', req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/calendar.ics` }), expect: ex('200') },
+    { name: 'not public', req: () => ({ path: `/api/v1/meetings/${ctx.closedMeeting.id}/calendar.ics` }), expect: ex('401 404 200 404 200 200 200 200') },
+  ],
+  'GET /api/v1/meetings/{id}/venues/{venue_id}/checkin-code': [
+    { name: 'branch venue', req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/venues/${ctx.meeting.venues[1].id}/checkin-code` }), expect: ex('401 403 403 403 403 200 200 200') },
+  ],
+  'POST /api/v1/meetings/{id}/checkin': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/checkin`, json: { token: ctx.checkinToken } }), expect: ex('401 403 200 403 403 403 403 403') },
+  ],
+  'POST /api/v1/meetings/{id}/join': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/join` }), expect: ex('401 403 200 403 403 200 200 200') },
+  ],
+  'POST /api/v1/meetings/{id}/attendance/{person_id}': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/attendance/${ctx.memberPerson}`, json: { status: 'present', reason: '矩阵人工登记' } }), expect: ex('401 403 403 403 403 200 200 200') },
+  ],
+  'GET /api/v1/meetings/{id}/attendance': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/attendance` }), expect: ex('403 403 403 403 403 200 200 200') },
+  ],
+  'GET /api/v1/people/{id}/meeting-attendance': [
+    { name: 'the 委员', req: () => ({ path: `/api/v1/people/${ctx.memberPerson}/meeting-attendance` }), expect: ex('401 404 200 404 200 200 200 200') },
+  ],
+  'GET /api/v1/meetings/{id}/queue': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/queue` }), expect: ex('401 403 200 403 403 200 200 200') },
+  ],
+  'POST /api/v1/meetings/{id}/queue': [
+    { req: async () => ({ path: `/api/v1/meetings/${(await freshMeeting()).id}/queue`, json: {} }), expect: ex('401 403 201 403 403 201 201 201') },
+  ],
+  'DELETE /api/v1/meetings/{id}/queue/{rid}': [
+    { name: 'the 委员\'s request', req: async () => { const q = await freshQueueRequest(); return { path: `/api/v1/meetings/${q.meeting}/queue/${q.request}` } }, expect: ex('401 403 204 403 403 204 403 204') },
+  ],
+  'POST /api/v1/meetings/{id}/queue/{rid}/floor': [
+    { name: 'the 委员\'s request', req: async () => { const q = await freshQueueRequest(); return { path: `/api/v1/meetings/${q.meeting}/queue/${q.request}/floor`, json: { seconds: 60 } } }, expect: ex('401 403 403 403 403 200 403 200') },
+  ],
+  'POST /api/v1/meetings/{id}/floor/end': [
+    { req: async () => ({ path: `/api/v1/meetings/${(await freshMeeting({ floor: true })).id}/floor/end` }), expect: ex('401 403 403 403 403 204 403 204') },
+  ],
+  'GET /api/v1/meetings/{id}/interventions': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/interventions` }), expect: ex('403 403 200 403 403 200 200 200') },
+  ],
+  'POST /api/v1/meetings/{id}/interventions': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/interventions`, json: { body: '矩阵书面发言' } }), expect: ex('401 403 201 403 403 201 201 201') },
+  ],
+  'GET /api/v1/meetings/{id}/comments': [
+    { name: 'visible', req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/comments` }), expect: ex('200') },
+    { name: 'held', req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/comments?state=held` }), expect: ex('403 403 403 403 403 200 403 200') },
+  ],
+  'POST /api/v1/meetings/{id}/comments': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/comments`, json: { body: '矩阵网友留言' } }), expect: ex('401 201 201 201 201 201 201 201') },
+  ],
+  'POST /api/v1/meetings/{id}/comments/{cid}/moderate': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/comments/${ctx.meetingComment}/moderate`, json: { action: 'approve' } }), expect: ex('401 403 403 403 403 200 403 200') },
+  ],
+  'POST /api/v1/meetings/{id}/comments/{cid}/pick': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/comments/${ctx.meetingComment}/pick` }), expect: ex('401 403 403 403 403 200 403 200') },
+  ],
+  'DELETE /api/v1/meetings/{id}/comments/{cid}/pick': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/comments/${ctx.meetingComment}/pick` }), expect: ex('401 403 403 403 403 200 403 200') },
+  ],
+  'GET /api/v1/meetings/{id}/picked': [{ req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/picked` }), expect: ex('200') }],
+  'GET /api/v1/meetings/{id}/minutes': [
+    { name: 'not published', req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/minutes` }), expect: ex('403 403 403 403 403 200 200 200') },
+  ],
+  'PUT /api/v1/meetings/{id}/minutes': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/minutes`, json: { body_md: '## 矩阵纪要' } }), expect: ex('401 403 403 403 403 200 200 200') },
+  ],
+  'POST /api/v1/meetings/{id}/outcomes': [
+    { req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/outcomes`, json: { type: 'deliberation', id: ctx.delib } }), expect: ex('401 403 403 403 403 201 403 201') },
+  ],
+  'DELETE /api/v1/meetings/{id}/outcomes/{type}/{oid}': [
+    { req: async () => ({ path: await meetingOutcome() }), expect: ex('401 403 403 403 403 204 403 204') },
+  ],
+  'GET /api/v1/meetings/{id}/record': [
+    { name: 'published (demo)', req: () => ({ path: `/api/v1/meetings/${ctx.publishedMeeting}/record` }), expect: ex('200') },
+    { name: 'not published', req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/record` }), expect: ex('409') },
+  ],
+  'GET /api/v1/meetings/{id}/events': [{ req: () => ({ path: `/api/v1/meetings/${ctx.meeting.id}/events?after_seq=0` }), expect: ex('200') }],
   // ---- cases: the proposer, staff (and leaders, reading) of the province, the assigned unit.
   'GET /api/v1/orgs/{id}/case-settings': [{ req: () => ({ path: `/api/v1/orgs/${ctx.prov}/case-settings` }), expect: ex('200') }],
   'PUT /api/v1/orgs/{id}/case-settings/{kind}': [
@@ -731,6 +870,18 @@ before(async () => {
   ctx.draftSurvey = await freshSurvey({ open: false })
   ctx.caseSubmitted = await freshCase()
   ctx.caseHandling = await freshCase('handling')
+  ctx.memberPerson = (await api.get('/api/v1/me', { as: token.member })).json.id
+  ctx.meeting = await freshMeeting()
+  ctx.closedMeeting = await freshMeeting({ pub: false, state: 'scheduled' })
+  ctx.draftMeeting = await freshMeeting({ state: 'draft' })
+  const code = await api.get(`/api/v1/meetings/${ctx.meeting.id}/venues/${ctx.meeting.venues[1].id}/checkin-code`, { as: token.admin })
+  assert.equal(code.status, 200, `fixture check-in code: ${code}`)
+  ctx.checkinToken = code.json.token
+  const mc = await api.post(`/api/v1/meetings/${ctx.meeting.id}/comments`, { body: '矩阵留言' }, { as: token.admin })
+  assert.equal(mc.status, 201, `fixture comment: ${mc}`)
+  ctx.meetingComment = mc.json.id
+  ctx.publishedMeeting = (await api.get('/api/v1/meetings?state=published')).json.items[0]?.id
+  assert.ok(ctx.publishedMeeting, 'no published demo meeting')
 })
 after(async () => {
   await server?.stop()
