@@ -176,6 +176,23 @@ describe('meetings', () => {
     assert.deepEqual(await unlabelledControls(chair), [])
     await shot(chair, 'm9-meeting-form-phone')
 
+    // A quick poll (surveys scope "meeting") from the chair's console; the member votes.
+    await chair.goto(`/console/meetings/${meeting.id}`)
+    await chair.getByTestId('chair-console').waitFor()
+    await chair.getByRole('tab', { name: '投票' }).click()
+    await chair.getByTestId('poll-new').click()
+    await chair.getByTestId('poll-title').locator('input').fill('是否建议每个行政村设立互助养老点？')
+    await chair.getByTestId('poll-option-0').locator('input').fill('赞成')
+    await chair.getByTestId('poll-option-1').locator('input').fill('暂缓')
+    await chair.getByTestId('poll-create').click()
+    const poll = chair.locator('[data-testid^="poll-"][data-testid$="-results"]').first()
+    await poll.waitFor()
+    await member.reload()
+    await member.getByTestId('quick-poll').getByText('是否建议每个行政村设立互助养老点？').waitFor()
+    await member.locator('[data-testid^="poll-"][data-testid$="-option-a"]').click()
+    await member.locator('[data-testid^="poll-"][data-testid$="-vote"]').click()
+    await member.getByTestId('quick-poll').getByText('您已投票').waitFor()
+
     // The secretary writes minutes; the server renders them.
     const secretary = await as('city_staff')
     await secretary.goto(`/console/meetings/${meeting.id}/minutes`)
