@@ -3,12 +3,16 @@
 //  1. a remote member asks to speak on a phone; the chair gives the floor from the console;
 //     the member's page shows "您正在发言" with the countdown, live;
 //  2. a viewer's comment is picked in the console and appears on the room's screen, live;
-//  3. QR check-in: a valid code checks the member in (typed by hand); after the test clock
+//  3. QR check-in: a valid code checks the member in (typed by hand) and another invitee in
+//     through the camera scanner (Chromium's fake camera showing the code); after the test clock
 //     (cases.test_clock) moves past the meeting's end, the same code is refused with a clear
 //     message when opened as /meetings/:id/checkin?t=TOKEN.
 // Screenshots of the participant page, the viewer page, the chair console and the screen.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { launchBrowser, login, newPage, shot, startServer, unlabelledControls } from './harness.mjs'
 
 const PASSWORD = 'shangliang-demo'
@@ -222,6 +226,44 @@ describe('meetings', () => {
     await member.getByTestId('checkin-code').fill(code.url)
     await member.getByTestId('checkin-submit').click()
     await member.getByTestId('checkin-ok').getByText(/签到成功/).waitFor()
+
+    // Another invitee (leader) scans the venue's QR code with the phone camera: Chromium's fake
+    // camera plays a picture of the code (drawn from the server's SVG); the page decodes it
+    // (BarcodeDetector where the browser has one, else jsQR) and checks in.
+    const painter = await newPage(browser, server.baseUrl)
+    const jpeg = await painter.evaluate(async (svg) => {
+      const img = new Image()
+      img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`
+      await img.decode()
+      const c = document.createElement('canvas')
+      c.width = 640
+      c.height = 480
+      const g = c.getContext('2d')
+      g.fillStyle = '#fff'
+      g.fillRect(0, 0, 640, 480)
+      g.imageSmoothingEnabled = false
+      g.drawImage(img, 120, 40, 400, 400)
+      return c.toDataURL('image/jpeg', 0.95).split(',')[1]
+    }, code.svg)
+    await painter.context().close()
+    const dir = mkdtempSync(join(tmpdir(), 'sl-qr-'))
+    const video = join(dir, 'qr.mjpeg')
+    writeFileSync(video, Buffer.from(jpeg, 'base64'))
+    const camBrowser = await launchBrowser({
+      args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+    })
+    try {
+      const leader = await newPage(camBrowser, server.baseUrl)
+      await leader.context().grantPermissions(['camera'])
+      await login(leader, { login: 'leader', password: PASSWORD })
+      await leader.goto(`/meetings/${meeting.id}/checkin`)
+      await leader.getByTestId('scan-start').click()
+      await leader.getByTestId('checkin-ok').getByText(/签到成功/).waitFor()
+      assert.deepEqual(realErrors(leader.consoleErrors), [])
+    } finally {
+      await camBrowser.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
 
     // Three hours later (test clock) the meeting is over and the code has expired.
     await admin.post('/api/v1/testing/clock', { advance_ms: 3 * 3_600_000 })
