@@ -170,6 +170,12 @@ describe('meetings', () => {
     await member.getByTestId('meeting-page').waitFor()
     await member.evaluate(() => document.documentElement.classList.add('sl-elderly'))
     await shot(member, 'm8-meeting-participant-elderly-phone')
+    // The meeting record verifies against the public ledger (留痕核验), content included.
+    await member.getByTestId('meeting-page').getByTestId('ledger-verify').first().click()
+    const summary = member.locator('[data-testid="ledger-result"]:visible').getByTestId('ledger-summary')
+    await summary.waitFor({ timeout: 30_000 })
+    assert.equal(await summary.getAttribute('data-status'), 'ok', await summary.innerText())
+    await member.locator('[data-testid="ledger-result"]:visible .van-popup__close-icon').click()
     const overflow = await member.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)
     assert.equal(overflow, false, 'no sideways scrolling in elderly mode')
 
