@@ -504,7 +504,7 @@ Result<bool> remove_outcome(Conn& c, int64_t id, const std::string& type, int64_
 Result<std::optional<std::string>> outcome_title(Conn& c, const std::string& type, int64_t outcome_id) {
   const char* sql = type == "case"           ? "SELECT title FROM cases WHERE id = ?"
                     : type == "topic"        ? "SELECT title FROM topics WHERE id = ?"
-                    : type == "deliberation" ? "SELECT title FROM deliberations WHERE id = ?"
+                    : type == "deliberation" ? "SELECT theme FROM deliberations WHERE id = ?"
                                              : nullptr;
   if (!sql) return std::optional<std::string>();
   SL_ASSIGN(auto row, c.query_one(sql, {outcome_id}));
