@@ -221,6 +221,55 @@ const routes: RouteRecordRaw[] = [
     component: () => import('@/views/surveys/QuickPollView.vue'),
     meta: { public: true, title: 'surveys.poll.title' },
   },
+  // meetings (issue 7): views/meetings
+  {
+    path: '/meetings',
+    name: 'meetings',
+    component: () => import('@/views/meetings/MeetingsView.vue'),
+    meta: { public: true, title: 'meetings.list.title' },
+  },
+  {
+    path: '/meetings/:id(\\d+)',
+    name: 'meeting',
+    component: () => import('@/views/meetings/MeetingView.vue'),
+    meta: { title: 'meetings.page.title' },
+  },
+  {
+    path: '/meetings/:id(\\d+)/watch',
+    name: 'meeting-watch',
+    component: () => import('@/views/meetings/MeetingWatchView.vue'),
+    meta: { public: true, title: 'meetings.watch.title' },
+  },
+  {
+    path: '/meetings/:id(\\d+)/checkin',
+    name: 'meeting-checkin',
+    component: () => import('@/views/meetings/MeetingCheckinView.vue'),
+    meta: { title: 'meetings.checkin.title' },
+  },
+  {
+    path: '/meetings/:id(\\d+)/screen',
+    name: 'meeting-screen',
+    component: () => import('@/views/meetings/MeetingScreenView.vue'),
+    meta: { public: true, title: 'meetings.screen.title' },
+  },
+  {
+    path: '/console/meetings',
+    name: 'console-meetings',
+    component: () => import('@/views/meetings/console/ConsoleMeetingsView.vue'),
+    meta: { admin: true, title: 'meetings.console.listTitle' },
+  },
+  {
+    path: '/console/meetings/:id(\\d+)',
+    name: 'console-meeting',
+    component: () => import('@/views/meetings/console/ConsoleMeetingView.vue'),
+    meta: { title: 'meetings.console.title' },
+  },
+  {
+    path: '/console/meetings/:id(\\d+)/minutes',
+    name: 'console-meeting-minutes',
+    component: () => import('@/views/meetings/console/MeetingMinutesView.vue'),
+    meta: { title: 'meetings.minutes.title' },
+  },
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',

@@ -1,6 +1,7 @@
 // English
 import type { Messages } from './zh-CN'
 import delibEn from './delib/en'
+import meetingsEn from './meetings/en'
 
 const en: Messages = {
   app: {
@@ -451,6 +452,7 @@ const en: Messages = {
   },
   delib: delibEn.delib,
   search: delibEn.search,
+  meetings: meetingsEn,
   console: {
     nav: {
       label: 'Switch console',

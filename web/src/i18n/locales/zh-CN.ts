@@ -1,6 +1,7 @@
 // 简体中文（主语言）。其余语言文件必须与此结构完全一致（由类型检查保证）。
 // 注意：vue-i18n 把 { } @ $ | 当作语法字符，文案中不要直接使用。
 import delibZhCN from './delib/zh-CN'
+import meetingsZhCN from './meetings/zh-CN'
 
 const zhCN = {
   app: {
@@ -451,6 +452,7 @@ const zhCN = {
   },
   delib: delibZhCN.delib,
   search: delibZhCN.search,
+  meetings: meetingsZhCN,
   console: {
     nav: {
       label: '工作台切换',

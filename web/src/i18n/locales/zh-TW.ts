@@ -1,6 +1,7 @@
 // 繁體中文
 import type { Messages } from './zh-CN'
 import delibZhTW from './delib/zh-TW'
+import meetingsZhTW from './meetings/zh-TW'
 
 const zhTW: Messages = {
   app: {
@@ -451,6 +452,7 @@ const zhTW: Messages = {
   },
   delib: delibZhTW.delib,
   search: delibZhTW.search,
+  meetings: meetingsZhTW,
   console: {
     nav: {
       label: '工作台切換',
